@@ -1,0 +1,157 @@
+# tee-launcher — one static musl binary, reproducible bit for bit.
+#
+# Inputs are listed in sorted order, the environment is pinned, and no
+# timestamp or absolute path reaches the output (see reproducible/README).
+
+export LC_ALL := C
+export TZ := UTC
+export SOURCE_DATE_EPOCH := $(shell cat reproducible/SOURCE_DATE_EPOCH)
+
+VERSION := $(shell cat VERSION)
+TOP := $(CURDIR)
+B := build
+BEARSSL := $(B)/bearssl
+BEARSSL_SRC := $(BEARSSL)/src
+
+MUSL_CC ?= musl-gcc
+HOST_CC ?= cc
+
+# Flags shared by the launcher and by BearSSL.  No -g: debug info would carry
+# directory names; -ffile-prefix-map removes the rest.
+DET_FLAGS := -Os -ffile-prefix-map=$(TOP)=. -fno-ident -fdebug-prefix-map=$(TOP)=.
+HARDEN := -fstack-protector-strong -fPIE
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
+STD := -std=c11 -D_GNU_SOURCE
+
+SRCS := $(sort $(wildcard src/*.c))
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+HDRS := $(sort $(wildcard include/*.h))
+INC := -Iinclude -I$(B)/gen -I$(BEARSSL_SRC)/inc
+
+LAUNCHER := $(B)/tee-launcher
+MUSL_OBJS := $(patsubst src/%.c,$(B)/musl/%.o,$(SRCS))
+GEN := $(B)/gen/ca_anchors.inc $(B)/gen/version.h
+
+.PHONY: all check unit clean distclean repro-check repro-pin ca-bundle demo \
+	fuzz bench warnings source-id drivers image
+
+all: $(LAUNCHER)
+
+# ---- BearSSL (pinned Debian source, verified by third_party/bearssl/fetch.sh)
+$(BEARSSL)/.verified:
+	sh third_party/bearssl/fetch.sh $(BEARSSL)
+
+BR_CFLAGS := $(DET_FLAGS) $(HARDEN) -ffile-prefix-map=$(TOP)/$(BEARSSL_SRC)=bearssl -W -Wall
+$(BEARSSL)/musl/libbearssl.a $(BEARSSL)/musl/brssl: $(BEARSSL)/.verified
+	$(MAKE) -s -C $(BEARSSL_SRC) BUILD=../musl CC=$(MUSL_CC) LD=$(MUSL_CC) \
+		LDDLL=$(MUSL_CC) CFLAGS="$(BR_CFLAGS)" LDFLAGS=-static ARFLAGS=rcsD \
+		../musl/libbearssl.a ../musl/brssl
+
+# Same sources, built with the host compiler, for the sanitizer test builds.
+$(BEARSSL)/host/libbearssl.a: $(BEARSSL)/.verified
+	$(MAKE) -s -C $(BEARSSL_SRC) BUILD=../host CC=$(HOST_CC) \
+		CFLAGS="-O2 -fPIC -W -Wall" ARFLAGS=rcsD ../host/libbearssl.a
+
+# ---- generated sources
+$(B)/gen/ca_anchors.inc: assets/ca/mozilla-roots.pem $(BEARSSL)/musl/brssl
+	@mkdir -p $(@D)
+	$(BEARSSL)/musl/brssl ta -q assets/ca/mozilla-roots.pem > $@.tmp
+	mv $@.tmp $@
+
+# The source id is the hash of every input file, not a commit id: a commit id
+# would change the binary whenever the pin in reproducible/ changes.
+SOURCE_INPUTS := $(shell find Makefile VERSION src include assets third_party -type f | LC_ALL=C sort)
+source-id:
+	@sha256sum $(SOURCE_INPUTS) | sha256sum | cut -c1-16
+
+$(B)/gen/version.h: $(SOURCE_INPUTS)
+	@mkdir -p $(@D)
+	@id=$$(sha256sum $(SOURCE_INPUTS) | sha256sum | cut -c1-16); \
+	printf '#define TL_VERSION "%s"\n#define TL_SOURCE_ID "%s"\n' "$(VERSION)" "$$id" > $@.tmp
+	@mv $@.tmp $@
+
+# ---- the launcher (musl, static)
+$(B)/musl/%.o: src/%.c $(HDRS) $(GEN) $(BEARSSL)/musl/libbearssl.a
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(STD) $(DET_FLAGS) $(HARDEN) $(WARN) $(INC) -c $< -o $@
+
+$(LAUNCHER): $(MUSL_OBJS) $(BEARSSL)/musl/libbearssl.a
+	$(MUSL_CC) -static -s -Wl,-z,relro,-z,now -Wl,--build-id=none \
+		-o $@ $(MUSL_OBJS) $(BEARSSL)/musl/libbearssl.a
+
+# ---- sanitizer builds (glibc, host compiler) for tests
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+T := $(B)/test
+TEST_CFLAGS = $(STD) -g -O1 $(SAN) $(WARN) -Wno-missing-prototypes $(INC) -Itests
+TEST_LIB_OBJS := $(patsubst src/%.c,$(T)/obj/%.o,$(LIB_SRCS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+DRIVER_SRCS := $(sort $(wildcard tests/drivers/*.c))
+DRIVERS := $(patsubst tests/drivers/%.c,$(B)/drivers/%,$(DRIVER_SRCS))
+
+$(T)/obj/%.o: src/%.c $(HDRS) $(GEN)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(T)/suites.inc: $(UNIT_SRCS)
+	@mkdir -p $(@D)
+	@for f in $(UNIT_SRCS); do n=$${f#tests/unit/test_}; echo "SUITE($${n%.c})"; done > $@
+
+$(T)/unit: $(UNIT_SRCS) tests/harness.c tests/harness.h $(T)/suites.inc $(TEST_LIB_OBJS) $(BEARSSL)/host/libbearssl.a
+	$(HOST_CC) $(TEST_CFLAGS) -I$(T) -o $@ tests/harness.c $(UNIT_SRCS) \
+		$(TEST_LIB_OBJS) $(BEARSSL)/host/libbearssl.a
+
+$(B)/drivers/%: tests/drivers/%.c $(TEST_LIB_OBJS) $(BEARSSL)/host/libbearssl.a
+	@mkdir -p $(@D)
+	$(HOST_CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(BEARSSL)/host/libbearssl.a
+
+drivers: $(DRIVERS)
+
+unit: $(T)/unit
+	$(T)/unit
+
+# Every check stage in tests/check.d prints "N passed, N failed" last;
+# tests/run-checks sums them and fails if any stage failed.
+check: $(LAUNCHER) $(T)/unit $(DRIVERS)
+	TOP=$(TOP) B=$(TOP)/$(B) sh tests/run-checks
+
+# Warning-clean on both compilers (the musl build already used gcc).
+warnings: $(GEN) $(BEARSSL)/musl/libbearssl.a
+	@for cc in gcc clang; do for f in $(SRCS); do \
+		$$cc $(STD) $(WARN) $(INC) -fsyntax-only $$f || exit 1; done; \
+		echo "warnings: $$cc clean on $(words $(SRCS)) files"; done
+
+# ---- fuzzing (clang libFuzzer + ASan + UBSan)
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(GEN) $(BEARSSL)/host/libbearssl.a
+	@mkdir -p $(@D)
+	clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined $(INC) -o $@ $< \
+		$(LIB_SRCS) $(BEARSSL)/host/libbearssl.a
+fuzz: $(FUZZERS)
+	TOP=$(TOP) B=$(TOP)/$(B) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run
+
+bench: $(LAUNCHER) $(DRIVERS)
+	TOP=$(TOP) B=$(TOP)/$(B) sh tests/bench/run
+
+# ---- reproducibility
+repro-check:
+	sh reproducible/verify
+
+repro-pin: $(LAUNCHER)
+	sha256sum $(LAUNCHER) | cut -d' ' -f1 > reproducible/tee-launcher.sha256
+	@echo "pinned: $$(cat reproducible/tee-launcher.sha256)"
+
+CA_VERSION ?= $(shell sed -n 's/^version=//p' assets/ca/ORIGIN)
+ca-bundle:
+	sh assets/ca/refresh.sh $(CA_VERSION)
+
+demo: $(LAUNCHER)
+	TOP=$(TOP) B=$(TOP)/$(B) sh tests/demo/run
+
+clean:
+	rm -rf $(B)/musl $(B)/test $(B)/drivers $(B)/fuzz $(B)/gen $(LAUNCHER)
+
+distclean:
+	rm -rf $(B)

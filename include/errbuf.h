@@ -1,0 +1,29 @@
+/*
+ * errbuf — one error message, built once where the context is known.
+ *
+ * Modules return a status code and, on failure, write a one-line message
+ * naming the object (file, key, offset, host, status) into a caller-owned
+ * errbuf.  The message is truncated, never overflowed.  A message must never
+ * contain a secret (registry token, Authorization value, node config value).
+ */
+#ifndef TL_ERRBUF_H
+#define TL_ERRBUF_H
+
+#include <stddef.h>
+
+/* Long enough for a path, a key and a reason; longer text is truncated. */
+#define ERRBUF_SIZE 512
+
+struct errbuf {
+	char msg[ERRBUF_SIZE];
+};
+
+/* Replaces the message (printf format). Always NUL-terminates. */
+void errbuf_set(struct errbuf *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prepends "<prefix>: " to the current message (printf format). */
+void errbuf_wrap(struct errbuf *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
