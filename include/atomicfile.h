@@ -1,0 +1,52 @@
+/*
+ * atomicfile — replace <dir>/<name> with new bytes, all or nothing.
+ *
+ * The MPC node reads its config the moment it starts; a half-written file,
+ * or one lost in a crash after rename, would be worse than the old one.  So:
+ * create `.tmpXXXXXX` (random suffix from getrandom) in the same directory
+ * with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600, write every byte (short
+ * writes and EINTR handled), fsync, rename over the target, fsync the
+ * directory.  On any failure the temp file is unlinked and the old target is
+ * left exactly as it was.  (A failure of the final directory fsync is
+ * reported, but the rename has happened by then.)
+ *
+ * Memory: nothing is allocated; data stays the caller's.  The content is
+ * never logged or put in an error message (it may be the node config).
+ * Errors: ATOMICFILE_OK or ATOMICFILE_ERR with one line in err naming the
+ * path, the step and the errno text.
+ */
+#ifndef TL_ATOMICFILE_H
+#define TL_ATOMICFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "errbuf.h"
+
+/* Owner read/write only: the node config holds secrets. */
+#define ATOMICFILE_MODE 0600
+/* Names tried before giving up on EEXIST (62^6 names; collisions mean
+ * someone is racing us on purpose). */
+#define ATOMICFILE_TEMP_TRIES 16
+/* Longest <dir>/<name> accepted (PATH_MAX). */
+#define ATOMICFILE_PATH_MAX 4096
+#define ATOMICFILE_TEMP_PREFIX ".tmp"
+#define ATOMICFILE_TEMP_RANDOM 6
+
+enum { ATOMICFILE_OK = 0, ATOMICFILE_ERR = -1 };
+
+/*
+ * Fault injection for tests; production passes NULL.  Each hook replaces one
+ * system call and must behave like it (return value and errno).
+ */
+struct atomicfile_ops {
+	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
+	int (*fsync)(void *ctx, int fd);
+	void *ctx;
+};
+
+/* name: one path component (no '/', not "." or ".."). */
+int atomicfile_write(const char *dir, const char *name, const void *data,
+    size_t len, const struct atomicfile_ops *ops, struct errbuf *err);
+
+#endif
