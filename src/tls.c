@@ -1,0 +1,562 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "ca_anchors.h"
+#include "tls.h"
+
+/* ---- error names ---------------------------------------------------- */
+
+struct code_name {
+	int code;
+	const char *name;
+};
+
+static const struct code_name br_errors[] = {
+	{ BR_ERR_BAD_PARAM, "bad parameter" },
+	{ BR_ERR_BAD_STATE, "bad state" },
+	{ BR_ERR_UNSUPPORTED_VERSION, "unsupported protocol version (need TLS 1.2)" },
+	{ BR_ERR_BAD_VERSION, "unexpected protocol version in record" },
+	{ BR_ERR_BAD_LENGTH, "bad record length" },
+	{ BR_ERR_TOO_LARGE, "record too large" },
+	{ BR_ERR_BAD_MAC, "bad record MAC" },
+	{ BR_ERR_NO_RANDOM, "no entropy source" },
+	{ BR_ERR_UNKNOWN_TYPE, "unknown record type" },
+	{ BR_ERR_UNEXPECTED, "unexpected message" },
+	{ BR_ERR_BAD_CCS, "bad ChangeCipherSpec" },
+	{ BR_ERR_BAD_ALERT, "bad alert" },
+	{ BR_ERR_BAD_HANDSHAKE, "bad handshake message" },
+	{ BR_ERR_OVERSIZED_ID, "oversized session id" },
+	{ BR_ERR_BAD_CIPHER_SUITE, "no shared cipher suite" },
+	{ BR_ERR_BAD_COMPRESSION, "bad compression" },
+	{ BR_ERR_BAD_FRAGLEN, "bad fragment length" },
+	{ BR_ERR_BAD_SECRENEG, "bad secure renegotiation" },
+	{ BR_ERR_EXTRA_EXTENSION, "unexpected extension" },
+	{ BR_ERR_BAD_SNI, "bad SNI" },
+	{ BR_ERR_BAD_HELLO_DONE, "bad ServerHelloDone" },
+	{ BR_ERR_LIMIT_EXCEEDED, "limit exceeded" },
+	{ BR_ERR_BAD_FINISHED, "bad Finished (handshake tampered?)" },
+	{ BR_ERR_RESUME_MISMATCH, "session resumption mismatch" },
+	{ BR_ERR_INVALID_ALGORITHM, "invalid algorithm" },
+	{ BR_ERR_BAD_SIGNATURE, "bad handshake signature" },
+	{ BR_ERR_WRONG_KEY_USAGE, "server key usage forbids this suite" },
+	{ BR_ERR_NO_CLIENT_AUTH, "server requires a client certificate" },
+	{ BR_ERR_IO, "I/O error" },
+	{ BR_ERR_X509_INVALID_VALUE, "certificate: invalid value" },
+	{ BR_ERR_X509_TRUNCATED, "certificate: truncated" },
+	{ BR_ERR_X509_EMPTY_CHAIN, "empty certificate chain" },
+	{ BR_ERR_X509_INNER_TRUNC, "certificate: inner element truncated" },
+	{ BR_ERR_X509_BAD_TAG_CLASS, "certificate: bad tag class" },
+	{ BR_ERR_X509_BAD_TAG_VALUE, "certificate: bad tag value" },
+	{ BR_ERR_X509_INDEFINITE_LENGTH, "certificate: indefinite length" },
+	{ BR_ERR_X509_EXTRA_ELEMENT, "certificate: extra element" },
+	{ BR_ERR_X509_UNEXPECTED, "certificate: unexpected element" },
+	{ BR_ERR_X509_NOT_CONSTRUCTED, "certificate: expected constructed element" },
+	{ BR_ERR_X509_NOT_PRIMITIVE, "certificate: expected primitive element" },
+	{ BR_ERR_X509_PARTIAL_BYTE, "certificate: partial byte in bit string" },
+	{ BR_ERR_X509_BAD_BOOLEAN, "certificate: bad boolean" },
+	{ BR_ERR_X509_OVERFLOW, "certificate: value overflow" },
+	{ BR_ERR_X509_BAD_DN, "certificate: bad distinguished name" },
+	{ BR_ERR_X509_BAD_TIME, "certificate: bad time encoding" },
+	{ BR_ERR_X509_UNSUPPORTED, "certificate: unsupported feature" },
+	{ BR_ERR_X509_LIMIT_EXCEEDED, "certificate: decoder limit exceeded" },
+	{ BR_ERR_X509_WRONG_KEY_TYPE, "certificate: wrong key type" },
+	{ BR_ERR_X509_BAD_SIGNATURE, "certificate: bad signature" },
+	{ BR_ERR_X509_TIME_UNKNOWN, "certificate: validation time unknown" },
+	{ BR_ERR_X509_EXPIRED, "certificate expired or not yet valid" },
+	{ BR_ERR_X509_DN_MISMATCH, "certificate: issuer/subject DN mismatch" },
+	{ BR_ERR_X509_BAD_SERVER_NAME, "bad server name (certificate does not match host)" },
+	{ BR_ERR_X509_CRITICAL_EXTENSION, "certificate: unknown critical extension" },
+	{ BR_ERR_X509_NOT_CA, "certificate: issuer is not a CA" },
+	{ BR_ERR_X509_FORBIDDEN_KEY_USAGE, "certificate: key usage forbids server auth" },
+	{ BR_ERR_X509_WEAK_PUBLIC_KEY, "certificate: weak public key" },
+	{ BR_ERR_X509_NOT_TRUSTED, "unknown CA (chain not trusted)" },
+};
+
+static const struct code_name alerts[] = {
+	{ 0, "close_notify" },
+	{ 10, "unexpected_message" },
+	{ 20, "bad_record_mac" },
+	{ 40, "handshake_failure" },
+	{ 42, "bad_certificate" },
+	{ 43, "unsupported_certificate" },
+	{ 44, "certificate_revoked" },
+	{ 45, "certificate_expired" },
+	{ 46, "certificate_unknown" },
+	{ 47, "illegal_parameter" },
+	{ 48, "unknown_ca" },
+	{ 50, "decode_error" },
+	{ 51, "decrypt_error" },
+	{ 70, "protocol_version" },
+	{ 71, "insufficient_security" },
+	{ 80, "internal_error" },
+	{ 112, "unrecognized_name" },
+	{ 116, "certificate_required" },
+	{ 120, "no_application_protocol" },
+};
+
+static const char *
+lookup(const struct code_name *t, size_t n, int code)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].code == code)
+			return t[i].name;
+	return NULL;
+}
+
+const char *
+tls_error_name(int e)
+{
+	const char *s;
+
+	if (e >= BR_ERR_SEND_FATAL_ALERT) {
+		s = lookup(alerts, sizeof(alerts) / sizeof(alerts[0]),
+		    e - BR_ERR_SEND_FATAL_ALERT);
+		return s ? s : "sent fatal alert";
+	}
+	if (e >= BR_ERR_RECV_FATAL_ALERT) {
+		s = lookup(alerts, sizeof(alerts) / sizeof(alerts[0]),
+		    e - BR_ERR_RECV_FATAL_ALERT);
+		return s ? s : "received fatal alert";
+	}
+	s = lookup(br_errors, sizeof(br_errors) / sizeof(br_errors[0]), e);
+	return s ? s : "unknown TLS error";
+}
+
+/* Writes "<reason> (BearSSL error N)" with the alert direction if any. */
+static void
+engine_error(struct errbuf *err, const char *host, const char *what, int e)
+{
+	const char *dir = e >= BR_ERR_SEND_FATAL_ALERT ? "sent fatal alert "
+	    : e >= BR_ERR_RECV_FATAL_ALERT ? "server sent fatal alert " : "";
+
+	errbuf_set(err, "TLS %s %s: %s%s (BearSSL error %d)", what, host, dir,
+	    tls_error_name(e), e);
+}
+
+/* ---- trust anchors -------------------------------------------------- */
+
+struct pem_loader {
+	struct tls_anchors *a;
+	br_x509_decoder_context xd;
+	const char *path;
+	size_t dn_start;
+	unsigned certs_seen; /* 1-based index of the current certificate */
+	int in_cert;
+	int overflow;
+};
+
+static void *
+anchor_data_take(struct pem_loader *l, size_t n)
+{
+	struct tls_anchors *a = l->a;
+	void *p;
+
+	if (n > sizeof(a->data) - a->data_used) {
+		l->overflow = 1;
+		return NULL;
+	}
+	p = a->data + a->data_used;
+	a->data_used += n;
+	return p;
+}
+
+static void
+dn_append(void *ctx, const void *buf, size_t len)
+{
+	struct pem_loader *l = ctx;
+	void *p = anchor_data_take(l, len);
+
+	if (p != NULL)
+		memcpy(p, buf, len);
+}
+
+static void
+der_push(void *ctx, const void *buf, size_t len)
+{
+	struct pem_loader *l = ctx;
+
+	br_x509_decoder_push(&l->xd, buf, len);
+}
+
+static unsigned char *
+copy_bytes(struct pem_loader *l, const unsigned char *src, size_t n)
+{
+	unsigned char *p = anchor_data_take(l, n);
+
+	if (p != NULL)
+		memcpy(p, src, n);
+	return p;
+}
+
+/* Turns the certificate just decoded into the next trust anchor. */
+static int
+anchor_finish(struct pem_loader *l, struct errbuf *err)
+{
+	struct tls_anchors *a = l->a;
+	br_x509_trust_anchor *ta = &a->list[a->num];
+	const br_x509_pkey *pk = br_x509_decoder_get_pkey(&l->xd);
+	int e = br_x509_decoder_last_error(&l->xd);
+
+	if (pk == NULL || e != 0) {
+		errbuf_set(err, "%s: certificate %u: %s", l->path, l->certs_seen,
+		    tls_error_name(e ? e : BR_ERR_X509_TRUNCATED));
+		return -1;
+	}
+	ta->dn.data = a->data + l->dn_start;
+	ta->dn.len = a->data_used - l->dn_start;
+	ta->flags = br_x509_decoder_isCA(&l->xd) ? BR_X509_TA_CA : 0;
+	ta->pkey.key_type = pk->key_type;
+	if (pk->key_type == BR_KEYTYPE_RSA) {
+		ta->pkey.key.rsa.n = copy_bytes(l, pk->key.rsa.n, pk->key.rsa.nlen);
+		ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+		ta->pkey.key.rsa.e = copy_bytes(l, pk->key.rsa.e, pk->key.rsa.elen);
+		ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+	} else {
+		ta->pkey.key.ec.curve = pk->key.ec.curve;
+		ta->pkey.key.ec.q = copy_bytes(l, pk->key.ec.q, pk->key.ec.qlen);
+		ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+	}
+	if (l->overflow) {
+		errbuf_set(err, "%s: certificate %u: anchor storage full "
+		    "(TLS_EXTRA_DATA_MAX %d bytes)", l->path, l->certs_seen,
+		    TLS_EXTRA_DATA_MAX);
+		return -1;
+	}
+	a->num++;
+	a->num_extra++;
+	return 0;
+}
+
+static int
+pem_begin(struct pem_loader *l, const char *name, struct errbuf *err)
+{
+	l->in_cert = strcmp(name, "CERTIFICATE") == 0
+	    || strcmp(name, "X509 CERTIFICATE") == 0;
+	if (!l->in_cert)
+		return 0;
+	l->certs_seen++;
+	if (l->a->num_extra >= TLS_EXTRA_ANCHORS_MAX) {
+		errbuf_set(err, "%s: more than %d certificates "
+		    "(TLS_EXTRA_ANCHORS_MAX)", l->path, TLS_EXTRA_ANCHORS_MAX);
+		return -1;
+	}
+	l->dn_start = l->a->data_used;
+	br_x509_decoder_init(&l->xd, dn_append, l);
+	return 0;
+}
+
+/* Feeds bytes to the PEM decoder, acting on each event. */
+static int
+pem_feed(br_pem_decoder_context *pc, struct pem_loader *l,
+    const unsigned char *buf, size_t len, struct errbuf *err)
+{
+	while (len > 0) {
+		size_t n = br_pem_decoder_push(pc, buf, len);
+
+		buf += n;
+		len -= n;
+		switch (br_pem_decoder_event(pc)) {
+		case BR_PEM_BEGIN_OBJ:
+			if (pem_begin(l, br_pem_decoder_name(pc), err) < 0)
+				return -1;
+			br_pem_decoder_setdest(pc, l->in_cert ? der_push : NULL, l);
+			break;
+		case BR_PEM_END_OBJ:
+			if (l->in_cert && anchor_finish(l, err) < 0)
+				return -1;
+			l->in_cert = 0;
+			break;
+		case BR_PEM_ERROR:
+			errbuf_set(err, "%s: malformed PEM", l->path);
+			return -1;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+pem_file_load(struct pem_loader *l, int fd, struct errbuf *err)
+{
+	br_pem_decoder_context pc;
+	unsigned char buf[4096];
+	size_t total = 0;
+
+	br_pem_decoder_init(&pc);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errbuf_set(err, "%s: read: %s", l->path, strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
+		if (total > TLS_EXTRA_FILE_MAX) {
+			errbuf_set(err, "%s: larger than %d bytes "
+			    "(TLS_EXTRA_FILE_MAX)", l->path, TLS_EXTRA_FILE_MAX);
+			return -1;
+		}
+		if (pem_feed(&pc, l, buf, (size_t)n, err) < 0)
+			return -1;
+	}
+	/* BearSSL ends an object on the newline after END: supply one. */
+	if (pem_feed(&pc, l, (const unsigned char *)"\n", 1, err) < 0)
+		return -1;
+	if (l->in_cert) {
+		errbuf_set(err, "%s: certificate %u: missing END line", l->path,
+		    l->certs_seen);
+		return -1;
+	}
+	if (l->a->num_extra == 0) {
+		errbuf_set(err, "%s: no certificate found", l->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+anchors_add_file(struct tls_anchors *a, const char *path, struct errbuf *err)
+{
+	struct pem_loader loader, *l = &loader;
+	int fd, rc;
+
+	memset(l, 0, sizeof(*l));
+	l->a = a;
+	l->path = path;
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		errbuf_set(err, "%s: open: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = pem_file_load(l, fd, err);
+	close(fd);
+	return rc;
+}
+
+int
+tls_anchors_init(struct tls_anchors *a, const char *extra_pem,
+    struct errbuf *err)
+{
+	size_t n;
+	const br_x509_trust_anchor *builtin = ca_anchors_get(&n);
+
+	memset(a, 0, sizeof(*a));
+	if (n > TLS_COMPILED_ANCHORS_MAX) {
+		errbuf_set(err, "compiled-in anchors: %zu over "
+		    "TLS_COMPILED_ANCHORS_MAX %d", n, TLS_COMPILED_ANCHORS_MAX);
+		return -1;
+	}
+	memcpy(a->list, builtin, n * sizeof(*builtin));
+	a->num = n;
+	if (extra_pem == NULL)
+		return 0;
+	if (anchors_add_file(a, extra_pem, err) < 0) {
+		errbuf_wrap(err, "extra CA file (%s)", TLS_EXTRA_CA_ENV);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tls_anchors_from_env(struct tls_anchors *a, struct errbuf *err)
+{
+	const char *path = getenv(TLS_EXTRA_CA_ENV);
+
+	return tls_anchors_init(a, path != NULL && *path ? path : NULL, err);
+}
+
+/* ---- connection ----------------------------------------------------- */
+
+/* AEAD suites with forward secrecy: what every current TLS 1.2 server has. */
+static const uint16_t suites[] = {
+	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+};
+
+void
+tls_time_to_x509(int64_t unix_secs, uint32_t *days, uint32_t *secs)
+{
+	/* 719528 days from 0000-01-01 (proleptic Gregorian) to 1970-01-01. */
+	int64_t d = unix_secs / 86400, s = unix_secs % 86400;
+
+	if (s < 0) {
+		s += 86400;
+		d--;
+	}
+	*days = (uint32_t)(719528 + d);
+	*secs = (uint32_t)s;
+}
+
+static int
+low_read(void *ctx, unsigned char *buf, size_t len)
+{
+	struct tls_conn *t = ctx;
+	size_t got = 0;
+
+	t->net_rc = net_read_some(t->fd, buf, len, &got, t->clk, t->deadline,
+	    &t->net_err);
+	return t->net_rc == NET_OK ? (int)got : -1;
+}
+
+static int
+low_write(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct tls_conn *t = ctx;
+
+	t->net_rc = net_write_all(t->fd, buf, len, t->clk, t->deadline,
+	    &t->net_err);
+	return t->net_rc == NET_OK ? (int)len : -1;
+}
+
+/*
+ * Maps a failed sslio call to a status: transport problems keep their
+ * net status (the callbacks saw them), anything else is the engine's.
+ */
+static int
+failure(struct tls_conn *t, const char *what, struct errbuf *err)
+{
+	int e = br_ssl_engine_last_error(&t->cc.eng);
+	const char *host = br_ssl_engine_get_server_name(&t->cc.eng);
+
+	if (t->net_rc == NET_EOF && (e == BR_ERR_IO || e == BR_ERR_OK)) {
+		/* Without close_notify the data may have been cut short. */
+		errbuf_set(err, "TLS %s %s: connection closed without "
+		    "close_notify", what, host);
+		return NET_ERR_IO;
+	}
+	if (t->net_rc != NET_OK && (e == BR_ERR_IO || e == BR_ERR_OK)) {
+		errbuf_set(err, "TLS %s %s: %s", what, host, t->net_err.msg);
+		return t->net_rc;
+	}
+	if (e == BR_ERR_OK) {
+		/* Closed cleanly (close_notify), or half-duplex misuse. */
+		if (br_ssl_engine_current_state(&t->cc.eng) == BR_SSL_CLOSED) {
+			errbuf_set(err, "TLS %s %s: connection closed by peer",
+			    what, host);
+			return NET_EOF;
+		}
+		errbuf_set(err, "TLS %s %s: peer sent data while we were "
+		    "writing", what, host);
+		return TLS_ERR_ENGINE;
+	}
+	engine_error(err, host, what, e);
+	return TLS_ERR_ENGINE;
+}
+
+static void
+seed(struct tls_conn *t)
+{
+	unsigned char rnd[32];
+	ssize_t n;
+
+	/*
+	 * getrandom works in a scratch container without /dev; BearSSL's
+	 * own seeder (RDRAND, else /dev/urandom) still runs as well.
+	 */
+	do
+		n = getrandom(rnd, sizeof(rnd), 0);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(rnd))
+		br_ssl_engine_inject_entropy(&t->cc.eng, rnd, sizeof(rnd));
+	memset(rnd, 0, sizeof(rnd));
+}
+
+int
+tls_handshake(struct tls_conn *t, int fd, const char *server_name,
+    const struct tls_config *cfg, const struct net_clock *clk,
+    uint64_t deadline, struct errbuf *err)
+{
+	br_ssl_engine_context *eng = &t->cc.eng;
+
+	t->fd = fd;
+	t->clk = clk;
+	t->deadline = deadline;
+	t->net_rc = NET_OK;
+	t->net_err.msg[0] = '\0';
+	br_ssl_client_init_full(&t->cc, &t->xc, cfg->anchors->list,
+	    cfg->anchors->num);
+	br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(eng, suites, sizeof(suites) / sizeof(suites[0]));
+	br_ssl_engine_set_buffer(eng, t->iobuf, sizeof(t->iobuf), 0);
+	t->alpn[0] = "http/1.1";
+	br_ssl_engine_set_protocol_names(eng, t->alpn, 1);
+	if (cfg->x509_time != 0) {
+		uint32_t days, secs;
+
+		tls_time_to_x509(cfg->x509_time, &days, &secs);
+		br_x509_minimal_set_time(&t->xc, days, secs);
+	}
+	seed(t);
+	if (!br_ssl_client_reset(&t->cc, server_name, 0)) {
+		engine_error(err, server_name, "setup for",
+		    br_ssl_engine_last_error(eng));
+		return TLS_ERR_ENGINE;
+	}
+	br_sslio_init(&t->io, eng, low_read, t, low_write, t);
+	/* Flushing needs the handshake done: it runs it to completion. */
+	if (br_sslio_flush(&t->io) < 0)
+		return failure(t, "handshake with", err);
+	return TLS_OK;
+}
+
+void
+tls_set_deadline(struct tls_conn *t, uint64_t deadline)
+{
+	t->deadline = deadline;
+}
+
+int
+tls_read(struct tls_conn *t, void *buf, size_t cap, size_t *got,
+    struct errbuf *err)
+{
+	int n;
+
+	t->net_rc = NET_OK;
+	n = br_sslio_read(&t->io, buf, cap > 16384 ? 16384 : cap);
+	if (n > 0) {
+		*got = (size_t)n;
+		return TLS_OK;
+	}
+	return failure(t, "read from", err);
+}
+
+int
+tls_write_all(struct tls_conn *t, const void *buf, size_t len,
+    struct errbuf *err)
+{
+	t->net_rc = NET_OK;
+	if (br_sslio_write_all(&t->io, buf, len) < 0
+	    || br_sslio_flush(&t->io) < 0)
+		return failure(t, "write to", err);
+	return TLS_OK;
+}
+
+int
+tls_has_pending(struct tls_conn *t)
+{
+	return (br_ssl_engine_current_state(&t->cc.eng) & BR_SSL_RECVAPP) != 0;
+}
+
+const char *
+tls_alpn(struct tls_conn *t)
+{
+	return br_ssl_engine_get_selected_protocol(&t->cc.eng);
+}
