@@ -1,0 +1,747 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bearssl_hash.h>
+
+#include "rtmr.h"
+
+static const char hexdig[] = "0123456789abcdef";
+static const char b64dig[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void
+rtmr_native_cfg_default(struct rtmr_native_cfg *cfg)
+{
+	cfg->lock_path = RTMR_DEFAULT_LOCK;
+	cfg->version_path = RTMR_DEFAULT_VERSION;
+	cfg->rtmr3_path = RTMR_DEFAULT_RTMR3;
+	cfg->log_path = RTMR_DEFAULT_LOG;
+	cfg->lock_timeout_ms = RTMR_LOCK_TIMEOUT_MS;
+}
+
+/* ---- digests */
+
+static void
+hash_str(br_sha384_context *c, const char *s)
+{
+	br_sha384_update(c, s, strlen(s));
+}
+
+/* Length of the UTF-8 sequence at s (up to n bytes), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned long cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* A JSON string as RFC 8785 serialises it: only '"', '\\' and controls
+ * are escaped, short forms where JSON has them, else \u00xx lowercase. */
+static int
+hash_jcs_string(br_sha384_context *c, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k;
+
+	br_sha384_update(c, "\"", 1);
+	while (i < n) {
+		unsigned char ch = p[i];
+		char esc[7] = { '\\', 0, 0, 0, 0, 0, 0 };
+		const char *shortform = strchr("\"\\\b\f\n\r\t", ch);
+
+		if (ch != 0 && shortform != NULL) {
+			esc[1] = "\"\\bfnrt"[shortform - "\"\\\b\f\n\r\t"];
+			br_sha384_update(c, esc, 2);
+			i++;
+		} else if (ch < 0x20) {
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hexdig[ch >> 4];
+			esc[5] = hexdig[ch & 15];
+			br_sha384_update(c, esc, 6);
+			i++;
+		} else {
+			k = utf8_len(p + i, n - i);
+			if (k == 0)
+				return -1;
+			br_sha384_update(c, p + i, k);
+			i += k;
+		}
+	}
+	br_sha384_update(c, "\"", 1);
+	return 0;
+}
+
+static void
+hash_hex(br_sha384_context *c, const uint8_t *p, size_t n)
+{
+	char pair[2];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		pair[0] = hexdig[p[i] >> 4];
+		pair[1] = hexdig[p[i] & 15];
+		br_sha384_update(c, pair, 2);
+	}
+}
+
+int
+rtmr_event_digest(enum rtmr_version v, const char *name, const uint8_t *payload,
+    size_t len, uint8_t out[RTMR_DIGEST_LEN], struct errbuf *err)
+{
+	static const uint8_t type_le[4] = { 0x01, 0x00, 0x00, 0x08 };
+	br_sha384_context c;
+	char type_dec[16];
+
+	br_sha384_init(&c);
+	if (v == RTMR_V1) {
+		br_sha384_update(&c, type_le, sizeof(type_le));
+		hash_str(&c, ":");
+		hash_str(&c, name);
+		hash_str(&c, ":");
+		br_sha384_update(&c, payload, len);
+	} else if (v == RTMR_V2) {
+		/* Keys in RFC 8785 order: name < payload < type. */
+		hash_str(&c, "{\"name\":");
+		if (hash_jcs_string(&c, name) != 0) {
+			errbuf_set(err, "event name is not valid UTF-8");
+			return RTMR_ERR;
+		}
+		hash_str(&c, ",\"payload\":\"");
+		hash_hex(&c, payload, len);
+		snprintf(type_dec, sizeof(type_dec), "%lu", (unsigned long)RTMR_EVENT_TYPE);
+		hash_str(&c, "\",\"type\":");
+		hash_str(&c, type_dec);
+		hash_str(&c, "}");
+	} else {
+		errbuf_set(err, "unknown event log version %d", (int)v);
+		return RTMR_ERR;
+	}
+	br_sha384_out(&c, out);
+	return RTMR_OK;
+}
+
+void
+rtmr_extend(uint8_t mr[RTMR_DIGEST_LEN], const uint8_t digest[RTMR_DIGEST_LEN])
+{
+	br_sha384_context c;
+
+	br_sha384_init(&c);
+	br_sha384_update(&c, mr, RTMR_DIGEST_LEN);
+	br_sha384_update(&c, digest, RTMR_DIGEST_LEN);
+	br_sha384_out(&c, mr);
+}
+
+void
+rtmr_replay(const uint8_t (*digests)[RTMR_DIGEST_LEN], size_t n,
+    uint8_t out[RTMR_DIGEST_LEN])
+{
+	size_t i;
+
+	memset(out, 0, RTMR_DIGEST_LEN);
+	for (i = 0; i < n; i++)
+		rtmr_extend(out, digests[i]);
+}
+
+/* ---- base64 (RFC 4648, standard alphabet, padded, canonical) */
+
+static size_t
+b64_encode(const uint8_t *p, size_t n, char *out)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned long v = ((unsigned long)p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+		out[o++] = b64dig[(v >> 18) & 63];
+		out[o++] = b64dig[(v >> 12) & 63];
+		out[o++] = b64dig[(v >> 6) & 63];
+		out[o++] = b64dig[v & 63];
+	}
+	if (n - i == 1) {
+		out[o++] = b64dig[p[i] >> 2];
+		out[o++] = b64dig[(p[i] & 3) << 4];
+		out[o++] = '=';
+		out[o++] = '=';
+	} else if (n - i == 2) {
+		out[o++] = b64dig[p[i] >> 2];
+		out[o++] = b64dig[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+		out[o++] = b64dig[(p[i + 1] & 15) << 2];
+		out[o++] = '=';
+	}
+	return o;
+}
+
+static int
+b64_value(char ch)
+{
+	const char *q = ch ? strchr(b64dig, ch) : NULL;
+
+	return q ? (int)(q - b64dig) : -1;
+}
+
+/* Decodes s[0..n) into out (cap bytes); -1 on any non-canonical input. */
+static long
+b64_decode(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	if (n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		int v[4], k, pad = 0;
+		unsigned long w = 0;
+
+		for (k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == n && k >= 2) {
+				pad++;
+				v[k] = 0;
+			} else if (pad > 0 || (v[k] = b64_value(s[i + k])) < 0) {
+				return -1;
+			}
+			w = (w << 6) | (unsigned long)v[k];
+		}
+		/* Bits under the padding must be zero (one encoding per value). */
+		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
+			return -1;
+		if (o + 3 - (size_t)pad > cap)
+			return -1;
+		out[o++] = (uint8_t)(w >> 16);
+		if (pad < 2)
+			out[o++] = (uint8_t)(w >> 8);
+		if (pad < 1)
+			out[o++] = (uint8_t)w;
+	}
+	return (long)o;
+}
+
+/* ---- the runtime log line matcher */
+
+struct cursor {
+	const char *p, *end;
+};
+
+static int
+take(struct cursor *c, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+		return 0;
+	c->p += n;
+	return 1;
+}
+
+static int
+hex_nibble(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static int
+hex4(const char *p, unsigned long *v)
+{
+	int i, x;
+
+	*v = 0;
+	for (i = 0; i < 4; i++) {
+		if ((x = hex_nibble(p[i])) < 0)
+			return 0;
+		*v = (*v << 4) | (unsigned long)x;
+	}
+	return 1;
+}
+
+static size_t
+utf8_put(unsigned long cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* \uXXXX (and a following low surrogate) at c->p, after the backslash. */
+static int
+unescape_u(struct cursor *c, unsigned long *cp)
+{
+	unsigned long lo;
+
+	if (c->end - c->p < 5 || !hex4(c->p + 1, cp))
+		return 0;
+	c->p += 5;
+	if (*cp >= 0xdc00 && *cp <= 0xdfff)
+		return 0;
+	if (*cp >= 0xd800 && *cp <= 0xdbff) {
+		if (c->end - c->p < 6 || c->p[0] != '\\' || c->p[1] != 'u' ||
+		    !hex4(c->p + 2, &lo) || lo < 0xdc00 || lo > 0xdfff)
+			return 0;
+		c->p += 6;
+		*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+	}
+	return 1;
+}
+
+/* A JSON string body up to the closing quote, unescaped into out. */
+static int
+json_string(struct cursor *c, char *out, size_t cap)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	size_t o = 0;
+
+	while (c->p < c->end && *c->p != '"') {
+		char tmp[4];
+		size_t n = 1;
+		unsigned char ch = (unsigned char)*c->p;
+
+		if (ch < 0x20)
+			return 0;
+		if (ch != '\\') {
+			tmp[0] = (char)ch;
+			c->p++;
+		} else if (c->end - c->p >= 2 && c->p[1] == 'u') {
+			unsigned long cp;
+			c->p++;
+			if (!unescape_u(c, &cp) || cp == 0)
+				return 0;
+			n = utf8_put(cp, tmp);
+		} else {
+			const char *q = c->end - c->p >= 2 && c->p[1] ? strchr(from, c->p[1]) : NULL;
+			if (q == NULL)
+				return 0;
+			tmp[0] = to[q - from];
+			c->p += 2;
+		}
+		if (o + n > cap)
+			return 0;
+		memcpy(out + o, tmp, n);
+		o += n;
+	}
+	if (!take(c, "\""))
+		return 0;
+	out[o] = '\0';
+	return 1;
+}
+
+static int
+line_fail(struct errbuf *err, const char *what)
+{
+	errbuf_set(err, "%s", what);
+	return RTMR_ERR;
+}
+
+int
+rtmr_log_line_parse(const char *line, size_t len, struct rtmr_event *ev,
+    struct errbuf *err)
+{
+	struct cursor c = { line, line + len };
+	const char *b64;
+	long n;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->version = RTMR_V1;
+	if (!take(&c, "{\"event\":\"") || !json_string(&c, ev->name, RTMR_NAME_MAX))
+		return line_fail(err, "expected {\"event\":\"<name>\" (name at most 256 bytes)");
+	if (!take(&c, ",\"payload\":\""))
+		return line_fail(err, "expected ,\"payload\":\"<base64>\" after the event name");
+	b64 = c.p;
+	while (c.p < c.end && *c.p != '"')
+		c.p++;
+	n = b64_decode(b64, (size_t)(c.p - b64), ev->payload, sizeof(ev->payload));
+	if (n < 0 || !take(&c, "\""))
+		return line_fail(err, "payload is not canonical padded base64");
+	ev->payload_len = (size_t)n;
+	if (take(&c, ",\"version\":")) {
+		if (take(&c, "1"))
+			ev->version = RTMR_V1;
+		else if (take(&c, "2"))
+			ev->version = RTMR_V2;
+		else
+			return line_fail(err, "version must be 1 or 2");
+	}
+	if (!take(&c, "}") || c.p != c.end)
+		return line_fail(err, "unexpected text after the payload");
+	return RTMR_OK;
+}
+
+size_t
+rtmr_log_line_format(enum rtmr_version v, const uint8_t payload[RTMR_PAYLOAD_LEN],
+    char *out, size_t cap)
+{
+	char b64[48];
+	size_t n = b64_encode(payload, RTMR_PAYLOAD_LEN, b64);
+	int len;
+
+	len = snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%.*s\"%s}\n",
+	    RTMR_EVENT_NAME, (int)n, b64, v == RTMR_V2 ? ",\"version\":2" : "");
+	return (len > 0 && (size_t)len < cap) ? (size_t)len : 0;
+}
+
+/* ---- emit once */
+
+void
+rtmr_once_init(struct rtmr_once *o, const uint8_t payload[RTMR_PAYLOAD_LEN])
+{
+	memset(o, 0, sizeof(*o));
+	memcpy(o->want, payload, RTMR_PAYLOAD_LEN);
+}
+
+void
+rtmr_once_note(struct rtmr_once *o, const char *name, const uint8_t *payload,
+    size_t len)
+{
+	if (strcmp(name, RTMR_EVENT_NAME) != 0)
+		return;
+	o->count++;
+	if (len == RTMR_PAYLOAD_LEN && memcmp(payload, o->want, len) == 0)
+		o->same++;
+}
+
+int
+rtmr_once_decide(const struct rtmr_once *o, enum rtmr_seen *seen,
+    struct errbuf *err)
+{
+	if (o->count > 1) {
+		errbuf_set(err, "the event log already holds %u %s events; "
+		    "a verifier rejects it whatever we add", o->count, RTMR_EVENT_NAME);
+		return RTMR_ERR;
+	}
+	*seen = o->count == 0 ? RTMR_SEEN_NONE :
+	    o->same ? RTMR_SEEN_SAME : RTMR_SEEN_DIFFERENT;
+	return RTMR_OK;
+}
+
+/* ---- scanning the runtime log */
+
+struct scan {
+	const char *path;
+	struct rtmr_once *once;
+	uint8_t *mr;
+	size_t events, lineno;
+	struct rtmr_event ev;
+};
+
+static int
+is_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+static int
+scan_line(struct scan *s, const char *line, size_t n, struct errbuf *err)
+{
+	uint8_t d[RTMR_DIGEST_LEN];
+
+	s->lineno++;
+	if (is_blank(line, n))
+		return RTMR_OK;
+	if (rtmr_log_line_parse(line, n, &s->ev, err) != RTMR_OK) {
+		errbuf_wrap(err, "%s: line %zu", s->path, s->lineno);
+		return RTMR_ERR;
+	}
+	s->events++;
+	if (s->once != NULL)
+		rtmr_once_note(s->once, s->ev.name, s->ev.payload, s->ev.payload_len);
+	if (s->mr != NULL) {
+		if (rtmr_event_digest(s->ev.version, s->ev.name, s->ev.payload,
+		    s->ev.payload_len, d, err) != RTMR_OK) {
+			errbuf_wrap(err, "%s: line %zu", s->path, s->lineno);
+			return RTMR_ERR;
+		}
+		rtmr_extend(s->mr, d);
+	}
+	return RTMR_OK;
+}
+
+static int
+scan_fd(struct scan *s, int fd, struct errbuf *err)
+{
+	char chunk[4096], line[RTMR_LINE_MAX + 1];
+	size_t llen = 0, total = 0;
+	ssize_t n, i;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errbuf_set(err, "%s: read: %s", s->path, strerror(errno));
+			return RTMR_ERR;
+		}
+		if ((total += (size_t)n) > RTMR_LOG_MAX) {
+			errbuf_set(err, "%s: larger than %d bytes", s->path, RTMR_LOG_MAX);
+			return RTMR_ERR;
+		}
+		for (i = 0; i < n; i++) {
+			if (chunk[i] == '\n') {
+				if (scan_line(s, line, llen, err) != RTMR_OK)
+					return RTMR_ERR;
+				llen = 0;
+			} else if (llen == RTMR_LINE_MAX) {
+				errbuf_set(err, "%s: line %zu longer than %d bytes",
+				    s->path, s->lineno + 1, RTMR_LINE_MAX);
+				return RTMR_ERR;
+			} else {
+				line[llen++] = chunk[i];
+			}
+		}
+	}
+	return llen > 0 ? scan_line(s, line, llen, err) : RTMR_OK;
+}
+
+int
+rtmr_log_scan_file(const char *path, struct rtmr_once *o,
+    uint8_t replay_mr[RTMR_DIGEST_LEN], size_t *nevents, struct errbuf *err)
+{
+	struct scan s;
+	int fd, rc;
+
+	memset(&s, 0, sizeof(s));
+	s.path = path;
+	s.once = o;
+	s.mr = replay_mr;
+	if (replay_mr != NULL)
+		memset(replay_mr, 0, RTMR_DIGEST_LEN);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		rc = RTMR_OK;
+	} else if (fd < 0) {
+		errbuf_set(err, "%s: open: %s", path, strerror(errno));
+		return RTMR_ERR;
+	} else {
+		rc = scan_fd(&s, fd, err);
+		close(fd);
+	}
+	if (nevents != NULL)
+		*nevents = s.events;
+	return rc;
+}
+
+/* ---- the native extend */
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+lock_acquire(const struct rtmr_native_cfg *cfg, int *fd, struct errbuf *err)
+{
+	long long deadline = now_ms() + cfg->lock_timeout_ms;
+	struct timespec pause = { 0, RTMR_LOCK_POLL_MS * 1000000L };
+
+	*fd = open(cfg->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		errbuf_set(err, "%s: open: %s", cfg->lock_path, strerror(errno));
+		return RTMR_ERR;
+	}
+	for (;;) {
+		if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+			return RTMR_OK;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			errbuf_set(err, "%s: flock: %s", cfg->lock_path, strerror(errno));
+			break;
+		}
+		if (now_ms() >= deadline) {
+			errbuf_set(err, "%s: still locked by another process after %d ms",
+			    cfg->lock_path, cfg->lock_timeout_ms);
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	close(*fd);
+	*fd = -1;
+	return RTMR_ERR;
+}
+
+static int
+version_read(const char *path, enum rtmr_version *v, struct errbuf *err)
+{
+	char buf[RTMR_VERSION_FILE_MAX + 1];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*v = RTMR_V1;
+	if (fd < 0 && errno == ENOENT)
+		return RTMR_OK;
+	if (fd < 0) {
+		errbuf_set(err, "%s: open: %s", path, strerror(errno));
+		return RTMR_ERR;
+	}
+	do
+		n = read(fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0) {
+		errbuf_set(err, "%s: read: %s", path, strerror(errno));
+		return RTMR_ERR;
+	}
+	if ((n == 1 || (n == 2 && buf[1] == '\n')) && (buf[0] == '1' || buf[0] == '2')) {
+		*v = buf[0] == '1' ? RTMR_V1 : RTMR_V2;
+		return RTMR_OK;
+	}
+	errbuf_set(err, "%s: expected \"1\" or \"2\" (optionally with a newline)", path);
+	return RTMR_ERR;
+}
+
+static int
+rtmr3_write(const char *path, const uint8_t d[RTMR_DIGEST_LEN], struct errbuf *err)
+{
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		errbuf_set(err, "%s: open: %s", path, strerror(errno));
+		return RTMR_ERR;
+	}
+	/* One write: the kernel extends once per write(2) of a full digest. */
+	n = pwrite(fd, d, RTMR_DIGEST_LEN, 0);
+	if (n != RTMR_DIGEST_LEN) {
+		if (n < 0)
+			errbuf_set(err, "%s: write: %s", path, strerror(errno));
+		else
+			errbuf_set(err, "%s: short write (%zd of %d bytes)", path, n,
+			    RTMR_DIGEST_LEN);
+		close(fd);
+		return RTMR_ERR;
+	}
+	close(fd);
+	return RTMR_OK;
+}
+
+static int
+log_append(const char *path, enum rtmr_version v,
+    const uint8_t payload[RTMR_PAYLOAD_LEN], struct errbuf *err)
+{
+	char line[128];
+	size_t len = rtmr_log_line_format(v, payload, line, sizeof(line)), off = 0;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		errbuf_set(err, "%s: open: %s", path, strerror(errno));
+		return RTMR_ERR;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, line + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			errbuf_set(err, "%s: write: %s", path, n < 0 ? strerror(errno) : "no progress");
+			close(fd);
+			return RTMR_ERR;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0) {
+		errbuf_set(err, "%s: fsync: %s", path, strerror(errno));
+		close(fd);
+		return RTMR_ERR;
+	}
+	if (close(fd) != 0) {
+		errbuf_set(err, "%s: close: %s", path, strerror(errno));
+		return RTMR_ERR;
+	}
+	return RTMR_OK;
+}
+
+/* Everything that happens under the lock. */
+static int
+emit_locked(const struct rtmr_native_cfg *cfg, const uint8_t payload[RTMR_PAYLOAD_LEN],
+    struct rtmr_native_result *res, struct errbuf *err)
+{
+	struct rtmr_once once;
+
+	if (version_read(cfg->version_path, &res->version, err) != RTMR_OK)
+		return RTMR_ERR;
+	rtmr_once_init(&once, payload);
+	if (rtmr_log_scan_file(cfg->log_path, &once, NULL, NULL, err) != RTMR_OK ||
+	    rtmr_once_decide(&once, &res->seen, err) != RTMR_OK)
+		return RTMR_ERR;
+	if (res->seen == RTMR_SEEN_SAME)
+		return RTMR_OK;
+	if (res->seen == RTMR_SEEN_DIFFERENT) {
+		errbuf_set(err, "%s: already holds a %s event with a different digest; "
+		    "refusing to add a second", cfg->log_path, RTMR_EVENT_NAME);
+		return RTMR_ERR;
+	}
+	if (rtmr_event_digest(res->version, RTMR_EVENT_NAME, payload,
+	    RTMR_PAYLOAD_LEN, res->digest, err) != RTMR_OK ||
+	    rtmr3_write(cfg->rtmr3_path, res->digest, err) != RTMR_OK)
+		return RTMR_ERR;
+	if (log_append(cfg->log_path, res->version, payload, err) != RTMR_OK) {
+		errbuf_wrap(err, "RTMR3 was extended but the event log was not updated "
+		    "(replay will not match)");
+		return RTMR_ERR;
+	}
+	return RTMR_OK;
+}
+
+int
+rtmr_native_emit_once(const struct rtmr_native_cfg *cfg,
+    const uint8_t payload[RTMR_PAYLOAD_LEN], struct rtmr_native_result *res,
+    struct errbuf *err)
+{
+	int fd, rc;
+
+	memset(res, 0, sizeof(*res));
+	if (lock_acquire(cfg, &fd, err) != RTMR_OK)
+		return RTMR_ERR;
+	rc = emit_locked(cfg, payload, res, err);
+	close(fd); /* releases the flock */
+	return rc;
+}
