@@ -24,9 +24,10 @@
  * (children of open containers); on return the arena's cap is as before and
  * `used` covers only the tree.  On error the arena is left exactly as it was.
  * An arena of JSON_ARENA_BOUND(len) free bytes is always enough for an input
- * of len bytes; real documents need far less (a Docker manifest list needs
- * about 3 times its size, see `make bench`), so callers may use a smaller,
- * fixed arena and treat "arena exhausted" as a resource error.
+ * of len bytes; real documents need far less (a pretty-printed Docker
+ * manifest list needs about 2.1 times its size, see `make bench`), so callers
+ * may use a smaller, fixed arena and treat "arena exhausted" as a resource
+ * error.
  *
  * Errors: json_parse returns 0 or -1; on -1 the errbuf holds one line naming
  * the 0-based byte offset and the reason, e.g.
