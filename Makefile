@@ -31,7 +31,7 @@ INC := -Iinclude -I$(B)/gen -I$(BEARSSL_SRC)/inc
 
 LAUNCHER := $(B)/tee-launcher
 MUSL_OBJS := $(patsubst src/%.c,$(B)/musl/%.o,$(SRCS))
-GEN := $(B)/gen/ca_anchors.inc $(B)/gen/version.h
+GEN := $(B)/gen/ca_anchors.inc $(B)/gen/version.h $(B)/gen/compose_templates.inc
 
 .PHONY: all check unit clean distclean repro-check repro-pin ca-bundle demo \
 	fuzz bench warnings source-id drivers image
@@ -58,6 +58,23 @@ $(B)/gen/ca_anchors.inc: assets/ca/mozilla-roots.pem $(BEARSSL)/musl/brssl
 	@mkdir -p $(@D)
 	$(BEARSSL)/musl/brssl ta -q assets/ca/mozilla-roots.pem > $@.tmp
 	mv $@.tmp $@
+
+# Compose templates become C string literals: a scratch container has no
+# files besides the binary.  One literal per template line; awk escapes
+# backslash, quote and '?' (no trigraphs) character by character, because
+# gsub's backslash handling differs between awks.
+COMPOSE_TMPLS := $(sort $(wildcard assets/compose/*.yaml.tmpl))
+$(B)/gen/compose_templates.inc: $(COMPOSE_TMPLS) Makefile
+	@mkdir -p $(@D)
+	@for f in $(COMPOSE_TMPLS); do \
+		n=$$(basename "$$f" .yaml.tmpl | tr -c 'A-Za-z0-9\n' '_'); \
+		printf 'static const char compose_tmpl_%s[] =\n' "$$n"; \
+		awk '{ s = ""; for (i = 1; i <= length($$0); i++) { c = substr($$0, i, 1); \
+			if (c == "\\" || c == "\"" || c == "?") s = s "\\" c; else s = s c; } \
+			printf "\t\"%s\\n\"\n", s }' "$$f" || exit 1; \
+		printf '\t"";\n'; \
+	done > $@.tmp
+	@mv $@.tmp $@
 
 # The source id is the hash of every input file, not a commit id: a commit id
 # would change the binary whenever the pin in reproducible/ changes.
