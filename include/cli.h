@@ -1,0 +1,66 @@
+/*
+ * cli — the launcher's settings, from its flags and its environment.
+ *
+ * Trust model: the launcher's compose file (image digest, command and
+ * environment) is measured into the CVM identity; /tapp/user_config is not.
+ * So everything that changes trust, a path, a socket or the RTMR3 method comes
+ * from here and only here.  The three settings of SPEC §2.1 may also be given
+ * as flags (flag wins); paths and methods are environment-only.
+ *
+ * The settings keep pointers into argv/envp: they live as long as the process.
+ * cli_parse() touches no file and no socket.
+ */
+#ifndef TL_CLI_H
+#define TL_CLI_H
+
+#include "errbuf.h"
+#include "reference.h"
+
+enum cli_platform { CLI_PLATFORM_TEE, CLI_PLATFORM_NONTEE };
+enum cli_rtmr_method { CLI_RTMR_AUTO, CLI_RTMR_DSTACK_API, CLI_RTMR_NATIVE };
+enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
+
+enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
+
+struct cli_settings {
+	enum cli_platform platform;
+	struct digest default_digest;
+	enum cli_rtmr_method rtmr_method;
+	enum cli_engine engine;
+	const char *user_config;    /* TEE_LAUNCHER_USER_CONFIG */
+	const char *approved_file;  /* TEE_LAUNCHER_APPROVED_HASHES_FILE */
+	const char *node_config;    /* TEE_LAUNCHER_NODE_CONFIG */
+	const char *compose_file;   /* TEE_LAUNCHER_COMPOSE_FILE */
+	const char *dstack_socket;  /* TEE_LAUNCHER_DSTACK_SOCKET */
+	const char *rtmr3_file;     /* TEE_LAUNCHER_RTMR3_FILE */
+	const char *event_log_dir;  /* TEE_LAUNCHER_EVENT_LOG_DIR */
+	const char *extra_ca_file;  /* TEE_LAUNCHER_EXTRA_CA_FILE, or NULL */
+	const char *docker_host;    /* DOCKER_HOST, or NULL */
+	const char *path;           /* PATH for finding docker */
+	const char *home;           /* HOME, passed to docker */
+	const char *https_proxy;    /* HTTPS_PROXY / https_proxy, or NULL */
+	const char *no_proxy;       /* NO_PROXY / no_proxy, or NULL */
+};
+
+/* Defaults (SPEC §2.2 and dstack's own paths). */
+#define CLI_DEFAULT_USER_CONFIG "/tapp/user_config"
+#define CLI_DEFAULT_APPROVED_FILE "/mnt/shared/image-digest.bin"
+#define CLI_DEFAULT_NODE_CONFIG "/mnt/shared/mpc-config.toml"
+#define CLI_DEFAULT_COMPOSE_FILE "/mnt/shared/mpc-node.compose.yaml"
+#define CLI_DEFAULT_DSTACK_SOCKET "/var/run/dstack.sock"
+#define CLI_DEFAULT_RTMR3_FILE "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384"
+#define CLI_DEFAULT_EVENT_LOG_DIR "/run/log/dstack"
+#define CLI_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/*
+ * Fills *s from argv and envp (NULL-terminated "NAME=value" strings).
+ * Returns CLI_RUN, CLI_HELP, CLI_VERSION, or CLI_USAGE with a one-line
+ * message in err (exit status 2).
+ */
+enum cli_result cli_parse(int argc, char *const argv[], char *const envp[],
+    struct cli_settings *s, struct errbuf *err);
+
+/* The --help text. */
+extern const char cli_usage_text[];
+
+#endif

@@ -1,0 +1,213 @@
+#include <stddef.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char cli_usage_text[] =
+"usage: tee-launcher [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
+"                    [--default-image-digest sha256:<64 hex>] [--help] [--version]\n"
+"\n"
+"Each flag may instead come from its environment variable (the flag wins):\n"
+"  PLATFORM               TEE or NONTEE (required)\n"
+"  DOCKER_CONTENT_TRUST   must be 1 (required)\n"
+"  DEFAULT_IMAGE_DIGEST   sha256:<64 hex> used when no approved-hashes file exists (required)\n"
+"\n"
+"Environment only (the launcher's environment is measured, its user config is not):\n"
+"  TEE_LAUNCHER_USER_CONFIG           " CLI_DEFAULT_USER_CONFIG "\n"
+"  TEE_LAUNCHER_APPROVED_HASHES_FILE  " CLI_DEFAULT_APPROVED_FILE "\n"
+"  TEE_LAUNCHER_NODE_CONFIG           " CLI_DEFAULT_NODE_CONFIG "\n"
+"  TEE_LAUNCHER_COMPOSE_FILE          " CLI_DEFAULT_COMPOSE_FILE "\n"
+"  TEE_LAUNCHER_DSTACK_SOCKET         " CLI_DEFAULT_DSTACK_SOCKET "\n"
+"  TEE_LAUNCHER_RTMR_METHOD           auto | dstack-api | native (default auto)\n"
+"  TEE_LAUNCHER_RTMR3_FILE            " CLI_DEFAULT_RTMR3_FILE "\n"
+"  TEE_LAUNCHER_EVENT_LOG_DIR         " CLI_DEFAULT_EVENT_LOG_DIR "\n"
+"  TEE_LAUNCHER_ENGINE                api | cli (default: cli if docker is on PATH)\n"
+"  TEE_LAUNCHER_EXTRA_CA_FILE         PEM file of extra trust anchors (default none)\n"
+"  DOCKER_HOST, HTTPS_PROXY, NO_PROXY as usual\n"
+"\n"
+"Exit status: 0 node started, 1 runtime failure, 2 usage error.\n";
+
+/* Returns the value of NAME in envp, or NULL.  Empty values count as set. */
+static const char *
+env_get(char *const envp[], const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static const char *
+env_or(char *const envp[], const char *name, const char *dflt)
+{
+	const char *v = env_get(envp, name);
+
+	return v != NULL ? v : dflt;
+}
+
+/* Paths must be absolute and non-empty: a relative path would depend on the
+ * working directory, which nobody measures. */
+static int
+check_path(const char *name, const char *v, struct errbuf *err)
+{
+	if (v[0] != '/') {
+		errbuf_set(err, "%s: must be an absolute path", name);
+		return -1;
+	}
+	return 0;
+}
+
+struct raw {
+	const char *platform, *dct, *digest;
+};
+
+static int
+take_flag(int argc, char *const argv[], int *i, struct raw *r, struct errbuf *err)
+{
+	const char *names[] = { "--platform", "--docker-content-trust",
+	    "--default-image-digest" };
+	const char **slots[] = { &r->platform, &r->dct, &r->digest };
+	const char *a = argv[*i];
+	size_t k, n;
+
+	for (k = 0; k < 3; k++) {
+		n = strlen(names[k]);
+		if (strncmp(a, names[k], n) != 0)
+			continue;
+		if (a[n] == '=') {
+			*slots[k] = a + n + 1;
+			return 0;
+		}
+		if (a[n] != '\0')
+			continue;
+		if (*i + 1 >= argc) {
+			errbuf_set(err, "%s: missing value", names[k]);
+			return -1;
+		}
+		*slots[k] = argv[++*i];
+		return 0;
+	}
+	errbuf_set(err, "unknown argument: %.200s", a);
+	return -1;
+}
+
+static int
+parse_enum(const char *name, const char *v, const char *const *names, int n,
+    int *out, struct errbuf *err)
+{
+	int k;
+
+	for (k = 0; k < n; k++) {
+		if (strcmp(v, names[k]) == 0) {
+			*out = k;
+			return 0;
+		}
+	}
+	errbuf_set(err, "%s: invalid value \"%.64s\"", name, v);
+	return -1;
+}
+
+static int
+parse_required(const struct raw *r, struct cli_settings *s, struct errbuf *err)
+{
+	static const char *const platforms[] = { "TEE", "NONTEE" };
+	struct errbuf derr;
+	int p;
+
+	if (r->platform == NULL || r->platform[0] == '\0') {
+		errbuf_set(err, "PLATFORM is required (TEE or NONTEE)");
+		return -1;
+	}
+	if (parse_enum("PLATFORM", r->platform, platforms, 2, &p, err) != 0) {
+		errbuf_wrap(err, "expected TEE or NONTEE");
+		return -1;
+	}
+	s->platform = (enum cli_platform)p;
+	if (r->dct == NULL || strcmp(r->dct, "1") != 0) {
+		errbuf_set(err, "DOCKER_CONTENT_TRUST must be 1");
+		return -1;
+	}
+	if (r->digest == NULL || r->digest[0] == '\0') {
+		errbuf_set(err, "DEFAULT_IMAGE_DIGEST is required (sha256:<64 hex>)");
+		return -1;
+	}
+	if (digest_parse(r->digest, strlen(r->digest), &s->default_digest, &derr) != 0) {
+		errbuf_set(err, "DEFAULT_IMAGE_DIGEST: %s", derr.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
+{
+	static const char *const methods[] = { "auto", "dstack-api", "native" };
+	static const char *const engines[] = { "", "cli", "api" };
+	const char *v;
+	int k;
+
+	v = env_or(envp, "TEE_LAUNCHER_RTMR_METHOD", "auto");
+	if (parse_enum("TEE_LAUNCHER_RTMR_METHOD", v, methods, 3, &k, err) != 0)
+		return -1;
+	s->rtmr_method = (enum cli_rtmr_method)k;
+	v = env_or(envp, "TEE_LAUNCHER_ENGINE", "");
+	if (parse_enum("TEE_LAUNCHER_ENGINE", v, engines, 3, &k, err) != 0)
+		return -1;
+	s->engine = (enum cli_engine)k;
+
+	s->user_config = env_or(envp, "TEE_LAUNCHER_USER_CONFIG", CLI_DEFAULT_USER_CONFIG);
+	s->approved_file = env_or(envp, "TEE_LAUNCHER_APPROVED_HASHES_FILE", CLI_DEFAULT_APPROVED_FILE);
+	s->node_config = env_or(envp, "TEE_LAUNCHER_NODE_CONFIG", CLI_DEFAULT_NODE_CONFIG);
+	s->compose_file = env_or(envp, "TEE_LAUNCHER_COMPOSE_FILE", CLI_DEFAULT_COMPOSE_FILE);
+	s->dstack_socket = env_or(envp, "TEE_LAUNCHER_DSTACK_SOCKET", CLI_DEFAULT_DSTACK_SOCKET);
+	s->rtmr3_file = env_or(envp, "TEE_LAUNCHER_RTMR3_FILE", CLI_DEFAULT_RTMR3_FILE);
+	s->event_log_dir = env_or(envp, "TEE_LAUNCHER_EVENT_LOG_DIR", CLI_DEFAULT_EVENT_LOG_DIR);
+	s->extra_ca_file = env_get(envp, "TEE_LAUNCHER_EXTRA_CA_FILE");
+	if (check_path("TEE_LAUNCHER_USER_CONFIG", s->user_config, err) ||
+	    check_path("TEE_LAUNCHER_APPROVED_HASHES_FILE", s->approved_file, err) ||
+	    check_path("TEE_LAUNCHER_NODE_CONFIG", s->node_config, err) ||
+	    check_path("TEE_LAUNCHER_COMPOSE_FILE", s->compose_file, err) ||
+	    check_path("TEE_LAUNCHER_DSTACK_SOCKET", s->dstack_socket, err) ||
+	    check_path("TEE_LAUNCHER_RTMR3_FILE", s->rtmr3_file, err) ||
+	    check_path("TEE_LAUNCHER_EVENT_LOG_DIR", s->event_log_dir, err) ||
+	    (s->extra_ca_file != NULL &&
+	    check_path("TEE_LAUNCHER_EXTRA_CA_FILE", s->extra_ca_file, err)))
+		return -1;
+
+	s->docker_host = env_get(envp, "DOCKER_HOST");
+	s->path = env_or(envp, "PATH", CLI_DEFAULT_PATH);
+	s->home = env_get(envp, "HOME");
+	s->https_proxy = env_get(envp, "HTTPS_PROXY");
+	if (s->https_proxy == NULL)
+		s->https_proxy = env_get(envp, "https_proxy");
+	s->no_proxy = env_get(envp, "NO_PROXY");
+	if (s->no_proxy == NULL)
+		s->no_proxy = env_get(envp, "no_proxy");
+	return 0;
+}
+
+enum cli_result
+cli_parse(int argc, char *const argv[], char *const envp[],
+    struct cli_settings *s, struct errbuf *err)
+{
+	struct raw r;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	r.platform = env_get(envp, "PLATFORM");
+	r.dct = env_get(envp, "DOCKER_CONTENT_TRUST");
+	r.digest = env_get(envp, "DEFAULT_IMAGE_DIGEST");
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return CLI_HELP;
+		if (strcmp(argv[i], "--version") == 0)
+			return CLI_VERSION;
+		if (take_flag(argc, argv, &i, &r, err) != 0)
+			return CLI_USAGE;
+	}
+	if (parse_required(&r, s, err) != 0 || parse_env_only(envp, s, err) != 0)
+		return CLI_USAGE;
+	return CLI_RUN;
+}
