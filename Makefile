@@ -18,7 +18,7 @@ HOST_CC ?= cc
 
 # Flags shared by the launcher and by BearSSL.  No -g: debug info would carry
 # directory names; -ffile-prefix-map removes the rest.
-DET_FLAGS := -Os -ffile-prefix-map=$(TOP)=. -fno-ident -fdebug-prefix-map=$(TOP)=.
+DET_FLAGS := -Os -ffunction-sections -fdata-sections -ffile-prefix-map=$(TOP)=. -fno-ident -fdebug-prefix-map=$(TOP)=.
 HARDEN := -fstack-protector-strong -fPIE
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
@@ -94,7 +94,7 @@ $(B)/musl/%.o: src/%.c $(HDRS) $(GEN) $(BEARSSL)/musl/libbearssl.a
 	$(MUSL_CC) $(STD) $(DET_FLAGS) $(HARDEN) $(WARN) $(INC) -c $< -o $@
 
 $(LAUNCHER): $(MUSL_OBJS) $(BEARSSL)/musl/libbearssl.a
-	$(MUSL_CC) -static -s -Wl,-z,relro,-z,now -Wl,--build-id=none \
+	$(MUSL_CC) -static -s -Wl,-z,relro,-z,now -Wl,--build-id=none -Wl,--gc-sections \
 		-o $@ $(MUSL_OBJS) $(BEARSSL)/musl/libbearssl.a
 
 # ---- sanitizer builds (glibc, host compiler) for tests
