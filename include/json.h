@@ -54,6 +54,8 @@
 #define JSON_MAX_INPUT (4u * 1024 * 1024)
 /* Real documents nest < 10 levels; 64 bounds the parser's and writer's stacks. */
 #define JSON_MAX_DEPTH 64
+/* Key bytes quoted in an error (each may take 4 escaped); fits ERRBUF_SIZE. */
+#define JSON_ERR_KEY_SHOWN 64
 /* Worst case arena bytes per input byte: "[0,0,…]" costs two 40-byte slots
  * (work stack + tree) plus "0\0" per 2 input bytes. */
 #define JSON_ARENA_PER_BYTE 41

@@ -16,8 +16,6 @@
 
 /* Objects up to this size are checked for duplicate keys pairwise. */
 #define JP_SMALL_OBJECT 8
-/* Longest key shown in an error message. */
-#define JP_KEY_SHOWN 64
 
 struct jp_frame {
 	struct json_value *slot; /* receives the container when it closes */
@@ -278,7 +276,7 @@ jp_show_key(const char *key, size_t len, char *out, size_t cap)
 {
 	size_t o = 0, i;
 
-	for (i = 0; i < len && i < JP_KEY_SHOWN && o + 5 < cap; i++) {
+	for (i = 0; i < len && i < JSON_ERR_KEY_SHOWN && o + 5 < cap; i++) {
 		unsigned char c = (unsigned char)key[i];
 
 		if (c == '"' || c == '\\')
@@ -541,49 +539,80 @@ key_cmp(const struct json_member *x, const struct json_member *y)
 	return (x->key_len > y->key_len) - (x->key_len < y->key_len);
 }
 
-/* Orders member indexes by key, then document order. */
+/* A key while checking an object for duplicates: the first 8 bytes, big
+ * endian and zero padded, settle most comparisons without a pointer hop. */
+struct jp_key {
+	uint64_t prefix;
+	const char *key;
+	uint32_t len;
+	uint32_t idx; /* member index = document order */
+};
+
 static int
-jp_idx_less(const struct jp *p, const struct jp_frame *f, uint32_t x, uint32_t y)
+jp_key_cmp(const struct jp_key *x, const struct jp_key *y)
 {
-	int c = key_cmp(&jp_member_at(p, f, x)->m, &jp_member_at(p, f, y)->m);
+	size_t n;
+	int c;
 
-	return c < 0 || (c == 0 && x < y);
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	n = x->len < y->len ? x->len : y->len;
+	c = memcmp(x->key, y->key, n);
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
 }
 
 static void
-jp_sift_down(const struct jp *p, const struct jp_frame *f, uint32_t *h,
-    size_t root, size_t n)
-{
-	size_t child;
-	uint32_t t;
-
-	while ((child = 2 * root + 1) < n) {
-		if (child + 1 < n && jp_idx_less(p, f, h[child], h[child + 1]))
-			child++;
-		if (!jp_idx_less(p, f, h[root], h[child]))
-			return;
-		t = h[root];
-		h[root] = h[child];
-		h[child] = t;
-		root = child;
-	}
-}
-
-/* Heapsort: O(n log n) worst case, no recursion, no extra memory. */
-static void
-jp_sort_members(const struct jp *p, const struct jp_frame *f, uint32_t *h, size_t n)
+jp_key_load(struct jp_key *k, const struct json_member *m, size_t idx)
 {
 	size_t i;
-	uint32_t t;
 
-	for (i = n / 2; i-- > 0;)
-		jp_sift_down(p, f, h, i, n);
-	for (i = n; i-- > 1;) {
-		t = h[0];
-		h[0] = h[i];
-		h[i] = t;
-		jp_sift_down(p, f, h, 0, i);
+	k->prefix = 0;
+	for (i = 0; i < 8; i++)
+		k->prefix = k->prefix << 8 | (i < m->key_len ? (unsigned char)m->key[i] : 0);
+	k->key = m->key;
+	k->len = (uint32_t)m->key_len;
+	k->idx = (uint32_t)idx;
+}
+
+/* Merges the sorted runs src[lo..mid) and src[mid..hi) into dst. */
+static void
+jp_merge(const struct jp_key *src, struct jp_key *dst, size_t lo, size_t mid, size_t hi)
+{
+	size_t i = lo, j = mid, o = lo;
+
+	while (i < mid && j < hi)
+		dst[o++] = jp_key_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+	while (i < mid)
+		dst[o++] = src[i++];
+	while (j < hi)
+		dst[o++] = src[j++];
+}
+
+/*
+ * Bottom-up merge sort: O(n log n) worst case, no recursion, sequential
+ * memory access, and stable, so equal keys stay in document order.
+ * Returns whichever of a and tmp holds the result.
+ */
+static struct jp_key *
+jp_sort_keys(struct jp_key *a, struct jp_key *tmp, size_t n)
+{
+	struct jp_key *t;
+	size_t w, lo;
+
+	for (w = 1; w < n; w *= 2) {
+		for (lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = n - lo > w ? lo + w : n;
+			size_t hi = n - lo > 2 * w ? lo + 2 * w : n;
+
+			jp_merge(a, tmp, lo, mid, hi);
+		}
+		t = a;
+		a = tmp;
+		tmp = t;
 	}
+	return a;
 }
 
 /* Index of the first member (in document order) repeating an earlier key,
@@ -592,7 +621,7 @@ static int
 jp_first_dup(struct jp *p, const struct jp_frame *f, size_t *dup)
 {
 	size_t n = f->n, i, j, used0 = p->a->used;
-	uint32_t *h;
+	struct jp_key *k, *tmp;
 
 	*dup = n;
 	if (n <= JP_SMALL_OBJECT) {
@@ -602,16 +631,18 @@ jp_first_dup(struct jp *p, const struct jp_frame *f, size_t *dup)
 					*dup = j;
 		return 0;
 	}
-	h = arena_array(p->a, n, sizeof(*h), sizeof(*h));
-	if (h == NULL)
+	k = arena_array(p->a, n, sizeof(*k), _Alignof(struct jp_key));
+	tmp = arena_array(p->a, n, sizeof(*tmp), _Alignof(struct jp_key));
+	if (k == NULL || tmp == NULL) {
+		p->a->used = used0;
 		return -1;
+	}
 	for (i = 0; i < n; i++)
-		h[i] = (uint32_t)i;
-	jp_sort_members(p, f, h, n);
+		jp_key_load(&k[i], &jp_member_at(p, f, i)->m, i);
+	k = jp_sort_keys(k, tmp, n);
 	for (i = 1; i < n; i++)
-		if (key_cmp(&jp_member_at(p, f, h[i - 1])->m,
-		    &jp_member_at(p, f, h[i])->m) == 0 && h[i] < *dup)
-			*dup = h[i];
+		if (jp_key_cmp(&k[i - 1], &k[i]) == 0 && k[i].idx < *dup)
+			*dup = k[i].idx;
 	p->a->used = used0;
 	return 0;
 }
@@ -620,7 +651,7 @@ static int
 jp_close_object(struct jp *p, const struct jp_frame *f)
 {
 	struct json_member *m = NULL;
-	char shown[4 * JP_KEY_SHOWN + 8];
+	char shown[4 * JSON_ERR_KEY_SHOWN + 8];
 	size_t i, dup;
 
 	if (jp_first_dup(p, f, &dup) != 0)

@@ -117,6 +117,9 @@ main(int argc, char **argv)
 	}
 	tw = now() - t0;
 	getrusage(RUSAGE_SELF, &ru);
+#if defined(__SANITIZE_ADDRESS__)
+	printf("json: NOTE: sanitizer build, numbers are not representative (use make bench)\n");
+#endif
 	printf("json: manifest list %zu bytes, %zu entries, %d runs\n", len,
 	    json_get_array(&v, "manifests")->u.arr.n, runs);
 	printf("json: parse %.1f MB/s\n", (double)len * runs / tp / 1e6);

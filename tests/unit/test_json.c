@@ -29,6 +29,12 @@ parse(struct ctx *c, const char *s)
 	return parse_n(c, s, strlen(s));
 }
 
+static int
+parse_at(struct arena *a, const char *s, struct json_value *v, struct errbuf *e)
+{
+	return json_parse(s, strlen(s), a, v, e);
+}
+
 static struct ctx *
 ctx_new(void)
 {
@@ -359,6 +365,22 @@ duplicate_keys_are_rejected_after_unescaping(struct th *t)
 	CHECK_STR(t, c->err.msg, "offset 13: duplicate key \"k\"");
 	CHECK_INT(t, parse(c, "{\"a\\u0000b\":1,\"a\\u0000c\":2,\"a\":3,\"a\\u0000\":4}"), 0);
 	CHECK_INT(t, parse(c, "{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":2}]}"), 0);
+	{
+		char doc[600], want[200];
+		size_t o = 0, i, k;
+
+		for (k = 0; k < 2; k++) {
+			o += (size_t)snprintf(doc + o, sizeof(doc) - o, "%s\"", k ? ",": "{");
+			for (i = 0; i < 100; i++)
+				doc[o++] = 'a';
+			o += (size_t)snprintf(doc + o, sizeof(doc) - o, "\":%zu", k);
+		}
+		doc[o++] = '}';
+		doc[o] = '\0';
+		snprintf(want, sizeof(want), "offset 106: duplicate key \"%.64s...\"", doc + 2);
+		CHECK_INT(t, parse(c, doc), -1);
+		CHECK_STR(t, c->err.msg, want);
+	}
 	CHECK_INT(t, parse(c, "{\"\":1,\"\":2}"), -1);
 	CHECK_STR(t, c->err.msg, "offset 6: duplicate key \"\"");
 	free(c);
@@ -408,6 +430,20 @@ duplicate_keys_are_found_in_large_objects(struct th *t)
 	CHECK_INT(t, json_parse(buf, len, &a, &v, &err), -1);
 	snprintf(want, sizeof(want), "offset %zu: duplicate key \"k7\"", off);
 	CHECK_STR(t, err.msg, want);
+	/* Sorted path: keys that tie on their first 8 bytes, NULs, a triple. */
+	arena_init(&a, mem, cap * 8);
+	CHECK_INT(t, parse_at(&a, "{\"abcdefgh\":0,\"abcdefgh\\u0000\":0,\"abcdefgh1\":0,"
+	    "\"abcdefg\":0,\"abcdefgh\\u0000\\u0000\":0,\"\":0,\"\\u0000\":0,\"b\":0,"
+	    "\"abcdefgi\":0,\"abcdefgh2\":0}", &v, &err), 0);
+	CHECK_INT(t, v.u.obj.n, 10);
+	arena_init(&a, mem, cap * 8);
+	CHECK_INT(t, parse_at(&a, "{\"k\":0,\"abcdefgh1\":0,\"abcdefgh\\u0000\":0,\"c\":0,\"d\":0,"
+	    "\"k\":1,\"e\":0,\"f\":0,\"abcdefgh\\u0000\":1,\"k\":2}", &v, &err), -1);
+	CHECK_STR(t, err.msg, "offset 52: duplicate key \"k\"");
+	arena_init(&a, mem, cap * 8);
+	CHECK_INT(t, parse_at(&a, "{\"k\":0,\"abcdefgh1\":0,\"abcdefgh\\u0000\":0,\"c\":0,\"d\":0,"
+	    "\"e\":0,\"f\":0,\"abcdefgh\\u0000\":1,\"k\":2}", &v, &err), -1);
+	CHECK_STR(t, err.msg, "offset 64: duplicate key \"abcdefgh\\x00\"");
 	free(buf);
 	free(mem);
 }
