@@ -1,0 +1,86 @@
+/*
+ * engine_cli — the engine interface (engine.h) on top of the `docker` CLI.
+ *
+ * Commands (no shell; spawn.h; `docker` found on the PATH given at init):
+ *   pull        docker pull <ref>
+ *   inspect_id  docker image inspect --format {{index .ID}} <ref>
+ *   remove      docker rm -f <name>
+ *   probe       docker compose version   (exit 0 → plugin; else docker-compose
+ *                                          on the PATH → v1; else an error)
+ *   compose_up  docker compose -p mpc-node -f <file> up -d
+ *           or  docker-compose -p mpc-node -f <file> up -d
+ *
+ * Children get exactly this environment and nothing else:
+ *   PATH, HOME (each only if given), DOCKER_HOST (only if given),
+ *   DOCKER_CONTENT_TRUST=1.
+ * (Without HOME the docker CLI falls back to the passwd entry.)
+ *
+ * Arguments that start with '-' are refused before anything runs: an image
+ * reference must never be read as an option.
+ *
+ * Memory: struct engine_cli is caller-allocated (it holds two output
+ * buffers of ENGINE_CLI_OUTPUT_CAP bytes; give it static storage, not the
+ * stack).  After each command out/errout hold its captured output, so the
+ * caller can log a failed `compose up` in full.  No global state.
+ * Errors: ENGINE_OK / ENGINE_ERR with one line in err, e.g.
+ *   "docker pull nearone/x@sha256:…: exit status 1: Error response from daemon: …"
+ */
+#ifndef TL_ENGINE_CLI_H
+#define TL_ENGINE_CLI_H
+
+#include <stddef.h>
+
+#include "engine.h"
+#include "spawn.h"
+
+#define ENGINE_CLI_DOCKER "docker"
+#define ENGINE_CLI_COMPOSE_V1 "docker-compose"
+#define ENGINE_CLI_PROJECT "mpc-node"
+
+/* docker's progress output is small; 64 KiB keeps every error message. */
+#define ENGINE_CLI_OUTPUT_CAP 65536
+/* Longest NAME=value passed to a child (PATH, HOME, DOCKER_HOST). */
+#define ENGINE_CLI_ENV_MAX 4096
+/* How much of the engine's stderr goes into an error line. */
+#define ENGINE_CLI_EXCERPT 240
+
+/* Deadlines (ms).  A pull moves gigabytes over whatever link the host has;
+ * compose up starts one container; the rest answer from local state. */
+#define ENGINE_CLI_PULL_TIMEOUT_MS (15 * 60 * 1000)
+#define ENGINE_CLI_INSPECT_TIMEOUT_MS (30 * 1000)
+#define ENGINE_CLI_REMOVE_TIMEOUT_MS (60 * 1000)
+#define ENGINE_CLI_PROBE_TIMEOUT_MS (30 * 1000)
+#define ENGINE_CLI_COMPOSE_TIMEOUT_MS (5 * 60 * 1000)
+
+struct engine_cli_timeouts {
+	int pull_ms, inspect_ms, remove_ms, probe_ms, compose_ms;
+};
+
+struct engine_cli {
+	struct engine_cli_timeouts timeouts; /* defaults from init; tests shorten */
+	char search_path[ENGINE_CLI_ENV_MAX];
+	char env_path[ENGINE_CLI_ENV_MAX + 8];
+	char env_home[ENGINE_CLI_ENV_MAX + 8];
+	char env_docker_host[ENGINE_CLI_ENV_MAX + 16];
+	const char *envp[5];
+	int compose_known;                  /* probe ran */
+	enum engine_compose_tool compose_tool;
+	char out[ENGINE_CLI_OUTPUT_CAP];    /* last command's stdout */
+	char errout[ENGINE_CLI_OUTPUT_CAP]; /* last command's stderr */
+	struct spawn_buf outb, errb;
+	struct spawn_status status;         /* how the last command ended */
+};
+
+/*
+ * path: the PATH used to find docker/docker-compose and passed on (NULL or
+ * empty: ENGINE_CLI_DEFAULT_PATH); home, docker_host: NULL or empty = unset.
+ * Returns ENGINE_ERR if a value is too long.
+ */
+#define ENGINE_CLI_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+int engine_cli_init(struct engine_cli *c, const char *path, const char *home,
+    const char *docker_host, struct errbuf *err);
+
+/* Points e's operations at c. */
+void engine_cli_bind(struct engine_cli *c, struct engine *e);
+
+#endif

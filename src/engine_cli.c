@@ -1,0 +1,243 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "engine_cli.h"
+
+static int
+env_entry(char *out, size_t cap, const char *name, const char *val,
+    struct errbuf *err)
+{
+	int n = snprintf(out, cap, "%s=%s", name, val);
+
+	if (n < 0 || (size_t)n >= cap || strlen(val) >= ENGINE_CLI_ENV_MAX) {
+		errbuf_set(err, "engine: %s is longer than %d bytes", name, ENGINE_CLI_ENV_MAX - 1);
+		return ENGINE_ERR;
+	}
+	return ENGINE_OK;
+}
+
+int
+engine_cli_init(struct engine_cli *c, const char *path, const char *home,
+    const char *docker_host, struct errbuf *err)
+{
+	size_t n = 0;
+
+	memset(&c->timeouts, 0, sizeof(c->timeouts));
+	c->timeouts.pull_ms = ENGINE_CLI_PULL_TIMEOUT_MS;
+	c->timeouts.inspect_ms = ENGINE_CLI_INSPECT_TIMEOUT_MS;
+	c->timeouts.remove_ms = ENGINE_CLI_REMOVE_TIMEOUT_MS;
+	c->timeouts.probe_ms = ENGINE_CLI_PROBE_TIMEOUT_MS;
+	c->timeouts.compose_ms = ENGINE_CLI_COMPOSE_TIMEOUT_MS;
+	c->compose_known = 0;
+	c->compose_tool = ENGINE_COMPOSE_PLUGIN;
+	if (path == NULL || path[0] == '\0')
+		path = ENGINE_CLI_DEFAULT_PATH;
+	if (env_entry(c->env_path, sizeof(c->env_path), "PATH", path, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	memcpy(c->search_path, path, strlen(path) + 1);
+	c->envp[n++] = c->env_path;
+	if (home != NULL && home[0] != '\0') {
+		if (env_entry(c->env_home, sizeof(c->env_home), "HOME", home, err) != ENGINE_OK)
+			return ENGINE_ERR;
+		c->envp[n++] = c->env_home;
+	}
+	if (docker_host != NULL && docker_host[0] != '\0') {
+		if (env_entry(c->env_docker_host, sizeof(c->env_docker_host),
+		    "DOCKER_HOST", docker_host, err) != ENGINE_OK)
+			return ENGINE_ERR;
+		c->envp[n++] = c->env_docker_host;
+	}
+	c->envp[n++] = "DOCKER_CONTENT_TRUST=1";
+	c->envp[n] = NULL;
+	c->outb.data = c->out;
+	c->outb.cap = sizeof(c->out);
+	c->errb.data = c->errout;
+	c->errb.cap = sizeof(c->errout);
+	c->out[0] = c->errout[0] = '\0';
+	return ENGINE_OK;
+}
+
+/* "docker pull ref" for messages; cut if long. */
+static void
+describe(const char *const *argv, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (; *argv != NULL && len + 1 < cap; argv++) {
+		int n = snprintf(out + len, cap - len, "%s%s", len ? " " : "", *argv);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+/* What the engine said, on one line: controls become spaces, runs of
+ * spaces collapse, and the text is cut at ENGINE_CLI_EXCERPT bytes. */
+static void
+excerpt(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0, i;
+	int space = 1;
+
+	for (i = 0; i < n && o + 4 < cap && o < ENGINE_CLI_EXCERPT; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		int blank = ch <= ' ' || ch == 0x7f;
+
+		if (blank && space)
+			continue;
+		out[o++] = blank ? ' ' : (char)ch;
+		space = blank;
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	if (i < n && o + 4 <= cap)
+		memcpy(out + o, "...", 3), o += 3;
+	out[o] = '\0';
+}
+
+static int
+run(struct engine_cli *c, const char *const *argv, int timeout_ms,
+    struct errbuf *err)
+{
+	struct spawn_cmd cmd = { argv, c->envp, c->search_path, timeout_ms };
+	char what[256], said[ENGINE_CLI_EXCERPT + 8], how[64];
+	int rc;
+
+	describe(argv, what, sizeof(what));
+	rc = spawn_run(&cmd, &c->outb, &c->errb, &c->status, err);
+	if (rc != SPAWN_OK) {
+		errbuf_wrap(err, "%s", what);
+		return ENGINE_ERR;
+	}
+	if (spawn_succeeded(&c->status))
+		return ENGINE_OK;
+	spawn_status_describe(&c->status, how, sizeof(how));
+	if (c->errb.len > 0)
+		excerpt(c->errout, c->errb.len, said, sizeof(said));
+	else
+		excerpt(c->out, c->outb.len, said, sizeof(said));
+	errbuf_set(err, "%s: %s%s%s", what, how, said[0] ? ": " : "", said);
+	return ENGINE_ERR;
+}
+
+static int
+arg_ok(const char *role, const char *arg, struct errbuf *err)
+{
+	if (arg == NULL || arg[0] == '\0' || arg[0] == '-') {
+		errbuf_set(err, "engine: %s must be non-empty and must not start with '-'", role);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+cli_pull(void *ctx, const char *ref, struct errbuf *err)
+{
+	struct engine_cli *c = ctx;
+	const char *argv[] = { ENGINE_CLI_DOCKER, "pull", ref, NULL };
+
+	if (!arg_ok("image reference", ref, err))
+		return ENGINE_ERR;
+	return run(c, argv, c->timeouts.pull_ms, err);
+}
+
+static int
+cli_inspect_id(void *ctx, const char *ref, char *id, size_t cap,
+    struct errbuf *err)
+{
+	struct engine_cli *c = ctx;
+	const char *argv[] = { ENGINE_CLI_DOCKER, "image", "inspect", "--format",
+		"{{index .ID}}", ref, NULL };
+	const char *s = c->out;
+	size_t n, i;
+
+	if (cap > 0)
+		id[0] = '\0';
+	if (!arg_ok("image reference", ref, err) ||
+	    run(c, argv, c->timeouts.inspect_ms, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	n = c->outb.len;
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+		n--;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+			break;
+	if (n == 0 || i < n || n >= cap || c->outb.truncated) {
+		errbuf_set(err, "docker image inspect %s: expected one image ID on stdout, got %zu bytes",
+		    ref, c->outb.len);
+		return ENGINE_ERR;
+	}
+	memcpy(id, s, n);
+	id[n] = '\0';
+	return ENGINE_OK;
+}
+
+static int
+cli_remove(void *ctx, const char *name, struct errbuf *err)
+{
+	struct engine_cli *c = ctx;
+	const char *argv[] = { ENGINE_CLI_DOCKER, "rm", "-f", name, NULL };
+
+	if (!arg_ok("container name", name, err))
+		return ENGINE_ERR;
+	return run(c, argv, c->timeouts.remove_ms, err);
+}
+
+static int
+cli_compose_probe(void *ctx, enum engine_compose_tool *tool, struct errbuf *err)
+{
+	static const char *const argv[] = { ENGINE_CLI_DOCKER, "compose", "version", NULL };
+	struct engine_cli *c = ctx;
+	struct errbuf probe_err;
+	char where[SPAWN_PATH_MAX];
+	struct spawn_cmd cmd = { argv, c->envp, c->search_path, c->timeouts.probe_ms };
+
+	if (!c->compose_known) {
+		if (spawn_run(&cmd, &c->outb, &c->errb, &c->status, err) != SPAWN_OK) {
+			errbuf_wrap(err, "docker compose version");
+			return ENGINE_ERR;
+		}
+		if (spawn_succeeded(&c->status)) {
+			c->compose_tool = ENGINE_COMPOSE_PLUGIN;
+		} else if (spawn_resolve(ENGINE_CLI_COMPOSE_V1, c->search_path, where,
+		    sizeof(where), &probe_err) == SPAWN_OK) {
+			c->compose_tool = ENGINE_COMPOSE_V1;
+		} else {
+			errbuf_set(err, "no compose tool: `docker compose version` failed and "
+			    "%s is not on PATH (%s)", ENGINE_CLI_COMPOSE_V1, c->search_path);
+			return ENGINE_ERR;
+		}
+		c->compose_known = 1;
+	}
+	*tool = c->compose_tool;
+	return ENGINE_OK;
+}
+
+static int
+cli_compose_up(void *ctx, const char *path, struct errbuf *err)
+{
+	struct engine_cli *c = ctx;
+	enum engine_compose_tool tool;
+	const char *plugin[] = { ENGINE_CLI_DOCKER, "compose", "-p", ENGINE_CLI_PROJECT,
+		"-f", path, "up", "-d", NULL };
+	const char *v1[] = { ENGINE_CLI_COMPOSE_V1, "-p", ENGINE_CLI_PROJECT,
+		"-f", path, "up", "-d", NULL };
+
+	if (!arg_ok("compose file path", path, err) ||
+	    cli_compose_probe(c, &tool, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	return run(c, tool == ENGINE_COMPOSE_PLUGIN ? plugin : v1,
+	    c->timeouts.compose_ms, err);
+}
+
+void
+engine_cli_bind(struct engine_cli *c, struct engine *e)
+{
+	e->ctx = c;
+	e->pull = cli_pull;
+	e->inspect_id = cli_inspect_id;
+	e->remove = cli_remove;
+	e->compose_probe = cli_compose_probe;
+	e->compose_up = cli_compose_up;
+}
