@@ -261,8 +261,9 @@ offset_of(const struct cur *c, const struct http_header *h)
 	return (size_t)(h->name - c->buf);
 }
 
-/* Calls fn(element, len) for each comma-separated element, OWS trimmed;
- * empty elements are passed as length 0. */
+/* Walks a comma-separated list value: each element OWS-trimmed, empty ones
+ * returned with length 0 so Content-Length and Transfer-Encoding can refuse
+ * them. */
 struct list_iter {
 	const char *p, *end;
 };

@@ -17,6 +17,16 @@ fail(struct p *p, size_t at, const char *why)
 	return -1;
 }
 
+/* A limit was hit: "<pre> <limit> <post>". */
+static int
+fail_limit(struct p *p, size_t at, const char *pre, int limit, const char *post)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "%s %d %s", pre, limit, post);
+	return fail(p, at, why);
+}
+
 static int
 is_tchar(unsigned char ch)
 {
@@ -191,7 +201,8 @@ parse_param(struct p *p, struct www_auth_challenge *c)
 	size_t at = p->pos, n;
 
 	if (c->num_params == WWW_AUTH_MAX_PARAMS)
-		return fail(p, at, "more than 16 parameters in a challenge");
+		return fail_limit(p, at, "more than", WWW_AUTH_MAX_PARAMS,
+		    "parameters in a challenge");
 	prm = &c->params[c->num_params];
 	if ((n = token_len_at(p, p->pos)) == 0)
 		return fail(p, p->pos, "expected a parameter name");
@@ -266,13 +277,15 @@ www_auth_parse(const char *s, size_t len, struct www_auth *out,
 	p.err = err;
 	out->num_challenges = 0;
 	if (len > WWW_AUTH_MAX_LEN)
-		return fail(&p, WWW_AUTH_MAX_LEN, "value longer than 8192 bytes");
+		return fail_limit(&p, WWW_AUTH_MAX_LEN, "value longer than",
+		    WWW_AUTH_MAX_LEN, "bytes");
 	for (;;) {
 		skip_elements(&p);
 		if (p.pos >= len)
 			break;
 		if (out->num_challenges == WWW_AUTH_MAX_CHALLENGES)
-			return fail(&p, p.pos, "more than 8 challenges");
+			return fail_limit(&p, p.pos, "more than",
+			    WWW_AUTH_MAX_CHALLENGES, "challenges");
 		if (parse_challenge(&p, &out->challenges[out->num_challenges]) != 0)
 			return -1;
 		out->num_challenges++;
