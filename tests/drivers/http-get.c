@@ -6,6 +6,10 @@
  *            [--unix PATH] [--count N] [--cap BYTES] [--sink]
  *            [--no-redirects] [--x509-time UNIX_SECS] [--out FILE]
  *            [--header NAME]... URL [URL...]
+ *   http-get --sizes            (memory of the client's structs, for bench)
+ * --rusage adds a last line "rusage wall_ms=… cpu_ms=… vmhwm_kb=…" (from the
+ * start of main; VmHWM is this process's own peak RSS, unlike ru_maxrss,
+ * which also counts the parent's memory a fork started with).
  *
  * Every URL is requested in order, the list --count times, on one client
  * (so keep-alive and the pool are exercised).  Per request it prints
@@ -22,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "http.h"
 
@@ -39,7 +45,7 @@ struct opts {
 	size_t num_show;
 	unsigned timeout_ms, count;
 	size_t cap;
-	int sink, no_redirects;
+	int sink, no_redirects, rusage;
 	long long x509_time;
 };
 
@@ -127,6 +133,8 @@ parse_args(int argc, char **argv, struct opts *o)
 				o->sink = 1;
 			else if (strcmp(a, "--no-redirects") == 0)
 				o->no_redirects = 1;
+			else if (strcmp(a, "--rusage") == 0)
+				o->rusage = 1;
 			else if (a[0] == '-' || o->num_urls == MAX_URLS)
 				return usage(a);
 			else
@@ -214,6 +222,35 @@ run(struct http_client *c, const struct opts *o, char *body_buf)
 	return rc;
 }
 
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3
+	    + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void
+print_rusage(const struct timespec *t0)
+{
+	struct rusage ru;
+	char line[256];
+	long hwm = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			hwm = strtol(line + 6, NULL, 10);
+	if (f != NULL)
+		fclose(f);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("rusage wall_ms=%.2f cpu_ms=%.2f vmhwm_kb=%ld\n", ms_since(t0),
+	    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3
+	    + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3, hwm);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -222,9 +259,20 @@ main(int argc, char **argv)
 	struct http_client *c;
 	struct errbuf err = { "" };
 	struct opts *o = malloc(sizeof(*o));
+	struct timespec t0;
 	char *body_buf;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	if (argc == 2 && strcmp(argv[1], "--sizes") == 0) {
+		printf("sizeof http_client=%zu tls_conn=%zu tls_anchors=%zu "
+		    "tls_iobuf=%d\n", sizeof(struct http_client),
+		    sizeof(struct tls_conn), sizeof(struct tls_anchors),
+		    (int)TLS_IOBUF_SIZE);
+		free(o);
+		return 0;
+	}
 	if (o == NULL)
 		return 1;
 	if ((rc = parse_args(argc, argv, o)) != 0) {
@@ -254,6 +302,8 @@ main(int argc, char **argv)
 	    c->stats.tls_handshakes, c->stats.proxy_tunnels, c->stats.requests,
 	    c->stats.reused, c->stats.redirects);
 	http_client_close(c);
+	if (o->rusage)
+		print_rusage(&t0);
 	free(c);
 	free(body_buf);
 	free(o);
