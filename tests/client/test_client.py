@@ -165,7 +165,9 @@ def t_close_delimited_is_not_reused():
 
 
 def t_idle_connection_closed_by_server_is_replaced():
-    r = run("--count", 2, url(F.http, "/keepalive-then-close"))
+    # The pause lets the server's FIN arrive: the idle check must see it
+    # (no request is wasted on the dead connection).
+    r = run("--pause", 200, "--count", 2, url(F.http, "/keepalive-then-close"))
     ok(r)
     check(r.stats["tcp_connects"] == 2 and r.stats["requests"] == 2, "counters", r)
 

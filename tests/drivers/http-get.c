@@ -5,6 +5,7 @@
  *   http-get [-X METHOD] [-H 'Name: value']... [-d BODY] [--timeout MS]
  *            [--unix PATH] [--count N] [--cap BYTES] [--sink]
  *            [--no-redirects] [--x509-time UNIX_SECS] [--out FILE]
+ *            [--pause MS]  (sleep between requests: lets a server's FIN land)
  *            [--header NAME]... URL [URL...]
  *   http-get --sizes            (memory of the client's structs, for bench)
  * --rusage adds a last line "rusage wall_ms=… cpu_ms=… vmhwm_kb=…" (from the
@@ -43,7 +44,7 @@ struct opts {
 	size_t num_fields;
 	const char *show[MAX_SHOW];
 	size_t num_show;
-	unsigned timeout_ms, count;
+	unsigned timeout_ms, count, pause_ms;
 	size_t cap;
 	int sink, no_redirects, rusage;
 	long long x509_time;
@@ -121,6 +122,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->count = (unsigned)strtoul(v, NULL, 10);
 		else if (strcmp(a, "--cap") == 0 && v)
 			o->cap = (size_t)strtoull(v, NULL, 10);
+		else if (strcmp(a, "--pause") == 0 && v)
+			o->pause_ms = (unsigned)strtoul(v, NULL, 10);
 		else if (strcmp(a, "--x509-time") == 0 && v)
 			o->x509_time = strtoll(v, NULL, 10);
 		else if (strcmp(a, "--out") == 0 && v)
@@ -196,6 +199,12 @@ run(struct http_client *c, const struct opts *o, char *body_buf)
 			unsigned char hash[32];
 			enum http_err e;
 
+			if (n > 0 && o->pause_ms > 0) {
+				struct timespec ts = { o->pause_ms / 1000,
+					(long)(o->pause_ms % 1000) * 1000000L };
+
+				nanosleep(&ts, NULL);
+			}
 			br_sha256_init(&s.sha);
 			if (o->sink && o->out)
 				s.out = fopen(o->out, "wb");
