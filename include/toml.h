@@ -17,8 +17,8 @@
  * Errors: functions return 0 on success and -1 on failure, with one line in
  * the errbuf: "line 3, column 7: duplicate key \"image_name\"".  Messages name
  * keys (truncated, non-printable bytes shown as '?') but never quote values,
- * which may be secrets.  After a failed toml_parse() the root is unusable and
- * the arena holds garbage up to its `used` mark.
+ * which may be secrets.  A failed toml_parse() leaves *root an empty table
+ * and the arena's `used` mark where it was (the bytes below it may differ).
  *
  * Recursion (parse, write, compare) is bounded by TOML_MAX_DEPTH.
  */

@@ -8,7 +8,6 @@
  * a list in document order and an AVL index, so duplicate checks stay
  * O(log n) whatever the keys look like (no hash to flood).
  */
-#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,8 +101,16 @@ utf8_check(const unsigned char *s, size_t len)
 {
 	size_t i = 0, n, k;
 	unsigned c, lo, hi;
+	uint64_t w;
 
 	while (i < len) {
+		if (len - i >= 8) { /* ASCII runs, eight bytes at a time */
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080u) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		c = s[i];
 		if (c < 0x80) {
 			i++;
@@ -219,8 +226,14 @@ static int
 key_cmp(const char *k, size_t n, const struct toml_kv *kv)
 {
 	size_t m = n < kv->key_len ? n : kv->key_len;
-	int c = m ? memcmp(k, kv->key, m) : 0;
+	int c;
 
+	if (m == 0)
+		c = 0;
+	else if (k[0] != kv->key[0]) /* most keys differ early: skip the call */
+		c = (unsigned char)k[0] - (unsigned char)kv->key[0];
+	else
+		c = memcmp(k, kv->key, m);
 	if (c != 0)
 		return c;
 	return (n > kv->key_len) - (n < kv->key_len);
@@ -298,20 +311,24 @@ index_find(const struct toml_table *t, const char *k, size_t n)
 	return NULL;
 }
 
-/* Links a new key (known to be absent) at the end of the table. */
+/* Links kv at the end of the table.  Returns 0, or 1 without linking if
+ * the key is already there, or -1 if the index is too deep (impossible
+ * with an AVL tree in addressable memory, but checked, not assumed). */
 static int
 table_link(struct toml_table *t, struct toml_kv *kv)
 {
 	struct toml_kv **path[INDEX_MAX_HEIGHT];
 	struct toml_kv **link = &t->index;
 	size_t depth = 0;
+	int c;
 
 	while (*link != NULL) {
 		if (depth == INDEX_MAX_HEIGHT)
 			return -1;
+		if ((c = key_cmp(kv->key, kv->key_len, *link)) == 0)
+			return 1;
 		path[depth++] = link;
-		link = key_cmp(kv->key, kv->key_len, *link) < 0 ?
-		    &(*link)->left : &(*link)->right;
+		link = c < 0 ? &(*link)->left : &(*link)->right;
 	}
 	kv->left = kv->right = NULL;
 	kv->height = 1;
@@ -602,6 +619,12 @@ scan_string(struct parser *p, struct strscan *s)
 	}
 	s->start = i;
 	for (;;) {
+		j = i; /* the common case: printable bytes with no meaning */
+		while (j < p->len && (c = (unsigned char)p->buf[j]) >= 0x20 &&
+		    c != s->quote && c != '\\' && c != 0x7f)
+			j++;
+		s->dlen += j - i;
+		i = j;
 		if (i >= p->len)
 			return fail(p, open, "unterminated string");
 		c = (unsigned char)p->buf[i];
@@ -746,13 +769,14 @@ parse_key_segment(struct parser *p)
 	return 0;
 }
 
-/* Adds the key in p->key (known to be absent) to table t. */
+/* Adds the key in p->key to table t; fails if it is already there. */
 static struct toml_kv *
 kv_create(struct parser *p, struct toml_value *t)
 {
 	struct toml_kv *kv = arena_alloc(p->a, sizeof(*kv),
 	    _Alignof(struct toml_kv));
-	char *k = arena_alloc(p->a, p->key_len + 1, 1);
+	char *k = arena_alloc(p->a, p->key_len + 1, 1), show[SHOW_KEY_MAX + 4];
+	int r;
 
 	if (kv == NULL || k == NULL) {
 		out_of_memory(p);
@@ -761,8 +785,9 @@ kv_create(struct parser *p, struct toml_value *t)
 	memcpy(k, p->key, p->key_len);
 	kv->key = k;
 	kv->key_len = p->key_len;
-	if (table_link(&t->u.tab, kv) < 0) {
-		fail(p, p->key_pos, "table index too deep");
+	if ((r = table_link(&t->u.tab, kv)) != 0) {
+		fail(p, p->key_pos, r > 0 ? "duplicate key \"%s\"" :
+		    "table index too deep at key \"%s\"", cur_key(p, show));
 		return NULL;
 	}
 	return kv;
@@ -824,7 +849,6 @@ static int
 parse_keyval(struct parser *p, struct toml_value *t, int depth)
 {
 	struct toml_kv *kv;
-	char k[SHOW_KEY_MAX + 4];
 
 	for (;;) {
 		if (parse_key_segment(p) < 0)
@@ -841,9 +865,6 @@ parse_keyval(struct parser *p, struct toml_value *t, int depth)
 		return unexpected(p, "'=' after key");
 	p->pos++;
 	skip_ws(p);
-	if (index_find(&t->u.tab, p->key, p->key_len) != NULL)
-		return fail(p, p->key_pos, "duplicate key \"%s\"",
-		    cur_key(p, k));
 	if ((kv = kv_create(p, t)) == NULL)
 		return -1;
 	return parse_value(p, &kv->value, depth + 1);
@@ -1247,9 +1268,21 @@ header_step(struct parser *p, struct toml_value *t, int *depth)
 	return NULL;
 }
 
+/* The header's key text, for messages only. */
+struct header {
+	size_t open, close;
+	char name[SHOW_KEY_MAX + 4];
+};
+
+static const char *
+header_name(const struct parser *p, struct header *h)
+{
+	return show_key(p->buf + h->open, h->close - h->open, h->name);
+}
+
 static struct toml_value *
 define_table(struct parser *p, struct toml_value *t, int depth,
-    const char *name)
+    struct header *h)
 {
 	struct toml_kv *kv = index_find(&t->u.tab, p->key, p->key_len);
 	struct toml_value *v;
@@ -1259,7 +1292,7 @@ define_table(struct parser *p, struct toml_value *t, int depth,
 	v = &kv->value;
 	if (v->type != TOML_TABLE) {
 		fail(p, p->key_pos, "cannot define table [%s]: the key holds %s",
-		    name, a_type(v));
+		    header_name(p, h), a_type(v));
 		return NULL;
 	}
 	switch (v->u.tab.origin) {
@@ -1267,15 +1300,16 @@ define_table(struct parser *p, struct toml_value *t, int depth,
 		v->u.tab.origin = TOML_ORIGIN_HEADER;
 		return v;
 	case TOML_ORIGIN_HEADER:
-		fail(p, p->key_pos, "table [%s] is defined twice", name);
+		fail(p, p->key_pos, "table [%s] is defined twice",
+		    header_name(p, h));
 		break;
 	case TOML_ORIGIN_DOTTED:
 		fail(p, p->key_pos, "table [%s] was already defined by dotted "
-		    "keys", name);
+		    "keys", header_name(p, h));
 		break;
 	case TOML_ORIGIN_INLINE:
 		fail(p, p->key_pos, "table [%s] was already defined as an "
-		    "inline table", name);
+		    "inline table", header_name(p, h));
 		break;
 	}
 	return NULL;
@@ -1283,7 +1317,7 @@ define_table(struct parser *p, struct toml_value *t, int depth,
 
 static struct toml_value *
 define_array_table(struct parser *p, struct toml_value *t, int depth,
-    const char *name)
+    struct header *h)
 {
 	struct toml_kv *kv = index_find(&t->u.tab, p->key, p->key_len);
 	struct toml_elem *e;
@@ -1300,7 +1334,8 @@ define_array_table(struct parser *p, struct toml_value *t, int depth,
 		kv->value.u.arr.of_tables = 1;
 	} else if (kv->value.type != TOML_ARRAY || !kv->value.u.arr.of_tables) {
 		fail(p, p->key_pos, "cannot define array of tables [[%s]]: "
-		    "the key holds %s", name, kv->value.type == TOML_ARRAY ?
+		    "the key holds %s", header_name(p, h),
+		    kv->value.type == TOML_ARRAY ?
 		    "a static array" : a_type(&kv->value));
 		return NULL;
 	}
@@ -1320,16 +1355,15 @@ parse_header(struct parser *p)
 {
 	struct toml_value *t = p->root;
 	int aot = peek(p, 1) == '[', depth = 0;
-	size_t open, close;
-	char name[SHOW_KEY_MAX + 4];
+	struct header h;
 
 	p->pos += aot ? 2 : 1;
 	skip_ws(p);
-	open = p->pos;
+	h.open = p->pos;
 	for (;;) {
 		if (parse_key_segment(p) < 0)
 			return -1;
-		close = p->pos;
+		h.close = p->pos;
 		skip_ws(p);
 		if (peek(p, 0) != '.')
 			break;
@@ -1342,12 +1376,11 @@ parse_header(struct parser *p)
 		return unexpected(p, aot ? "']]' closing the header" :
 		    "']' closing the header");
 	p->pos += aot ? 2 : 1;
-	show_key(p->buf + open, close - open, name);
 	if (aot) {
-		t = define_array_table(p, t, depth, name);
+		t = define_array_table(p, t, depth, &h);
 		depth += 2;
 	} else {
-		t = define_table(p, t, depth, name);
+		t = define_table(p, t, depth, &h);
 		depth += 1;
 	}
 	if (t == NULL)
@@ -1394,7 +1427,7 @@ toml_parse(const char *buf, size_t len, struct arena *a,
     struct toml_value *root, struct errbuf *err)
 {
 	struct parser p;
-	size_t bad;
+	size_t bad, mark = a->used;
 
 	memset(&p, 0, offsetof(struct parser, key));
 	p.buf = buf;
@@ -1410,7 +1443,12 @@ toml_parse(const char *buf, size_t len, struct arena *a,
 	}
 	if ((bad = utf8_check((const unsigned char *)buf, len)) != len)
 		return fail(&p, bad, "invalid UTF-8");
-	return parse_document(&p);
+	if (parse_document(&p) < 0) {
+		a->used = mark; /* nothing of a rejected document stays */
+		toml_table_init(root);
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1550,6 +1588,7 @@ toml_table_append(struct toml_value *table, const char *key, size_t key_len,
 {
 	struct toml_kv *kv;
 	char *k, show[SHOW_KEY_MAX + 4];
+	size_t mark;
 
 	if (table->type != TOML_TABLE) {
 		errbuf_set(err, "cannot add key \"%s\" to %s",
@@ -1565,10 +1604,12 @@ toml_table_append(struct toml_value *table, const char *key, size_t key_len,
 		    show_key(key, key_len, show));
 		return NULL;
 	}
+	mark = a->used;
 	if ((k = arena_strdup(a, key, key_len, err)) == NULL)
 		return NULL;
 	kv = arena_alloc(a, sizeof(*kv), _Alignof(struct toml_kv));
 	if (kv == NULL) {
+		a->used = mark;
 		errbuf_set(err, "out of memory (arena of %zu bytes is full)",
 		    a->cap);
 		return NULL;
@@ -1576,7 +1617,8 @@ toml_table_append(struct toml_value *table, const char *key, size_t key_len,
 	kv->key = k;
 	kv->key_len = key_len;
 	kv->value = *v;
-	if (table_link(&table->u.tab, kv) < 0) {
+	if (table_link(&table->u.tab, kv) != 0) {
+		a->used = mark;
 		errbuf_set(err, "table index too deep");
 		return NULL;
 	}
@@ -1694,6 +1736,24 @@ static void
 puts_(struct writer *w, const char *s)
 {
 	put(w, s, strlen(s));
+}
+
+#define PUT_LIT(w, lit) put((w), (lit), sizeof(lit) - 1)
+
+static void
+write_integer(struct writer *w, int64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		tmp[--i] = '-';
+	put(w, tmp + i, sizeof(tmp) - i);
 }
 
 static int
@@ -1824,7 +1884,7 @@ write_float(struct writer *w, const struct toml_float *f)
 	}
 	puts_(w, tmp);
 	if (strpbrk(tmp, ".e") == NULL)
-		puts_(w, ".0");
+		PUT_LIT(w, ".0");
 }
 
 static int write_inline(struct writer *w, const struct toml_value *v,
@@ -1836,20 +1896,20 @@ write_inline_table(struct writer *w, const struct toml_value *v, int depth)
 	const struct toml_kv *kv;
 
 	if (v->u.tab.head == NULL) {
-		puts_(w, "{}");
+		PUT_LIT(w, "{}");
 		return 0;
 	}
-	puts_(w, "{ ");
+	PUT_LIT(w, "{ ");
 	for (kv = v->u.tab.head; kv != NULL; kv = kv->next) {
 		if (kv != v->u.tab.head)
-			puts_(w, ", ");
+			PUT_LIT(w, ", ");
 		if (write_key(w, kv->key, kv->key_len) < 0)
 			return -1;
-		puts_(w, " = ");
+		PUT_LIT(w, " = ");
 		if (write_inline(w, &kv->value, depth + 1, w->compact) < 0)
 			return -1;
 	}
-	puts_(w, " }");
+	PUT_LIT(w, " }");
 	return 0;
 }
 
@@ -1859,7 +1919,6 @@ write_inline(struct writer *w, const struct toml_value *v, int depth,
     int ml_ok)
 {
 	const struct toml_elem *e;
-	char tmp[32];
 
 	if (depth > TOML_MAX_DEPTH)
 		return write_too_deep(w);
@@ -1867,8 +1926,7 @@ write_inline(struct writer *w, const struct toml_value *v, int depth,
 	case TOML_STRING:
 		return write_string(w, v->u.str.ptr, v->u.str.len, ml_ok);
 	case TOML_INTEGER:
-		snprintf(tmp, sizeof(tmp), "%" PRId64, v->u.integer);
-		puts_(w, tmp);
+		write_integer(w, v->u.integer);
 		return 0;
 	case TOML_FLOAT:
 		write_float(w, &v->u.flt);
@@ -1880,14 +1938,14 @@ write_inline(struct writer *w, const struct toml_value *v, int depth,
 		put(w, v->u.dt.text, v->u.dt.len);
 		return 0;
 	case TOML_ARRAY:
-		puts_(w, "[");
+		PUT_LIT(w, "[");
 		for (e = v->u.arr.head; e != NULL; e = e->next) {
 			if (e != v->u.arr.head)
-				puts_(w, ", ");
+				PUT_LIT(w, ", ");
 			if (write_inline(w, &e->value, depth + 1, w->compact) < 0)
 				return -1;
 		}
-		puts_(w, "]");
+		PUT_LIT(w, "]");
 		return 0;
 	case TOML_TABLE:
 		return write_inline_table(w, v, depth);
@@ -1934,11 +1992,11 @@ write_header(struct writer *w, int aot)
 	int i;
 
 	if (w->len > 0)
-		puts_(w, "\n");
+		PUT_LIT(w, "\n");
 	puts_(w, aot ? "[[" : "[");
 	for (i = 0; i < w->npath; i++) {
 		if (i > 0)
-			puts_(w, ".");
+			PUT_LIT(w, ".");
 		if (write_key(w, w->path[i]->key, w->path[i]->key_len) < 0)
 			return -1;
 	}
@@ -1987,10 +2045,10 @@ write_body(struct writer *w, const struct toml_value *t, int depth)
 	for (kv = t->u.tab.head; kv != first; kv = kv->next) {
 		if (write_key(w, kv->key, kv->key_len) < 0)
 			return -1;
-		puts_(w, " = ");
+		PUT_LIT(w, " = ");
 		if (write_inline(w, &kv->value, depth + 1, 1) < 0)
 			return -1;
-		puts_(w, "\n");
+		PUT_LIT(w, "\n");
 	}
 	for (kv = first; kv != NULL; kv = kv->next)
 		if (write_section(w, kv, depth + 1) < 0)
@@ -2006,10 +2064,10 @@ write_compact(struct writer *w, const struct toml_value *root)
 	for (kv = root->u.tab.head; kv != NULL; kv = kv->next) {
 		if (write_key(w, kv->key, kv->key_len) < 0)
 			return -1;
-		puts_(w, " = ");
+		PUT_LIT(w, " = ");
 		if (write_inline(w, &kv->value, 1, 1) < 0)
 			return -1;
-		puts_(w, "\n");
+		PUT_LIT(w, "\n");
 	}
 	return 0;
 }

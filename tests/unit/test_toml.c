@@ -493,6 +493,11 @@ small_arena_fails_cleanly(struct th *t)
 	    &err), -1);
 	CHECK_STR(t, err.msg, "line 3, column 5: out of memory (arena of 300 "
 	    "bytes is full)");
+	CHECK_INT(t, a.used, 0);
+	CHECK(t, root.type == TOML_TABLE && root.u.tab.len == 0);
+	a.used = 8;
+	CHECK_INT(t, toml_parse("a = 1\na = 2\n", 12, &a, &root, &err), -1);
+	CHECK_INT(t, a.used, 8);
 }
 
 static void
@@ -845,7 +850,7 @@ suite_toml(struct th *t)
 	    size_and_key_limits_hold);
 	th_run(t, "toml: TOML_ARENA_BYTES covers the worst-case input",
 	    arena_bound_covers_the_worst_case);
-	th_run(t, "toml: a small arena fails with out of memory",
+	th_run(t, "toml: a failed parse gives the arena back",
 	    small_arena_fails_cleanly);
 	th_run(t, "toml: strings decode in every form",
 	    strings_decode_every_form);
