@@ -43,7 +43,9 @@ $(BEARSSL)/.verified:
 	sh third_party/bearssl/fetch.sh $(BEARSSL)
 
 BR_CFLAGS := $(DET_FLAGS) $(HARDEN) -ffile-prefix-map=$(TOP)/$(BEARSSL_SRC)=bearssl -W -Wall
-$(BEARSSL)/musl/libbearssl.a $(BEARSSL)/musl/brssl: $(BEARSSL)/.verified
+# One recipe makes both files (grouped target): with plain targets `make -j2`
+# ran it twice at once, and one run executed brssl while the other linked it.
+$(BEARSSL)/musl/libbearssl.a $(BEARSSL)/musl/brssl &: $(BEARSSL)/.verified
 	$(MAKE) -s -C $(BEARSSL_SRC) BUILD=../musl CC=$(MUSL_CC) LD=$(MUSL_CC) \
 		LDDLL=$(MUSL_CC) CFLAGS="$(BR_CFLAGS)" LDFLAGS=-static ARFLAGS=rcsD \
 		../musl/libbearssl.a ../musl/brssl
