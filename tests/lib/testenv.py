@@ -21,6 +21,7 @@ Every service runs in its own process group (killed as a group on stop) and
 prints one line "<service>: <address>" when ready.
 """
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -560,7 +561,8 @@ class Dockerd(Service):
         self.tmpfs = tmpfs
         self.extra_args = list(extra_args)
         self.sock = os.path.join(self.dir, "docker.sock")
-        self.namespace = "tl-" + os.path.basename(self.dir)
+        # containerd namespaces allow no "__" (mkdtemp names may have it).
+        self.namespace = "tl-" + hashlib.sha256(self.dir.encode()).hexdigest()[:16]
 
     @property
     def host(self):
