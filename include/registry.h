@@ -1,0 +1,120 @@
+/*
+ * registry — find the manifest digest to pull for the selected image digest,
+ * through the Docker Registry HTTP API v2 of any OCI registry (SPEC §5).
+ *
+ * The references (image_tags) are walked in order; indexes and manifest
+ * lists queue their linux/amd64 entries at the back.  A single manifest
+ * matches when its config.digest is the selected digest (seed behaviour)
+ * or when the manifest itself hashes to it (approved lists of manifest
+ * digests, near/mpc #2785).
+ *
+ * Nothing a registry says is trusted unless we hashed it: every manifest
+ * body is hashed with SHA-256; one fetched by digest must hash to that
+ * digest, and a Docker-Content-Digest header that disagrees with our hash is
+ * an error.  The manifest digest returned is always our own hash.  TLS only
+ * protects the token; the root of trust is the approved digest.
+ *
+ * Auth is discovered by challenge: a 401 with WWW-Authenticate: Bearer leads
+ * to one anonymous token request at the realm (https only), and the token is
+ * reused for the run; a later 401 re-authenticates once.  The token is never
+ * logged nor put into an error.
+ *
+ * Retries (SPEC §5.3): per request, max_attempts + 1 attempts; waits start at
+ * interval_secs and grow ×1.5 up to 60 s; timeouts, connect failures and 5xx
+ * are retried, as is 429 (waiting its Retry-After, at most 60 s); other 4xx
+ * skip the reference.  A reference that exhausts its attempts is skipped.
+ *
+ * Memory: struct registry is caller-owned; registry_init() allocates one
+ * manifest buffer of REGISTRY_MANIFEST_MAX bytes, and each manifest is parsed
+ * in an arena sized from its length and freed at once.  registry_free()
+ * releases everything.
+ */
+#ifndef TL_REGISTRY_H
+#define TL_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+#include "http.h"
+#include "reference.h"
+
+/* OCI's suggested limit for manifests; larger bodies are refused unread. */
+#define REGISTRY_MANIFEST_MAX (4u * 1024 * 1024)
+/* Token responses are small JSON objects; JWTs are a few KiB. */
+#define REGISTRY_TOKEN_BODY_MAX (64u * 1024)
+#define REGISTRY_TOKEN_MAX 8192
+/* Index → index → manifest: two levels of nesting, no more. */
+#define REGISTRY_MAX_DEPTH 2
+/* References waiting in the queue (tags + queued platform manifests). */
+#define REGISTRY_QUEUE_MAX 64
+/* Manifest requests per run, retries included: bounds a hostile registry. */
+#define REGISTRY_MAX_REQUESTS 256
+/* Longest backoff wait (SPEC §5.3) and longest Retry-After honoured. */
+#define REGISTRY_MAX_DELAY_MS 60000u
+/* Longest image_tags entry kept (a digest is 71 bytes, a tag 128). */
+#define REGISTRY_REF_MAX 128
+
+struct registry_config {
+	const char *registry;   /* host[:port] */
+	const char *image_name; /* repository path */
+	const char *const *refs; /* image_tags, in order */
+	size_t nrefs;
+	uint64_t timeout_secs;  /* per request (connect+TLS+request+response) */
+	uint64_t interval_secs; /* first retry wait */
+	uint32_t max_attempts;  /* retries per request */
+};
+
+/* Sleeping is injected so tests can record the waits. */
+struct registry_sleeper {
+	void (*sleep_ms)(void *ctx, uint64_t ms);
+	void *ctx;
+};
+
+struct registry_stats {
+	unsigned manifest_requests; /* manifest GETs sent, retries included */
+	unsigned token_requests;
+	unsigned retries;           /* waits taken */
+	uint64_t waited_ms;         /* sum of the waits */
+};
+
+struct registry {
+	struct http_client *http;               /* caller-owned */
+	const struct registry_sleeper *sleeper; /* NULL: nanosleep */
+	unsigned char *body;                    /* REGISTRY_MANIFEST_MAX bytes */
+	char token[REGISTRY_TOKEN_MAX + 1];     /* secret: never logged */
+	int have_token;
+	int reauthenticated;
+	struct registry_stats stats;
+};
+
+enum registry_match {
+	REGISTRY_MATCH_CONFIG,  /* config.digest == selected (seed behaviour) */
+	REGISTRY_MATCH_MANIFEST /* the manifest itself hashes to selected */
+};
+
+struct registry_result {
+	struct digest manifest; /* sha256 of the matching manifest: pull this */
+	struct digest config;   /* its config.digest */
+	enum registry_match how;
+	char ref[REGISTRY_REF_MAX + 1]; /* the reference it was fetched by */
+};
+
+/* Returns 0, or -1 if the manifest buffer cannot be allocated. */
+int registry_init(struct registry *r, struct http_client *http,
+    const struct registry_sleeper *sleeper, struct errbuf *err);
+void registry_free(struct registry *r);
+
+/*
+ * Resolves want.  Returns 0 with *out set, or -1 with err set: fatal errors
+ * (auth failure, unknown media type, malformed manifest, a digest the body
+ * does not hash to, a lying Docker-Content-Digest) and, when every reference
+ * was skipped, "Image hash not found among tags".
+ */
+int registry_resolve(struct registry *r, const struct registry_config *cfg,
+    const struct digest *want, struct registry_result *out, struct errbuf *err);
+
+/* "config digest" / "manifest digest". */
+const char *registry_match_name(enum registry_match m);
+
+#endif
