@@ -160,41 +160,45 @@ token_ok(const char *t)
 	return n > 0 && n <= REGISTRY_TOKEN_MAX;
 }
 
+/* Appends raw (already URL-safe) text. */
+static int
+raw_append(char *out, size_t cap, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + n + 1 > cap)
+		return -1;
+	memcpy(out + *len, s, n + 1);
+	*len += n;
+	return 0;
+}
+
+/* realm?service=<service>&scope=repository:<name>:pull, each value encoded. */
 static int
 token_url(struct run *u, const struct www_auth_bearer *b, char *out, size_t cap,
     struct errbuf *err)
 {
 	char scope[REFERENCE_API_NAME_SIZE + 32];
-	size_t len;
+	size_t len = 0;
+	int bad;
 
 	if (strncmp(b->realm, "https://", 8) != 0) {
 		errbuf_set(err, "token realm is not an https:// URL");
 		return -1;
 	}
-	len = strlen(b->realm);
-	if (len + 2 > cap) {
-		errbuf_set(err, "token realm too long");
-		return -1;
-	}
-	memcpy(out, b->realm, len + 1);
-	out[len++] = strchr(b->realm, '?') != NULL ? '&' : '?';
 	snprintf(scope, sizeof(scope), "repository:%s:pull", u->name);
-	if ((b->has_service && (pct_append(out, cap, &len, "service=") ||
-	    pct_append(out, cap, &len, b->service) ||
-	    pct_append(out, cap, &len, "&") != 0)) ||
-	    pct_append(out, cap, &len, "scope=") || pct_append(out, cap, &len, scope)) {
+	bad = raw_append(out, cap, &len, b->realm) ||
+	    raw_append(out, cap, &len, strchr(b->realm, '?') != NULL ? "&" : "?");
+	if (!bad && b->has_service)
+		bad = raw_append(out, cap, &len, "service=") ||
+		    pct_append(out, cap, &len, b->service) ||
+		    raw_append(out, cap, &len, "&");
+	if (!bad)
+		bad = raw_append(out, cap, &len, "scope=") ||
+		    pct_append(out, cap, &len, scope);
+	if (bad) {
 		errbuf_set(err, "token URL too long");
 		return -1;
-	}
-	/* pct_append encodes '=' and '&'; restore the query syntax. */
-	{
-		char *p;
-		while ((p = strstr(out, "%3D")) != NULL && p < out + len) {
-			*p = '=';
-			memmove(p + 1, p + 3, strlen(p + 3) + 1);
-			len -= 2;
-			break;
-		}
 	}
 	return 0;
 }
