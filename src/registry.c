@@ -768,7 +768,7 @@ registry_free(struct registry *r)
 	free(r->body);
 	r->body = NULL;
 	/* The token is a secret: don't leave it in freed memory's neighbours. */
-	memset(r->token, 0, sizeof(r->token));
+	explicit_bzero(r->token, sizeof(r->token));
 	r->have_token = 0;
 }
 

@@ -1,0 +1,45 @@
+/*
+ * nodeconfig — the MPC node's config: the operator's [mpc_node_config] with
+ * the launcher's [tee] table added last (SPEC §7), serialised as TOML and
+ * written atomically (temp file, fsync, rename, fsync of the directory).
+ *
+ * [tee] holds what the node must trust: the selected image digest (the
+ * RTMR3 payload), the approved-hashes path and the attestation authority.
+ * Paths inside it are the node container's view (its mounts are fixed by
+ * the compose template), not the launcher's, so they are constants.
+ *
+ * The rendered config holds secrets: it is never logged, and errors never
+ * quote it.  Memory: the [tee] nodes go into the config's arena; the
+ * serialised text into a heap buffer of NODECONFIG_MAX bytes, freed before
+ * return.
+ */
+#ifndef TL_NODECONFIG_H
+#define TL_NODECONFIG_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "errbuf.h"
+#include "reference.h"
+
+/* Node-side paths and the quote upload endpoint (SPEC §2.2, §7). */
+#define NODECONFIG_DSTACK_ENDPOINT "/var/run/dstack.sock"
+#define NODECONFIG_APPROVED_PATH "/mnt/shared/image-digest.bin"
+#define NODECONFIG_QUOTE_UPLOAD_URL \
+	"https://cloud-api.phala.network/api/v1/attestations/verify"
+/* The serialised config: the user config's own limit plus [tee]. */
+#define NODECONFIG_MAX (TOML_MAX_INPUT + 4096)
+
+/* Adds [tee] to c->node_config (once; a second call is an error). */
+int nodeconfig_add_tee(struct launcher_config *c, int tee_platform,
+    const struct digest *image_hash, struct errbuf *err);
+
+/* Serialises c->node_config into buf[0..cap), NUL-terminated. */
+int nodeconfig_render(const struct launcher_config *c, char *buf, size_t cap,
+    size_t *len, struct errbuf *err);
+
+/* Renders and writes atomically to path (mode 0600). */
+int nodeconfig_write(const struct launcher_config *c, const char *path,
+    struct errbuf *err);
+
+#endif

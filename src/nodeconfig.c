@@ -1,0 +1,113 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicfile.h"
+#include "nodeconfig.h"
+
+static struct toml_value *
+put_string(struct toml_value *t, const char *key, const char *s,
+    struct arena *a, struct errbuf *err)
+{
+	struct toml_value v;
+
+	if (toml_string_init(&v, s, strlen(s), a, err) != 0)
+		return NULL;
+	return toml_table_append(t, key, strlen(key), &v, a, err);
+}
+
+static struct toml_value *
+put_table(struct toml_value *t, const char *key, struct arena *a,
+    struct errbuf *err)
+{
+	struct toml_value v;
+
+	toml_table_init(&v);
+	return toml_table_append(t, key, strlen(key), &v, a, err);
+}
+
+int
+nodeconfig_add_tee(struct launcher_config *c, int tee_platform,
+    const struct digest *image_hash, struct errbuf *err)
+{
+	struct arena *a = &c->arena;
+	struct toml_value *tee, *auth;
+	char hash[DIGEST_STR_SIZE];
+
+	digest_format(image_hash, hash);
+	/* toml_table_append refuses an existing "tee": the user cannot smuggle
+	 * one past config_load either. */
+	if ((tee = put_table(c->node_config, "tee", a, err)) == NULL ||
+	    put_string(tee, "image_hash", hash, a, err) == NULL ||
+	    put_string(tee, "latest_allowed_hash_file_path", NODECONFIG_APPROVED_PATH,
+	    a, err) == NULL ||
+	    (auth = put_table(tee, "authority", a, err)) == NULL)
+		goto fail;
+	if (tee_platform) {
+		if (put_string(auth, "type", "dstack", a, err) == NULL ||
+		    put_string(auth, "dstack_endpoint", NODECONFIG_DSTACK_ENDPOINT, a, err) == NULL ||
+		    put_string(auth, "quote_upload_url", NODECONFIG_QUOTE_UPLOAD_URL, a, err) == NULL)
+			goto fail;
+	} else if (put_string(auth, "type", "local", a, err) == NULL) {
+		goto fail;
+	}
+	return 0;
+fail:
+	errbuf_wrap(err, "node config [tee]");
+	return -1;
+}
+
+int
+nodeconfig_render(const struct launcher_config *c, char *buf, size_t cap,
+    size_t *len, struct errbuf *err)
+{
+	if (toml_write(c->node_config, buf, cap, len, err) != 0) {
+		errbuf_wrap(err, "node config");
+		return -1;
+	}
+	return 0;
+}
+
+/* Splits path into its directory and last component, in dir[]. */
+static int
+split_path(const char *path, char *dir, size_t cap, const char **name,
+    struct errbuf *err)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL || slash[1] == '\0' || (size_t)(slash - path) + 2 > cap) {
+		errbuf_set(err, "node config path %s: not <dir>/<file>", path);
+		return -1;
+	}
+	n = slash == path ? 1 : (size_t)(slash - path);
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*name = slash + 1;
+	return 0;
+}
+
+int
+nodeconfig_write(const struct launcher_config *c, const char *path,
+    struct errbuf *err)
+{
+	char dir[ATOMICFILE_PATH_MAX];
+	const char *name;
+	char *buf;
+	size_t len;
+	int rc = -1;
+
+	if (split_path(path, dir, sizeof(dir), &name, err) != 0)
+		return -1;
+	buf = malloc(NODECONFIG_MAX);
+	if (buf == NULL) {
+		errbuf_set(err, "node config: out of memory");
+		return -1;
+	}
+	if (nodeconfig_render(c, buf, NODECONFIG_MAX, &len, err) == 0 &&
+	    atomicfile_write(dir, name, buf, len, NULL, err) == ATOMICFILE_OK)
+		rc = 0;
+	/* The buffer held secrets. */
+	explicit_bzero(buf, NODECONFIG_MAX);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,291 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "harness.h"
+#include "nodeconfig.h"
+
+#define HA "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+static const char good_lc[] =
+    "[launcher_config]\n"
+    "image_tags = [\"latest\", \"v1.2.3\"]\n"
+    "image_name = \"nearone/mpc-node\"\n"
+    "registry = \"registry.hub.docker.com\"\n"
+    "rpc_request_timeout_secs = 10\n"
+    "rpc_request_interval_secs = 1\n"
+    "rpc_max_attempts = 20\n"
+    "port_mappings = [{ host = 11780, container = 11780 }, { host = 2200, container = 2201 }]\n";
+
+/* A real operator config shape: dotted keys, arrays of tables, inline
+ * tables, long strings. */
+static const char good_node[] =
+    "[mpc_node_config]\n"
+    "home_dir = \"/data\"\n"
+    "log.format = \"json\"\n"
+    "secrets.secret_store_key_hex = \"00112233\"\n"
+    "near = { boot_nodes = \"ed25519:abc@1.2.3.4:24567\", chain_id = \"testnet\" }\n"
+    "[mpc_node_config.indexer]\n"
+    "validate_genesis = false\n"
+    "sync_mode = { Block = { height = 123 } }\n"
+    "concurrency = 1\n"
+    "[[mpc_node_config.participants]]\n"
+    "id = 1\n"
+    "url = \"\"\"\nhttp://a:3000\"\"\"\n"
+    "[[mpc_node_config.participants]]\n"
+    "id = 2\n"
+    "ratio = 0.25\n"
+    "when = 1979-05-27T07:32:00Z\n";
+
+static char path[64];
+
+static enum config_result
+load_text(const char *text, int tee, struct launcher_config *c, struct errbuf *e)
+{
+	FILE *f;
+
+	strcpy(path, "/tmp/tl-config-XXXXXX");
+	close(mkstemp(path));
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	e->msg[0] = '\0';
+	return config_load(path, tee, c, e);
+}
+
+static void
+a_full_config_loads(struct th *t)
+{
+	static char text[4096];
+	struct launcher_config c;
+	struct errbuf e;
+
+	snprintf(text, sizeof(text), "%smpc_hash_override = \"%s\"\n%s", good_lc, HA, good_node);
+	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+	CHECK_INT(t, c.ntags, 2);
+	CHECK_STR(t, c.image_tags[1], "v1.2.3");
+	CHECK_STR(t, c.image_name, "nearone/mpc-node");
+	CHECK_STR(t, c.registry, "registry.hub.docker.com");
+	CHECK_INT(t, c.timeout_secs, 10);
+	CHECK_INT(t, c.interval_secs, 1);
+	CHECK_INT(t, c.max_attempts, 20);
+	CHECK(t, c.has_override && c.override.b[31] == 0xaa);
+	CHECK_INT(t, c.nports, 2);
+	CHECK_INT(t, c.ports[1].host, 2200);
+	CHECK_INT(t, c.ports[1].container, 2201);
+	CHECK(t, toml_table_get(c.node_config, "home_dir") != NULL);
+	config_free(&c);
+	unlink(path);
+}
+
+static void
+schema_errors_name_file_key_and_expectation(struct th *t)
+{
+	static const struct { const char *replace, *with, *want; } cases[] = {
+		{ "image_tags = [\"latest\", \"v1.2.3\"]", "image_tags = []", "image_tags: 0 entries, expected 1..64" },
+		{ "image_tags = [\"latest\", \"v1.2.3\"]", "image_tags = \"latest\"", "image_tags: expected array, found string" },
+		{ "image_tags = [\"latest\", \"v1.2.3\"]", "image_tags = [\"bad tag\"]", "image_tags[0]: " },
+		{ "image_tags = [\"latest\", \"v1.2.3\"]", "image_tags = [\"../x\"]", "image_tags[0]: " },
+		{ "image_name = \"nearone/mpc-node\"", "image_name = \"a\\\"b\"", "image_name: " },
+		{ "image_name = \"nearone/mpc-node\"", "image_name = \"x\\nimage: evil\"", "image_name: " },
+		{ "image_name = \"nearone/mpc-node\"", "", "image_name: missing (expected string)" },
+		{ "registry = \"registry.hub.docker.com\"", "registry = \"a b\"", "registry: " },
+		{ "rpc_request_timeout_secs = 10", "rpc_request_timeout_secs = -1", "rpc_request_timeout_secs: -1 is out of range" },
+		{ "rpc_request_timeout_secs = 10", "rpc_request_timeout_secs = 0", "rpc_request_timeout_secs: 0 is out of range 1.." },
+		{ "rpc_request_timeout_secs = 10", "rpc_request_timeout_secs = 1.5", "rpc_request_timeout_secs: expected integer, found float" },
+		{ "rpc_max_attempts = 20", "rpc_max_attempts = 4294967296", "rpc_max_attempts: 4294967296 is out of range 0..4294967295" },
+		{ "{ host = 11780, container = 11780 }", "{ host = 0, container = 11780 }", "port_mappings[0].host: must be nonzero" },
+		{ "{ host = 2200, container = 2201 }", "{ host = 2200, container = 65536 }", "port_mappings[1].container: 65536 does not fit a u16 port" },
+		{ "{ host = 2200, container = 2201 }", "{ host = 2200 }", "port_mappings[1].container: expected an integer" },
+		{ "port_mappings = [{ host = 11780, container = 11780 }, { host = 2200, container = 2201 }]", "", "port_mappings: missing" },
+		{ "rpc_max_attempts = 20", "rpc_max_attempts = 20\nmpc_hash_override = \"abc\"", "mpc_hash_override: " },
+		{ "[launcher_config]", "[launcher]", "[launcher_config]: missing or not a table" },
+		{ "home_dir = \"/data\"", "tee = \"sneaky\"", "reserved key [tee]" },
+		{ "home_dir = \"/data\"", "tee.authority.type = \"local\"", "reserved key [tee]" },
+		{ "home_dir = \"/data\"", "gcp = { project = \"x\" }", "[gcp] is not allowed in TEE mode" },
+		{ "concurrency = 1", "concurrency = 1\nconcurrency = 2", "line " },
+	};
+	static char text[4096], lc[2048], node[2048];
+	struct launcher_config c;
+	struct errbuf e;
+	size_t k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char *p;
+
+		snprintf(lc, sizeof(lc), "%s", good_lc);
+		snprintf(node, sizeof(node), "%s", good_node);
+		p = strstr(lc, cases[k].replace);
+		if (p != NULL) {
+			size_t n = strlen(cases[k].replace);
+			memmove(p + strlen(cases[k].with), p + n, strlen(p + n) + 1);
+			memcpy(p, cases[k].with, strlen(cases[k].with));
+		} else {
+			p = strstr(node, cases[k].replace);
+			REQUIRE(t, p != NULL);
+			size_t n = strlen(cases[k].replace);
+			memmove(p + strlen(cases[k].with), p + n, strlen(p + n) + 1);
+			memcpy(p, cases[k].with, strlen(cases[k].with));
+		}
+		snprintf(text, sizeof(text), "%s%s", lc, node);
+		if (!CHECK_INT(t, load_text(text, 1, &c, &e), CONFIG_ERR_PARSE))
+			config_free(&c);
+		if (strstr(e.msg, cases[k].want) == NULL || strstr(e.msg, path) == NULL)
+			CHECK_STR(t, e.msg, cases[k].want);
+		unlink(path);
+	}
+}
+
+static void
+gcp_is_allowed_outside_tee(struct th *t)
+{
+	static char text[4096];
+	struct launcher_config c;
+	struct errbuf e;
+
+	snprintf(text, sizeof(text), "%s%sgcp = 1\n", good_lc, "[mpc_node_config]\n");
+	CHECK_INT(t, load_text(text, 0, &c, &e), CONFIG_OK);
+	config_free(&c);
+	unlink(path);
+}
+
+static void
+a_missing_node_table_is_named(struct th *t)
+{
+	struct launcher_config c;
+	struct errbuf e;
+
+	CHECK_INT(t, load_text(good_lc, 0, &c, &e), CONFIG_ERR_PARSE);
+	CHECK(t, strstr(e.msg, "[mpc_node_config]: missing or not a table") != NULL);
+	unlink(path);
+}
+
+static void
+a_missing_file_is_a_read_error(struct th *t)
+{
+	struct launcher_config c;
+	struct errbuf e;
+
+	CHECK_INT(t, config_load("/nonexistent/user_config", 0, &c, &e), CONFIG_ERR_READ);
+	CHECK_STR(t, e.msg, "user config /nonexistent/user_config: cannot open: No such file or directory");
+}
+
+static void
+tee_is_added_last_and_everything_survives(struct th *t)
+{
+	static char text[4096], out[8192], arena_buf[65536];
+	struct launcher_config c;
+	struct toml_value reparsed;
+	const struct toml_value *tee, *auth, *v;
+	struct arena a;
+	struct digest d;
+	struct errbuf e;
+	size_t len;
+
+	snprintf(text, sizeof(text), "%s%s", good_lc, good_node);
+	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+	digest_parse(HA, strlen(HA), &d, &e);
+	REQUIRE_INT(t, nodeconfig_add_tee(&c, 1, &d, &e), 0);
+	CHECK_INT(t, nodeconfig_add_tee(&c, 1, &d, &e), -1);
+	REQUIRE_INT(t, nodeconfig_render(&c, out, sizeof(out), &len, &e), 0);
+	arena_init(&a, arena_buf, sizeof(arena_buf));
+	REQUIRE_INT(t, toml_parse(out, len, &a, &reparsed, &e), 0);
+	CHECK(t, toml_equal(&reparsed, c.node_config));
+	CHECK(t, strcmp(reparsed.u.tab.tail->key, "tee") == 0);
+	tee = toml_table_get(&reparsed, "tee");
+	REQUIRE(t, tee != NULL);
+	CHECK_STR(t, toml_table_get(tee, "image_hash")->u.str.ptr, HA);
+	CHECK_STR(t, toml_table_get(tee, "latest_allowed_hash_file_path")->u.str.ptr,
+	    "/mnt/shared/image-digest.bin");
+	auth = toml_table_get(tee, "authority");
+	REQUIRE(t, auth != NULL);
+	CHECK_STR(t, toml_table_get(auth, "type")->u.str.ptr, "dstack");
+	CHECK_STR(t, toml_table_get(auth, "dstack_endpoint")->u.str.ptr, "/var/run/dstack.sock");
+	v = toml_table_get(&reparsed, "participants");
+	CHECK(t, v != NULL && v->type == TOML_ARRAY && v->u.arr.len == 2);
+	config_free(&c);
+	unlink(path);
+}
+
+static void
+nontee_authority_is_local_only(struct th *t)
+{
+	static char text[4096], out[8192], arena_buf[65536];
+	struct launcher_config c;
+	struct toml_value reparsed;
+	const struct toml_value *auth;
+	struct arena a;
+	struct digest d;
+	struct errbuf e;
+	size_t len;
+
+	snprintf(text, sizeof(text), "%s[mpc_node_config]\n", good_lc);
+	REQUIRE_INT(t, load_text(text, 0, &c, &e), CONFIG_OK);
+	digest_parse(HA, strlen(HA), &d, &e);
+	REQUIRE_INT(t, nodeconfig_add_tee(&c, 0, &d, &e), 0);
+	REQUIRE_INT(t, nodeconfig_render(&c, out, sizeof(out), &len, &e), 0);
+	arena_init(&a, arena_buf, sizeof(arena_buf));
+	REQUIRE_INT(t, toml_parse(out, len, &a, &reparsed, &e), 0);
+	CHECK_INT(t, reparsed.u.tab.len, 1);
+	auth = toml_table_get(toml_table_get(&reparsed, "tee"), "authority");
+	REQUIRE(t, auth != NULL);
+	CHECK_INT(t, auth->u.tab.len, 1);
+	CHECK_STR(t, toml_table_get(auth, "type")->u.str.ptr, "local");
+	config_free(&c);
+	unlink(path);
+}
+
+static void
+the_node_config_is_written_0600_and_replaces_the_old(struct th *t)
+{
+	static char text[4096];
+	char dir[] = "/tmp/tl-nodecfg-XXXXXX", target[64], buf[64];
+	struct launcher_config c;
+	struct digest d;
+	struct errbuf e;
+	struct stat st;
+	FILE *f;
+
+	REQUIRE(t, mkdtemp(dir) != NULL);
+	snprintf(target, sizeof(target), "%s/mpc-config.toml", dir);
+	f = fopen(target, "w");
+	fputs("old", f);
+	fclose(f);
+	snprintf(text, sizeof(text), "%s[mpc_node_config]\nhome_dir = \"/data\"\n", good_lc);
+	REQUIRE_INT(t, load_text(text, 0, &c, &e), CONFIG_OK);
+	digest_parse(HA, strlen(HA), &d, &e);
+	REQUIRE_INT(t, nodeconfig_add_tee(&c, 0, &d, &e), 0);
+	REQUIRE_INT(t, nodeconfig_write(&c, target, &e), 0);
+	REQUIRE(t, stat(target, &st) == 0);
+	CHECK_INT(t, st.st_mode & 0777, 0600);
+	f = fopen(target, "r");
+	REQUIRE(t, f != NULL);
+	CHECK(t, fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	CHECK(t, strncmp(buf, "home_dir = ", 11) == 0 && strstr(buf, "/data") != NULL);
+	/* A directory that does not exist: error, nothing written. */
+	CHECK_INT(t, nodeconfig_write(&c, "/nonexistent-dir/mpc-config.toml", &e), -1);
+	CHECK(t, strstr(e.msg, "/nonexistent-dir") != NULL);
+	config_free(&c);
+	unlink(target);
+	rmdir(dir);
+	unlink(path);
+}
+
+void
+suite_config(struct th *t)
+{
+	th_run(t, "config: a full operator config loads", a_full_config_loads);
+	th_run(t, "config: schema errors name the file, key and expectation",
+	    schema_errors_name_file_key_and_expectation);
+	th_run(t, "config: gcp is allowed outside TEE", gcp_is_allowed_outside_tee);
+	th_run(t, "config: a missing [mpc_node_config] is named", a_missing_node_table_is_named);
+	th_run(t, "config: a missing file is a read error", a_missing_file_is_a_read_error);
+	th_run(t, "nodeconfig: [tee] is added last and everything survives",
+	    tee_is_added_last_and_everything_survives);
+	th_run(t, "nodeconfig: NONTEE authority is local only", nontee_authority_is_local_only);
+	th_run(t, "nodeconfig: the file is written 0600 and replaces the old one",
+	    the_node_config_is_written_0600_and_replaces_the_old);
+}
