@@ -15,8 +15,9 @@ check "--version names the version" sh -c "echo '$v' | grep -qx 'tee-launcher $(
 n=$(grep -c 'BEGIN CERTIFICATE' "$TOP/assets/ca/mozilla-roots.pem")
 check "--version counts $n compiled-in trust anchors" sh -c "echo '$v' | grep -qx 'trust-anchors $n'"
 check "--version prints the source id" sh -c "echo '$v' | grep -qx 'source [0-9a-f]\{16\}'"
-h=$("$L" --help); rc=$?
-check "--help exits 0 and prints usage" sh -c "[ $rc -eq 0 ] && echo '$h' | grep -q '^usage: tee-launcher'"
+"$L" --help > "${TMPDIR:-/tmp}/tl-help.$$"; rc=$?
+check "--help exits 0 and prints usage" sh -c "[ $rc -eq 0 ] && grep -q '^usage: tee-launcher' '${TMPDIR:-/tmp}/tl-help.$$'"
+rm -f "${TMPDIR:-/tmp}/tl-help.$$"
 err=$("$L" --bogus 2>&1 >/dev/null); rc=$?
 check "unknown flag exits 2" [ "$rc" -eq 2 ]
 check "unknown flag gives a one-line error" sh -c "[ \$(printf '%s\n' '$err' | wc -l) -eq 1 ] && echo '$err' | grep -q -- '--bogus'"

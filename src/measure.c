@@ -1,0 +1,222 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "arena.h"
+#include "dstack.h"
+#include "json.h"
+#include "log.h"
+#include "measure.h"
+
+void
+measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
+    char *pathbuf, size_t cap)
+{
+	size_t third = cap / 3;
+
+	memset(m, 0, sizeof(*m));
+	m->method = s->rtmr_method;
+	m->dstack_socket = s->dstack_socket;
+	m->timeout_ms = MEASURE_AGENT_TIMEOUT_MS;
+	rtmr_native_cfg_default(&m->native);
+	m->native.rtmr3_path = s->rtmr3_file;
+	snprintf(pathbuf, third, "%s/runtime_event.lock", s->event_log_dir);
+	snprintf(pathbuf + third, third, "%s/runtime_event_version", s->event_log_dir);
+	snprintf(pathbuf + 2 * third, third, "%s/runtime_events.log", s->event_log_dir);
+	m->native.lock_path = pathbuf;
+	m->native.version_path = pathbuf + third;
+	m->native.log_path = pathbuf + 2 * third;
+}
+
+/* One POST to the agent.  body_out receives up to DSTACK_RESPONSE_MAX. */
+static enum http_err
+agent_post(const struct measure_cfg *m, struct http_client *http,
+    const char *path, const char *body, char *resp, struct http_response *rs,
+    struct errbuf *err)
+{
+	struct http_field f[1] = { { "Content-Type", "application/json" } };
+	struct http_request rq;
+	char url[64];
+
+	snprintf(url, sizeof(url), "http://" DSTACK_HOST "%s", path);
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = url;
+	rq.unix_path = m->dstack_socket;
+	rq.fields = f;
+	rq.num_fields = 1;
+	rq.body = body;
+	rq.body_len = strlen(body);
+	rq.timeout_ms = m->timeout_ms;
+	rq.no_redirects = 1;
+	rq.body_buf = resp;
+	rq.body_cap = DSTACK_RESPONSE_MAX;
+	return http_do(http, &rq, rs, err);
+}
+
+/* Reads the agent's event log through GetQuote into o. */
+static int
+agent_scan(const struct measure_cfg *m, struct http_client *http, char *resp,
+    struct rtmr_once *o, enum http_err *herr, struct errbuf *err)
+{
+	struct http_response rs;
+	struct arena a;
+	void *mem;
+	int rc;
+
+	*herr = agent_post(m, http, DSTACK_PATH_GET_QUOTE, dstack_get_quote_body(),
+	    resp, &rs, err);
+	if (*herr != HTTP_OK) {
+		errbuf_wrap(err, "GetQuote failed");
+		return -1;
+	}
+	if (rs.status < 200 || rs.status > 299) {
+		errbuf_set(err, "GetQuote failed: HTTP %d", rs.status);
+		return -1;
+	}
+	mem = malloc(JSON_ARENA_BOUND(rs.body_len));
+	if (mem == NULL) {
+		errbuf_set(err, "GetQuote: out of memory");
+		return -1;
+	}
+	arena_init(&a, mem, JSON_ARENA_BOUND(rs.body_len));
+	rc = dstack_quote_response_scan(resp, (size_t)rs.body_len, &a, o, err);
+	free(mem);
+	return rc == DSTACK_OK ? 0 : -1;
+}
+
+/* 1: emitted, 0: the agent has no EmitEvent (404/405), -1: error. */
+static int
+agent_emit(const struct measure_cfg *m, struct http_client *http,
+    const struct digest *d, char *resp, struct errbuf *err)
+{
+	struct http_response rs;
+	char body[DSTACK_BODY_MAX];
+	size_t len;
+	enum http_err e;
+
+	if (dstack_emit_event_body(d->b, body, sizeof(body), &len, err) != DSTACK_OK)
+		return -1;
+	e = agent_post(m, http, DSTACK_PATH_EMIT_EVENT, body, resp, &rs, err);
+	if (e != HTTP_OK) {
+		errbuf_wrap(err, "EmitEvent failed while extending RTMR3 (not retried)");
+		return -1;
+	}
+	if (rs.status == 404 || rs.status == 405)
+		return 0;
+	if (rs.status < 200 || rs.status > 299) {
+		errbuf_set(err, "EmitEvent failed while extending RTMR3: HTTP %d", rs.status);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+file_exists(const char *path, int want_socket)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	return want_socket ? S_ISSOCK(st.st_mode) : 1;
+}
+
+static int
+via_native(const struct measure_cfg *m, const struct digest *d,
+    enum measure_outcome *out, struct errbuf *err)
+{
+	struct rtmr_native_result res;
+
+	if (rtmr_native_emit_once(&m->native, d->b, &res, err) != RTMR_OK)
+		return -1;
+	*out = res.seen == RTMR_SEEN_SAME ? MEASURE_ALREADY : MEASURE_EXTENDED;
+	log_event(LOG_INFO, *out == MEASURE_ALREADY ?
+	    "RTMR3 already holds this image digest, not extending again" :
+	    "RTMR3 extended", { "method", "native" },
+	    { "log_version", res.version == RTMR_V2 ? "2" : "1" });
+	return 0;
+}
+
+/* The dstack API path.  *absent: the agent is not there (auto may go on). */
+static int
+via_agent(const struct measure_cfg *m, struct http_client *http,
+    const struct digest *d, enum measure_outcome *out, int *absent,
+    struct errbuf *err)
+{
+	struct rtmr_once once;
+	enum rtmr_seen seen;
+	enum http_err e;
+	char *resp;
+	int rc = -1;
+
+	*absent = 0;
+	resp = malloc(DSTACK_RESPONSE_MAX);
+	if (resp == NULL) {
+		errbuf_set(err, "out of memory");
+		return -1;
+	}
+	rtmr_once_init(&once, d->b);
+	if (agent_scan(m, http, resp, &once, &e, err) != 0) {
+		*absent = e == HTTP_ERR_CONNECT;
+		goto out;
+	}
+	if (rtmr_once_decide(&once, &seen, err) != RTMR_OK)
+		goto out;
+	if (seen == RTMR_SEEN_DIFFERENT) {
+		errbuf_set(err, "the event log already holds a different mpc-image-digest; "
+		    "refusing to emit a second one");
+		goto out;
+	}
+	if (seen == RTMR_SEEN_SAME) {
+		*out = MEASURE_ALREADY;
+		log_event(LOG_INFO, "RTMR3 already holds this image digest, not extending again",
+		    { "method", "dstack-api" });
+		rc = 0;
+		goto out;
+	}
+	rc = agent_emit(m, http, d, resp, err);
+	if (rc == 0) {
+		*absent = 1;
+		errbuf_set(err, "the dstack agent has no EmitEvent (dstack >= 0.6)");
+		rc = -1;
+		goto out;
+	}
+	if (rc == 1) {
+		*out = MEASURE_EXTENDED;
+		log_event(LOG_INFO, "RTMR3 extended", { "method", "dstack-api" });
+		rc = 0;
+	}
+out:
+	free(resp);
+	return rc;
+}
+
+int
+measure_image(const struct measure_cfg *m, struct http_client *http,
+    const struct digest *d, enum measure_outcome *out, struct errbuf *err)
+{
+	int absent = 0;
+
+	switch (m->method) {
+	case CLI_RTMR_NATIVE:
+		return via_native(m, d, out, err);
+	case CLI_RTMR_DSTACK_API:
+		return via_agent(m, http, d, out, &absent, err);
+	case CLI_RTMR_AUTO:
+		break;
+	}
+	if (file_exists(m->dstack_socket, 1)) {
+		if (via_agent(m, http, d, out, &absent, err) == 0)
+			return 0;
+		if (!absent)
+			return -1;
+		log_event(LOG_INFO, "dstack agent unavailable, trying the native RTMR3 interface",
+		    { "reason", err->msg });
+	}
+	if (file_exists(m->native.rtmr3_path, 0))
+		return via_native(m, d, out, err);
+	errbuf_set(err, "cannot extend RTMR3: no dstack agent at %s and no %s",
+	    m->dstack_socket, m->native.rtmr3_path);
+	return -1;
+}
