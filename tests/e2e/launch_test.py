@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+"""End-to-end: the musl tee-launcher against a real TLS registry with token
+auth, a real dockerd + docker-compose, and (for TEE) the simulated dstack
+agent or a temp-dir stand-in for the RTMR3 sysfs file.
+
+Each case writes a user config, optionally an approved-hashes file, runs the
+launcher with an explicit environment, and asserts the exit code, the stderr
+message, what was written (node config, compose file), what was measured
+(agent requests / RTMR3 file), that the node container runs, and that no
+secret reached the logs.  Last line: "N passed, N failed".
+"""
+import base64
+import hashlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+import tomllib
+
+TOP = os.environ["TOP"]
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+import registry_push  # noqa: E402
+import testenv  # noqa: E402
+from checks import Checks  # noqa: E402
+
+LAUNCHER = os.environ.get("LAUNCHER", os.path.join(TOP, "build", "tee-launcher"))
+FAKE_DSTACK = os.path.join(TOP, "tests", "lib", "fake_dstack.py")
+SECRET = "5ec2e7-node-secret-value"
+T = Checks()
+EVENT_TYPE = 0x08000001
+
+
+def v1_digest(payload):
+    return hashlib.sha384(EVENT_TYPE.to_bytes(4, "little") + b":mpc-image-digest:" + payload).digest()
+
+
+def v2_digest(payload):
+    body = json.dumps({"name": "mpc-image-digest", "payload": payload.hex(),
+                       "type": EVENT_TYPE}, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha384(body.encode()).digest()
+
+
+def user_config(reg_host, tags, name="tl/mpc-node", override=None, extra_node="",
+                ports=((11780, 11780),), attempts=0, timeout=10):
+    pm = ", ".join("{ host = %d, container = %d }" % p for p in ports)
+    lines = [
+        "[launcher_config]",
+        "image_tags = [%s]" % ", ".join(json.dumps(t) for t in tags),
+        "image_name = %s" % json.dumps(name),
+        "registry = %s" % json.dumps(reg_host),
+        "rpc_request_timeout_secs = %d" % timeout,
+        "rpc_request_interval_secs = 0",
+        "rpc_max_attempts = %d" % attempts,
+        "port_mappings = [%s]" % pm,
+    ]
+    if override:
+        lines.append("mpc_hash_override = %s" % json.dumps(override))
+    lines += [
+        "",
+        "[mpc_node_config]",
+        'home_dir = "/data"',
+        "log.level = \"info\"",
+        "near = { chain_id = \"testnet\", boot_nodes = \"ed25519:x@1.2.3.4:1\" }",
+        "[mpc_node_config.secrets]",
+        "secret_store_key_hex = %s" % json.dumps(SECRET),
+        "[[mpc_node_config.participants]]",
+        "id = 1",
+        "[[mpc_node_config.participants]]",
+        "id = 2",
+        "ratio = 0.5",
+        "started = 1979-05-27T07:32:00Z",
+        extra_node,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class Case:
+    """A scratch directory standing in for /tapp, /mnt/shared, /run/log/dstack."""
+
+    def __init__(self, root, name):
+        self.dir = os.path.join(root, name)
+        os.makedirs(self.dir)
+        self.shared = os.path.join(self.dir, "shared")
+        self.logdir = os.path.join(self.dir, "dstack-log")
+        os.makedirs(self.shared)
+        os.makedirs(self.logdir)
+        self.user_config = os.path.join(self.dir, "user_config")
+        self.approved = os.path.join(self.shared, "image-digest.bin")
+        self.node_config = os.path.join(self.shared, "mpc-config.toml")
+        self.compose = os.path.join(self.shared, "mpc-node.compose.yaml")
+        self.sock = os.path.join(self.dir, "dstack.sock")
+        self.rtmr3 = os.path.join(self.dir, "rtmr3")
+        self.runtime_log = os.path.join(self.logdir, "runtime_events.log")
+
+    def write(self, path, text):
+        with open(path, "w") as f:
+            f.write(text)
+
+    def env(self, env, platform, default, **extra):
+        e = {
+            "PATH": env["PATH"], "HOME": env.get("HOME", "/root"),
+            "DOCKER_HOST": env["DOCKER_HOST"],
+            "PLATFORM": platform, "DOCKER_CONTENT_TRUST": "1",
+            "DEFAULT_IMAGE_DIGEST": default,
+            "TEE_LAUNCHER_USER_CONFIG": self.user_config,
+            "TEE_LAUNCHER_APPROVED_HASHES_FILE": self.approved,
+            "TEE_LAUNCHER_NODE_CONFIG": self.node_config,
+            "TEE_LAUNCHER_COMPOSE_FILE": self.compose,
+            "TEE_LAUNCHER_DSTACK_SOCKET": self.sock,
+            "TEE_LAUNCHER_RTMR3_FILE": self.rtmr3,
+            "TEE_LAUNCHER_EVENT_LOG_DIR": self.logdir,
+            "TEE_LAUNCHER_EXTRA_CA_FILE": env["CA"],
+        }
+        e.update(extra)
+        return e
+
+    def run(self, env, timeout=300):
+        t0 = time.monotonic()
+        p = subprocess.run([LAUNCHER], env=env, capture_output=True, text=True,
+                           timeout=timeout)
+        p.seconds = time.monotonic() - t0
+        return p
+
+
+class FakeDstack:
+    def __init__(self, case, *args):
+        self.case = case
+        self.state = os.path.join(case.dir, "dstack-state.json")
+        ready = os.path.join(case.dir, "dstack-ready")
+        self.proc = subprocess.Popen(
+            [sys.executable, FAKE_DSTACK, "--socket", case.sock, "--log",
+             case.runtime_log + ".agent", "--rtmr3", case.rtmr3 + ".agent",
+             "--state", self.state, "--ready", ready] + list(args),
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(case.dir, "dstack.err"), "w"))
+        for _ in range(200):
+            if os.path.exists(ready):
+                break
+            time.sleep(0.05)
+
+    def counts(self):
+        try:
+            with open(self.state) as f:
+                return json.load(f)
+        except OSError:
+            return {}
+
+    def events(self):
+        try:
+            with open(self.case.runtime_log + ".agent") as f:
+                return [json.loads(line) for line in f if line.strip()]
+        except OSError:
+            return []
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def no_secrets(p, token_values=()):
+    text = p.stdout + p.stderr
+    if SECRET in text or "Bearer " in text or "Authorization" in text:
+        return False
+    return not any(t and t in text for t in token_values)
+
+
+def node_running(dk):
+    r = dk.docker("inspect", "-f", "{{.State.Running}} {{.Config.Image}}", "mpc-node",
+                  check=False)
+    return r.returncode == 0 and r.stdout.startswith("true"), r.stdout.strip()
+
+
+def read_toml(path):
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+# ------------------------------------------------------------------ cases
+
+def case_nontee_happy(ctx):
+    c = Case(ctx["root"], "nontee")
+    img = ctx["images"]["docker-v2"]
+    c.write(c.user_config, user_config(ctx["reg"].host, ["missing-tag", "docker-v2"]))
+    p = c.run(c.env(ctx["env"], "NONTEE", img["config_digest"]))
+    T.check("NONTEE: exits 0", p.returncode == 0, p.stderr[-1500:])
+    cfg = read_toml(c.node_config)
+    T.check("NONTEE: node config has [tee] with the selected digest",
+            cfg["tee"]["image_hash"] == img["config_digest"]
+            and cfg["tee"]["authority"] == {"type": "local"})
+    T.check("NONTEE: the operator's table survives (dotted, inline, arrays of tables)",
+            cfg["log"] == {"level": "info"} and cfg["near"]["chain_id"] == "testnet"
+            and [x["id"] for x in cfg["participants"]] == [1, 2]
+            and cfg["secrets"]["secret_store_key_hex"] == SECRET)
+    T.check("NONTEE: node config is mode 0600",
+            stat.S_IMODE(os.stat(c.node_config).st_mode) == 0o600)
+    T.check("NONTEE: no temp file left in the shared dir",
+            not [f for f in os.listdir(c.shared) if f.startswith(".tmp")])
+    with open(c.compose) as f:
+        y = f.read()
+    T.check("NONTEE: compose names the manifest digest, no dstack",
+            ("%s@%s" % (ctx["reg"].host + "/tl/mpc-node", img["digest"])) in y
+            and "DSTACK_ENDPOINT" not in y and "{{" not in y)
+    running, image = node_running(ctx["dk"])
+    T.check("NONTEE: mpc-node container runs the pulled digest",
+            running and img["digest"] in image, image)
+    T.check("NONTEE: no node secret, token or Authorization in the logs", no_secrets(p))
+    T.check("NONTEE: touched no dstack socket and no RTMR3 file",
+            not os.path.exists(c.rtmr3) and not os.path.exists(c.runtime_log))
+    ctx["timings"]["nontee run (s)"] = round(p.seconds, 2)
+
+
+def case_tee_dstack_api(ctx):
+    c = Case(ctx["root"], "tee-api")
+    img = ctx["images"]["oci-index"]
+    c.write(c.user_config, user_config(ctx["reg"].host, ["oci-index"]))
+    c.write(c.approved, json.dumps({"approved_hashes": [img["config_digest"]]}, indent=2))
+    agent = FakeDstack(c)
+    try:
+        env = c.env(ctx["env"], "TEE", "sha256:" + "0" * 64,
+                    TEE_LAUNCHER_RTMR_METHOD="dstack-api")
+        p = c.run(env)
+        T.check("TEE/dstack-api: exits 0", p.returncode == 0, p.stderr[-1500:])
+        ev = agent.events()
+        payload = bytes.fromhex(img["config_digest"][7:])
+        T.check("TEE/dstack-api: exactly one mpc-image-digest event with the digest bytes",
+                len(ev) == 1 and ev[0]["event"] == "mpc-image-digest"
+                and base64.b64decode(ev[0]["payload"]) == payload, ev)
+        cfg = read_toml(c.node_config)
+        T.check("TEE/dstack-api: [tee.authority] is dstack",
+                cfg["tee"]["authority"]["type"] == "dstack"
+                and cfg["tee"]["authority"]["dstack_endpoint"] == "/var/run/dstack.sock")
+        with open(c.compose) as f:
+            y = f.read()
+        T.check("TEE/dstack-api: compose has DSTACK_ENDPOINT and the socket volume",
+                "DSTACK_ENDPOINT=" in y and c.sock in y)
+        p2 = c.run(env)
+        T.check("TEE/dstack-api: a restarted launcher exits 0", p2.returncode == 0,
+                p2.stderr[-1500:])
+        T.check("TEE/dstack-api: and emits no second event",
+                len(agent.events()) == 1 and "already" in p2.stderr, p2.stderr[-800:])
+        running, _ = node_running(ctx["dk"])
+        T.check("TEE/dstack-api: the node container was replaced and runs", running)
+        T.check("TEE/dstack-api: no secrets in the logs", no_secrets(p) and no_secrets(p2))
+    finally:
+        agent.stop()
+
+
+def case_tee_native(ctx, version):
+    c = Case(ctx["root"], "tee-native-v%d" % version)
+    img = ctx["images"]["oci"]
+    c.write(c.user_config, user_config(ctx["reg"].host, ["oci"]))
+    with open(c.rtmr3, "wb") as f:
+        f.write(b"")
+    if version == 2:
+        c.write(os.path.join(c.logdir, "runtime_event_version"), "2\n")
+    env = c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native")
+    p = c.run(env)
+    T.check("TEE/native V%d: exits 0" % version, p.returncode == 0, p.stderr[-1500:])
+    payload = bytes.fromhex(img["config_digest"][7:])
+    want = v1_digest(payload) if version == 1 else v2_digest(payload)
+    with open(c.rtmr3, "rb") as f:
+        got = f.read()
+    T.check("TEE/native V%d: the 48-byte event digest was written to RTMR3" % version,
+            got == want, got.hex())
+    with open(c.runtime_log) as f:
+        lines = [json.loads(x) for x in f if x.strip()]
+    expect = {"event": "mpc-image-digest",
+              "payload": base64.b64encode(payload).decode()}
+    if version == 2:
+        expect["version"] = 2
+    T.check("TEE/native V%d: one runtime log line, mode 0600" % version,
+            lines == [expect] and stat.S_IMODE(os.stat(c.runtime_log).st_mode) == 0o600,
+            lines)
+    p2 = c.run(env)
+    with open(c.runtime_log) as f:
+        n = sum(1 for x in f if x.strip())
+    T.check("TEE/native V%d: restart emits nothing new" % version,
+            p2.returncode == 0 and n == 1, p2.stderr[-800:])
+
+
+def fails(ctx, name, c, env, code, needle, before=None):
+    """Runs and asserts a failure: exit code, message, and the invariants."""
+    if before is not None:
+        c.write(c.node_config, before)
+    p = c.run(env)
+    ok = p.returncode == code and needle in p.stderr
+    T.check("%s: exit %d with %r" % (name, code, needle), ok,
+            "exit %d: %s" % (p.returncode, p.stderr[-800:]))
+    if before is not None:
+        with open(c.node_config) as f:
+            T.check("%s: previous node config untouched" % name, f.read() == before)
+    T.check("%s: no RTMR3 event" % name,
+            not os.path.exists(c.runtime_log) and
+            (not os.path.exists(c.rtmr3) or os.path.getsize(c.rtmr3) == 0))
+    T.check("%s: no secrets in the logs" % name, no_secrets(p))
+    return p
+
+
+def case_errors(ctx):
+    reg = ctx["reg"].host
+    img = ctx["images"]["docker-v2"]
+    other = ctx["images"]["other"]
+
+    c = Case(ctx["root"], "usage")
+    e = c.env(ctx["env"], "tee", img["config_digest"])
+    p = c.run(e)
+    T.check("usage: bad PLATFORM exits 2 with one line naming it",
+            p.returncode == 2 and p.stderr.count("\n") == 1 and "PLATFORM" in p.stderr,
+            p.stderr)
+    e = c.env(ctx["env"], "TEE", "sha256:abc")
+    p = c.run(e)
+    T.check("usage: bad DEFAULT_IMAGE_DIGEST exits 2", p.returncode == 2
+            and "DEFAULT_IMAGE_DIGEST" in p.stderr, p.stderr)
+    T.check("usage: nothing written", os.listdir(c.shared) == [])
+
+    c = Case(ctx["root"], "corrupt-approved")
+    c.write(c.user_config, user_config(reg, ["docker-v2"]))
+    c.write(c.approved, '{"approved_hashes": ["sha256:abab"]}')
+    fails(ctx, "approved file corrupt", c,
+          c.env(ctx["env"], "NONTEE", img["config_digest"]), 1,
+          "approved hashes file", before="old = 1\n")
+
+    c = Case(ctx["root"], "dir-approved")
+    c.write(c.user_config, user_config(reg, ["docker-v2"]))
+    os.makedirs(c.approved)
+    fails(ctx, "approved file is a directory", c,
+          c.env(ctx["env"], "NONTEE", img["config_digest"]), 1, "approved hashes file")
+
+    c = Case(ctx["root"], "empty-approved")
+    c.write(c.user_config, user_config(reg, ["docker-v2"]))
+    c.write(c.approved, '{"approved_hashes": []}')
+    fails(ctx, "approved list empty", c,
+          c.env(ctx["env"], "NONTEE", img["config_digest"]), 1, "0 entries")
+
+    c = Case(ctx["root"], "override")
+    c.write(c.user_config, user_config(reg, ["docker-v2"], override=other["config_digest"]))
+    c.write(c.approved, json.dumps({"approved_hashes": [img["config_digest"]]}))
+    fails(ctx, "override not approved", c,
+          c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native"),
+          1, "does not match any approved hash")
+
+    c = Case(ctx["root"], "reserved-tee")
+    c.write(c.user_config, user_config(reg, ["docker-v2"], extra_node="[mpc_node_config.tee]\nx = 1\n"))
+    fails(ctx, "user sets [tee]", c,
+          c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native"),
+          1, "reserved key [tee]", before="old = 2\n")
+
+    c = Case(ctx["root"], "hostile-name")
+    c.write(c.user_config, user_config(reg, ["docker-v2"], name='x"\nprivileged: true'))
+    fails(ctx, "hostile image_name", c,
+          c.env(ctx["env"], "NONTEE", img["config_digest"]), 1, "image_name")
+
+    c = Case(ctx["root"], "hostile-tag")
+    c.write(c.user_config, user_config(reg, ["../../v2/_catalog"]))
+    fails(ctx, "hostile tag", c,
+          c.env(ctx["env"], "NONTEE", img["config_digest"]), 1, "image_tags[0]")
+
+    c = Case(ctx["root"], "not-found")
+    c.write(c.user_config, user_config(reg, ["missing", "other"]))
+    fails(ctx, "no tag matches", c,
+          c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native"),
+          1, "Image hash not found among tags", before="old = 3\n")
+
+    c = Case(ctx["root"], "no-measure")
+    c.write(c.user_config, user_config(reg, ["docker-v2"]))
+    fails(ctx, "TEE with neither agent nor RTMR3 file", c,
+          c.env(ctx["env"], "TEE", img["config_digest"]), 1, "cannot extend RTMR3",
+          before="old = 4\n")
+
+    c = Case(ctx["root"], "agent-500")
+    c.write(c.user_config, user_config(reg, ["docker-v2"]))
+    agent = FakeDstack(c, "--fault", "500", "--fault-path", "/EmitEvent")
+    try:
+        fails(ctx, "dstack EmitEvent answers 500", c,
+              c.env(ctx["env"], "TEE", img["config_digest"],
+                    TEE_LAUNCHER_RTMR_METHOD="dstack-api"),
+              1, "EmitEvent failed", before="old = 5\n")
+        T.check("dstack EmitEvent answers 500: sent once, not retried",
+                agent.counts().get("/EmitEvent", 0) == 1, agent.counts())
+    finally:
+        agent.stop()
+
+
+def main():
+    testenv.install_signal_handlers()
+    ctx = {"timings": {}}
+    with testenv.TempDir() as d:
+        pki = testenv.Pki.create(os.path.join(d.path, "pki"))
+        with testenv.Registry(pki, auth=True) as reg, testenv.Dockerd(pki) as dk:
+            user, pw = reg.push_credentials()
+            ctx["images"] = registry_push.push_standard(
+                registry_push.Client(reg.host, pki.ca_cert, user, pw))
+            env = dk.env()
+            env["CA"] = pki.ca_cert
+            ctx.update(root=os.path.join(d.path, "cases"), reg=reg, dk=dk, env=env)
+            os.makedirs(ctx["root"])
+            for fn, args in ((case_nontee_happy, ()), (case_tee_dstack_api, ()),
+                             (case_tee_native, (1,)), (case_tee_native, (2,)),
+                             (case_errors, ())):
+                T.run(fn.__name__, fn, ctx, *args)
+            dk.docker("rm", "-f", "mpc-node", check=False)
+    for k, v in ctx["timings"].items():
+        print("timing %s %s" % (k, v))
+    return 0 if T.summary() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
