@@ -171,7 +171,7 @@ split_dir(const char *path, char *dir, size_t cap, const char **name)
 }
 
 static int
-launch(struct launcher *l, struct errbuf *err)
+launch(struct launcher *l, const char *pull_ref, struct errbuf *err)
 {
 	struct compose_port ports[CONFIG_PORTS_MAX];
 	struct compose_params p;
@@ -179,14 +179,20 @@ launch(struct launcher *l, struct errbuf *err)
 	char dir[ATOMICFILE_PATH_MAX];
 	const char *name;
 	struct errbuf ignored;
+	char repo[REFERENCE_PULL_SIZE];
 	size_t i, len;
+
+	/* The node must run exactly what was pulled: the same repository,
+	 * registry host included (the seed dropped it). */
+	snprintf(repo, sizeof(repo), "%s", pull_ref);
+	*strchr(repo, '@') = '\0';
 
 	if (l->engine.compose_probe(l->engine.ctx, &tool, err) != ENGINE_OK)
 		return -1;
 	memset(&p, 0, sizeof(p));
 	p.platform = l->s.platform == CLI_PLATFORM_TEE ? COMPOSE_TEE : COMPOSE_NONTEE;
 	p.flavour = tool == ENGINE_COMPOSE_PLUGIN ? COMPOSE_SPEC : COMPOSE_V1;
-	p.image_name = l->cfg.image_name;
+	p.image_name = repo;
 	memcpy(p.manifest_digest, l->resolved.manifest.b, sizeof(p.manifest_digest));
 	for (i = 0; i < l->cfg.nports; i++) {
 		ports[i].host = l->cfg.ports[i].host;
@@ -234,7 +240,7 @@ run(struct launcher *l)
 	    nodeconfig_write(&l->cfg, l->s.node_config, &err) != 0)
 		return fail("node config", &err);
 	log_event(LOG_INFO, "node config written", { "path", l->s.node_config });
-	if (launch(l, &err) != 0)
+	if (launch(l, ref, &err) != 0)
 		return fail("launch", &err);
 	log_event(LOG_INFO, "MPC node started", { "image", ref });
 	return 0;

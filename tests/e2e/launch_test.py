@@ -381,7 +381,7 @@ def case_errors(ctx):
                     TEE_LAUNCHER_RTMR_METHOD="dstack-api"),
               1, "EmitEvent failed", before="old = 5\n")
         T.check("dstack EmitEvent answers 500: sent once, not retried",
-                agent.counts().get("/EmitEvent", 0) == 1, agent.counts())
+                agent.counts().get("by_path", {}).get("/EmitEvent", 0) == 1, agent.counts())
     finally:
         agent.stop()
 
