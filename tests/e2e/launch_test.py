@@ -44,7 +44,11 @@ def v2_digest(payload):
 
 
 def user_config(reg_host, tags, name="tl/mpc-node", override=None, extra_node="",
-                ports=((11780, 11780),), attempts=0, timeout=10):
+                ports=None, attempts=0, timeout=10):
+    # A free host port: other engines on this machine may publish 11780 too.
+    if ports is None:
+        port = testenv.free_port()
+        ports = ((port, 11780),)
     pm = ", ".join("{ host = %d, container = %d }" % p for p in ports)
     lines = [
         "[launcher_config]",
@@ -140,7 +144,9 @@ class FakeDstack:
                 break
             time.sleep(0.05)
 
-    def counts(self):
+    def counts(self, settle=1.0):
+        # The fake writes its state after answering: give it a moment.
+        time.sleep(settle)
         try:
             with open(self.state) as f:
                 return json.load(f)
@@ -160,6 +166,12 @@ class FakeDstack:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def why(p):
+    """The launcher's error line, or the tail of stderr."""
+    errs = [x for x in p.stderr.splitlines() if x.startswith("level=error")]
+    return errs[-1] if errs else p.stderr[-1500:]
 
 
 def no_secrets(p, token_values=()):
@@ -187,7 +199,7 @@ def case_nontee_happy(ctx):
     img = ctx["images"]["docker-v2"]
     c.write(c.user_config, user_config(ctx["reg"].host, ["missing-tag", "docker-v2"]))
     p = c.run(c.env(ctx["env"], "NONTEE", img["config_digest"]))
-    T.check("NONTEE: exits 0", p.returncode == 0, p.stderr[-1500:])
+    T.check("NONTEE: exits 0", p.returncode == 0, why(p))
     cfg = read_toml(c.node_config)
     T.check("NONTEE: node config has [tee] with the selected digest",
             cfg["tee"]["image_hash"] == img["config_digest"]
@@ -224,7 +236,7 @@ def case_tee_dstack_api(ctx):
         env = c.env(ctx["env"], "TEE", "sha256:" + "0" * 64,
                     TEE_LAUNCHER_RTMR_METHOD="dstack-api")
         p = c.run(env)
-        T.check("TEE/dstack-api: exits 0", p.returncode == 0, p.stderr[-1500:])
+        T.check("TEE/dstack-api: exits 0", p.returncode == 0, why(p))
         ev = agent.events()
         payload = bytes.fromhex(img["config_digest"][7:])
         T.check("TEE/dstack-api: exactly one mpc-image-digest event with the digest bytes",
@@ -239,8 +251,7 @@ def case_tee_dstack_api(ctx):
         T.check("TEE/dstack-api: compose has DSTACK_ENDPOINT and the socket volume",
                 "DSTACK_ENDPOINT=" in y and c.sock in y)
         p2 = c.run(env)
-        T.check("TEE/dstack-api: a restarted launcher exits 0", p2.returncode == 0,
-                p2.stderr[-1500:])
+        T.check("TEE/dstack-api: a restarted launcher exits 0", p2.returncode == 0, why(p2))
         T.check("TEE/dstack-api: and emits no second event",
                 len(agent.events()) == 1 and "already" in p2.stderr, p2.stderr[-800:])
         running, _ = node_running(ctx["dk"])
@@ -260,7 +271,7 @@ def case_tee_native(ctx, version):
         c.write(os.path.join(c.logdir, "runtime_event_version"), "2\n")
     env = c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native")
     p = c.run(env)
-    T.check("TEE/native V%d: exits 0" % version, p.returncode == 0, p.stderr[-1500:])
+    T.check("TEE/native V%d: exits 0" % version, p.returncode == 0, why(p))
     payload = bytes.fromhex(img["config_digest"][7:])
     want = v1_digest(payload) if version == 1 else v2_digest(payload)
     with open(c.rtmr3, "rb") as f:
