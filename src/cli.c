@@ -179,12 +179,13 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	s->docker_host = env_get(envp, "DOCKER_HOST");
 	s->path = env_or(envp, "PATH", CLI_DEFAULT_PATH);
 	s->home = env_get(envp, "HOME");
-	s->https_proxy = env_get(envp, "HTTPS_PROXY");
+	/* The lower-case names win, as in curl and the HTTP client. */
+	s->https_proxy = env_get(envp, "https_proxy");
 	if (s->https_proxy == NULL)
-		s->https_proxy = env_get(envp, "https_proxy");
-	s->no_proxy = env_get(envp, "NO_PROXY");
+		s->https_proxy = env_get(envp, "HTTPS_PROXY");
+	s->no_proxy = env_get(envp, "no_proxy");
 	if (s->no_proxy == NULL)
-		s->no_proxy = env_get(envp, "no_proxy");
+		s->no_proxy = env_get(envp, "NO_PROXY");
 	return 0;
 }
 
