@@ -52,6 +52,7 @@ struct run {
 	int has_header_digest;
 	int status;
 	uint64_t retry_after_ms; /* from a 429, or UINT64_MAX */
+	char last_skip[160];     /* why the last reference was skipped */
 };
 
 enum fetch { FETCH_OK, FETCH_SKIP, FETCH_FATAL };
@@ -425,12 +426,14 @@ fetch(struct run *u, const char *ref, struct errbuf *err)
 		    (u->status >= 500 || u->status == 429);
 		if (e == HTTP_OK)
 			errbuf_set(err, "HTTP %d", u->status);
+		if (!retry || --left == 0)
+			snprintf(u->last_skip, sizeof(u->last_skip), "%.150s", err->msg);
 		if (!retry) {
 			log_event(LOG_WARN, "manifest request failed, skipping reference",
 			    { "url", safe }, { "error", err->msg });
 			return FETCH_SKIP;
 		}
-		if (--left == 0) {
+		if (left == 0) {
 			log_event(LOG_WARN, "exceeded max RPC attempts, continuing with the remaining references",
 			    { "url", safe }, { "error", err->msg });
 			return FETCH_SKIP;
@@ -618,6 +621,7 @@ handle_manifest(struct run *u, const struct json_value *root,
 	else {
 		log_event(LOG_WARN, "config digest does not match, skipping reference",
 		    { "ref", it->ref }, { "config", cd });
+		u->last_skip[0] = '\0';
 		return 0;
 	}
 	out->manifest = u->body_digest;
@@ -743,7 +747,12 @@ registry_resolve(struct registry *r, const struct registry_config *cfg,
 			return 0;
 		}
 	}
-	errbuf_set(err, "Image hash not found among tags");
+	/* The last skip reason tells a TLS or auth problem from a wrong tag. */
+	if (u.last_skip[0] != '\0')
+		errbuf_set(err, "Image hash not found among tags (last failure: %s)",
+		    u.last_skip);
+	else
+		errbuf_set(err, "Image hash not found among tags");
 	return -1;
 }
 
