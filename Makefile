@@ -18,7 +18,7 @@ HOST_CC ?= cc
 
 # Flags shared by the launcher and by BearSSL.  No -g: debug info would carry
 # directory names; -ffile-prefix-map removes the rest.
-DET_FLAGS := -Os -ffunction-sections -fdata-sections -ffile-prefix-map=$(TOP)=. -fno-ident -fdebug-prefix-map=$(TOP)=.
+DET_FLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -ffile-prefix-map=$(TOP)=. -fno-ident -fdebug-prefix-map=$(TOP)=.
 HARDEN := -fstack-protector-strong -fPIE
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
