@@ -12,13 +12,13 @@
  * text, nodes) lives in the caller's struct arena; the input buffer may be
  * freed after toml_parse() returns.  Nothing is malloc'd and there is no
  * global state.  An arena of TOML_ARENA_BYTES(len) bytes is always enough for
- * an input of len bytes; a smaller arena fails with "out of memory".
+ * an input of len bytes; a smaller one may fail with "out of memory".
  *
  * Errors: functions return 0 on success and -1 on failure, with one line in
  * the errbuf: "line 3, column 7: duplicate key \"image_name\"".  Messages name
  * keys (truncated, non-printable bytes shown as '?') but never quote values,
  * which may be secrets.  A failed toml_parse() leaves *root an empty table
- * and the arena's `used` mark where it was (the bytes below it may differ).
+ * and the arena's `used` mark where it was (bytes past it were scribbled).
  *
  * Recursion (parse, write, compare) is bounded by TOML_MAX_DEPTH.
  */
@@ -37,7 +37,8 @@
 #define TOML_MAX_DEPTH 64
 /* One key segment after unescaping; keys are names, not payload. */
 #define TOML_MAX_KEY_LEN 1024
-/* Worst case is a dotted key of 1-byte segments: 2 input bytes per node. */
+/* Worst case: dotted keys of 1-byte segments, ~104 arena bytes (one table
+ * node) per 2 input bytes on 64-bit; 64x leaves room for struct padding. */
 #define TOML_ARENA_FACTOR 64
 #define TOML_ARENA_BYTES(len) ((size_t)(len) * TOML_ARENA_FACTOR + 4096)
 
@@ -173,10 +174,11 @@ struct toml_value *toml_array_append(struct toml_value *array,
  * the NUL).  Within each table, plain values come first, then sub-tables as
  * [a.b] and arrays of tables as [[a.b]] — except that an entry is written
  * inline (a = { ... }) whenever a header would change the key order.  Parsing
- * the output gives a DOM for which toml_equal() holds.  If that layout would
- * exceed TOML_MAX_INPUT, every root entry is written inline instead; if that
- * is still too long for TOML_MAX_INPUT or cap, it fails.  Also fails on
- * nesting deeper than TOML_MAX_DEPTH and on invalid UTF-8 in built strings.
+ * the output gives a DOM for which toml_equal() holds.  If that layout does
+ * not fit in cap - 1 bytes or in TOML_MAX_INPUT (headers repeat key paths),
+ * every root entry is written on one line (a = { … }) instead; if that does
+ * not fit either, it fails.  Also fails on nesting deeper than
+ * TOML_MAX_DEPTH and on invalid UTF-8 in built strings or keys.
  */
 int toml_write(const struct toml_value *root, char *buf, size_t cap,
     size_t *out_len, struct errbuf *err);

@@ -654,7 +654,8 @@ scan_string(struct parser *p, struct strscan *s)
 			s->verbatim = 0; /* CRLF reads as LF, like tomllib */
 			s->dlen++;
 			i += 2;
-		} else if (c == '\n' || c == '\r') {
+		} else if (c == '\n' || (c == '\r' && i + 1 < p->len &&
+		    p->buf[i + 1] == '\n')) {
 			return fail(p, open, "unterminated string (newline "
 			    "in a single-line string)");
 		} else if (is_ctl(c)) {
@@ -947,7 +948,9 @@ make_float(struct parser *p, struct toml_value *v, size_t s)
 			v->u.flt.num = -v->u.flt.num;
 		return 0;
 	}
-	/* strtod wants no underscores: use scratch space, then give it back */
+	/* strtod wants no underscores: use scratch space, then give it back.
+	 * The grammar already matched, and the launcher never calls
+	 * setlocale(), so strtod reads '.' as the radix point. */
 	mark = p->a->used;
 	if ((clean = arena_alloc(p->a, n + 1, 1)) == NULL)
 		return out_of_memory(p);

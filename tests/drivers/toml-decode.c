@@ -3,6 +3,12 @@
  * on stdout ({"type":"integer","value":"42"}, tables as objects, arrays as
  * arrays).  Exit 0 on success, 1 (message on stderr) if the input is
  * rejected, 2 on a usage or I/O problem.
+ *
+ * toml-decode --batch: many documents in one process (for differential
+ * tests).  Input: records "<decimal length>\n<bytes>"; output: one JSON line
+ * per record, {"ok":false,"error":…} or {"ok":true,"doc":<tagged JSON>,
+ * "rt":<serializer output>} plus "rt_error" if writing failed or the output
+ * does not parse back to an equal DOM.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,19 +155,77 @@ decode(const char *buf, size_t len, void *mem)
 	return fflush(stdout) == 0 ? 0 : 2;
 }
 
+/* Batch mode: one record's JSON line (see the top of the file). */
+static void
+batch_one(const char *buf, size_t len, void *mem, void *mem2, char *out)
+{
+	struct arena a, a2;
+	struct toml_value root, r2;
+	struct errbuf err;
+	size_t olen;
+
+	arena_init(&a, mem, TOML_ARENA_BYTES(len));
+	if (toml_parse(buf, len, &a, &root, &err) < 0) {
+		printf("{\"ok\":false,\"error\":");
+		json_string(stdout, err.msg, strlen(err.msg));
+		printf("}\n");
+		return;
+	}
+	printf("{\"ok\":true,\"doc\":");
+	emit(stdout, &root);
+	if (toml_write(&root, out, TOML_MAX_INPUT + 1, &olen, &err) < 0) {
+		printf(",\"rt_error\":");
+		json_string(stdout, err.msg, strlen(err.msg));
+	} else {
+		arena_init(&a2, mem2, TOML_ARENA_BYTES(olen));
+		if (toml_parse(out, olen, &a2, &r2, &err) < 0)
+			printf(",\"rt_error\":\"output rejected\"");
+		else if (!toml_equal(&root, &r2))
+			printf(",\"rt_error\":\"output reads back different\"");
+		printf(",\"rt\":");
+		json_string(stdout, out, olen);
+	}
+	printf("}\n");
+}
+
+/* Records "<decimal length>\n<bytes>" until end of input. */
+static int
+batch(char *buf, void *mem, void *mem2)
+{
+	char *out = malloc(TOML_MAX_INPUT + 1);
+	size_t len;
+
+	if (out == NULL)
+		return 2;
+	while (scanf("%zu", &len) == 1 && getchar() == '\n' &&
+	    len <= TOML_MAX_INPUT) {
+		if (fread(buf, 1, len, stdin) != len)
+			break;
+		batch_one(buf, len, mem, mem2, out);
+	}
+	free(out);
+	return ferror(stdin) || !feof(stdin) ? 2 : 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	size_t cap = TOML_MAX_INPUT + 1, len;
 	char *buf = malloc(cap);
-	void *mem = NULL;
+	void *mem = NULL, *mem2 = NULL;
 	int rc = 2;
 
-	if (buf != NULL) {
+	if (argc == 2 && strcmp(argv[1], "--batch") == 0) {
+		mem = malloc(TOML_ARENA_BYTES(TOML_MAX_INPUT));
+		mem2 = malloc(TOML_ARENA_BYTES(TOML_MAX_INPUT));
+		if (buf != NULL && mem != NULL && mem2 != NULL)
+			rc = batch(buf, mem, mem2);
+	} else if (buf != NULL && argc == 1) {
 		len = fread(buf, 1, cap, stdin);
 		if (!ferror(stdin) && (mem = malloc(TOML_ARENA_BYTES(len))) != NULL)
 			rc = decode(buf, len, mem);
 	}
+	free(mem2);
 	free(mem);
 	free(buf);
 	return rc;

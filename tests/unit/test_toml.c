@@ -529,6 +529,13 @@ strings_decode_every_form(struct th *t)
 	    "line 1, column 6: escape is not a Unicode scalar value");
 	CHECK_STR(t, parse_error(&d, "a = \"\"\"x\"\"\"\"\"\"\n"),
 	    "line 1, column 9: too many quotes at the end of a string");
+	CHECK_STR(t, parse_error(&d, "a = '''x\ry'''\n"),
+	    "line 1, column 9: control character U+000D in string");
+	CHECK_STR(t, parse_error(&d, "a = 'x\ry'\n"),
+	    "line 1, column 7: control character U+000D in string");
+	CHECK_STR(t, parse_error(&d, "a = 'x\r\ny'\n"),
+	    "line 1, column 5: unterminated string (newline in a single-line "
+	    "string)");
 }
 
 static void
