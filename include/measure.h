@@ -9,8 +9,8 @@
  *               (dstack ≥ 0.6, which removed EmitEvent), see rtmr.h
  *   auto        the agent if it answers, else native if the sysfs file
  *               exists, else an error.  An agent that answers EmitEvent with
- *               404/405 (0.6+) has extended nothing, so auto falls back to
- *               native then.
+ *               400/404/405/501 (0.6+ removed it) has extended nothing, so
+ *               auto falls back to native then.
  * Before emitting, the event log is read (agent: GetQuote's event_log;
  * native: the runtime log): the same digest already there → nothing is
  * emitted (a restarted launcher stays verifiable); a different one → error.

@@ -86,7 +86,7 @@ agent_scan(const struct measure_cfg *m, struct http_client *http, char *resp,
 	return rc == DSTACK_OK ? 0 : -1;
 }
 
-/* 1: emitted, 0: the agent has no EmitEvent (404/405), -1: error. */
+/* 1: emitted, 0: the agent has no EmitEvent (400/404/405/501), -1: error. */
 static int
 agent_emit(const struct measure_cfg *m, struct http_client *http,
     const struct digest *d, char *resp, struct errbuf *err)
@@ -103,7 +103,10 @@ agent_emit(const struct measure_cfg *m, struct http_client *http,
 		errbuf_wrap(err, "EmitEvent failed while extending RTMR3 (not retried)");
 		return -1;
 	}
-	if (rs.status == 404 || rs.status == 405)
+	/* dstack >= 0.6 has no EmitEvent: a 4xx extended nothing, so auto may
+	 * fall back to the native path without extending twice. */
+	if (rs.status == 400 || rs.status == 404 || rs.status == 405 ||
+	    rs.status == 501)
 		return 0;
 	if (rs.status < 200 || rs.status > 299) {
 		errbuf_set(err, "EmitEvent failed while extending RTMR3: HTTP %d", rs.status);

@@ -294,6 +294,27 @@ def case_tee_native(ctx, version):
             p2.returncode == 0 and n == 1, p2.stderr[-800:])
 
 
+def case_auto_fallback(ctx):
+    """auto: an agent without EmitEvent (dstack >= 0.6) → the native path."""
+    c = Case(ctx["root"], "tee-auto-removed")
+    img = ctx["images"]["docker-v2"]
+    c.write(c.user_config, user_config(ctx["reg"].host, ["docker-v2"]))
+    with open(c.rtmr3, "wb"):
+        pass
+    agent = FakeDstack(c, "--fault", "removed", "--fault-path", "/EmitEvent")
+    try:
+        p = c.run(c.env(ctx["env"], "TEE", img["config_digest"]))
+        T.check("TEE/auto: exits 0 when the agent has no EmitEvent", p.returncode == 0, why(p))
+        with open(c.rtmr3, "rb") as f:
+            got = f.read()
+        payload = bytes.fromhex(img["config_digest"][7:])
+        T.check("TEE/auto: fell back to the native RTMR3 file",
+                got == v1_digest(payload) and "native" in p.stderr, got.hex())
+        T.check("TEE/auto: the agent extended nothing", agent.events() == [])
+    finally:
+        agent.stop()
+
+
 def fails(ctx, name, c, env, code, needle, before=None):
     """Runs and asserts a failure: exit code, message, and the invariants."""
     if before is not None:
@@ -412,6 +433,7 @@ def main():
             os.makedirs(ctx["root"])
             for fn, args in ((case_nontee_happy, ()), (case_tee_dstack_api, ()),
                              (case_tee_native, (1,)), (case_tee_native, (2,)),
+                             (case_auto_fallback, ()),
                              (case_errors, ())):
                 T.run(fn.__name__, fn, ctx, *args)
             dk.docker("rm", "-f", "mpc-node", check=False)
