@@ -166,8 +166,10 @@ CA_VERSION ?= $(shell sed -n 's/^version=//p' assets/ca/ORIGIN)
 ca-bundle:
 	sh assets/ca/refresh.sh $(CA_VERSION)
 
-demo: $(LAUNCHER)
-	TOP=$(TOP) B=$(TOP)/$(B) sh tests/demo/run
+# No prerequisite: on a fresh machine tests/demo/run installs the toolchain
+# first, then builds the launcher.
+demo:
+	TOP=$(TOP) B=$(TOP)/$(B) MAKE=$(MAKE) sh tests/demo/run
 
 clean:
 	rm -rf $(B)/musl $(B)/test $(B)/drivers $(B)/fuzz $(B)/gen $(LAUNCHER)
