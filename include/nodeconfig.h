@@ -10,7 +10,8 @@
  *
  * The rendered config holds secrets: it is never logged, and errors never
  * quote it.  Memory: the [tee] nodes go into the config's arena; the
- * serialised text into a heap buffer of NODECONFIG_MAX bytes, freed before
+ * serialised text into a heap buffer of NODECONFIG_FIRST_TRY bytes (again
+ * into NODECONFIG_MAX bytes if it does not fit), cleared and freed before
  * return.
  */
 #ifndef TL_NODECONFIG_H
@@ -29,6 +30,9 @@
 	"https://cloud-api.phala.network/api/v1/attestations/verify"
 /* The serialised config: the user config's own limit plus [tee]. */
 #define NODECONFIG_MAX (TOML_MAX_INPUT + 4096)
+/* Real configs render to a few KiB; clearing a whole NODECONFIG_MAX buffer
+ * (it holds secrets) would touch 1 MiB and double the launcher's peak RSS. */
+#define NODECONFIG_FIRST_TRY (64u * 1024)
 
 /* Adds [tee] to c->node_config (once; a second call is an error). */
 int nodeconfig_add_tee(struct launcher_config *c, int tee_platform,

@@ -90,24 +90,27 @@ int
 nodeconfig_write(const struct launcher_config *c, const char *path,
     struct errbuf *err)
 {
+	static const size_t caps[] = { NODECONFIG_FIRST_TRY, NODECONFIG_MAX };
 	char dir[ATOMICFILE_PATH_MAX];
 	const char *name;
 	char *buf;
-	size_t len;
-	int rc = -1;
+	size_t i, len;
+	int rc = -1, rendered = 0;
 
 	if (split_path(path, dir, sizeof(dir), &name, err) != 0)
 		return -1;
-	buf = malloc(NODECONFIG_MAX);
-	if (buf == NULL) {
-		errbuf_set(err, "node config: out of memory");
-		return -1;
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]) && !rendered; i++) {
+		buf = malloc(caps[i]);
+		if (buf == NULL) {
+			errbuf_set(err, "node config: out of memory");
+			return -1;
+		}
+		rendered = nodeconfig_render(c, buf, caps[i], &len, err) == 0;
+		if (rendered && atomicfile_write(dir, name, buf, len, NULL, err) == ATOMICFILE_OK)
+			rc = 0;
+		/* The buffer held secrets. */
+		explicit_bzero(buf, caps[i]);
+		free(buf);
 	}
-	if (nodeconfig_render(c, buf, NODECONFIG_MAX, &len, err) == 0 &&
-	    atomicfile_write(dir, name, buf, len, NULL, err) == ATOMICFILE_OK)
-		rc = 0;
-	/* The buffer held secrets. */
-	explicit_bzero(buf, NODECONFIG_MAX);
-	free(buf);
 	return rc;
 }

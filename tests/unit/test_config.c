@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -274,6 +275,43 @@ the_node_config_is_written_0600_and_replaces_the_old(struct th *t)
 	unlink(path);
 }
 
+static void
+a_config_longer_than_the_first_buffer_is_written_whole(struct th *t)
+{
+	static char text[2 * NODECONFIG_FIRST_TRY];
+	char dir[] = "/tmp/tl-nodecfg-XXXXXX", target[64];
+	struct launcher_config c;
+	struct digest d;
+	struct errbuf e;
+	struct stat st;
+	size_t n;
+	FILE *f;
+
+	REQUIRE(t, mkdtemp(dir) != NULL);
+	snprintf(target, sizeof(target), "%s/mpc-config.toml", dir);
+	n = (size_t)snprintf(text, sizeof(text), "%s[mpc_node_config]\nblob = \"", good_lc);
+	memset(text + n, 'x', NODECONFIG_FIRST_TRY + 100);
+	n += NODECONFIG_FIRST_TRY + 100;
+	snprintf(text + n, sizeof(text) - n, "\"\nlast = 1\n");
+	REQUIRE_INT(t, load_text(text, 0, &c, &e), CONFIG_OK);
+	digest_parse(HA, strlen(HA), &d, &e);
+	REQUIRE_INT(t, nodeconfig_add_tee(&c, 0, &d, &e), 0);
+	REQUIRE_INT(t, nodeconfig_write(&c, target, &e), 0);
+	REQUIRE(t, stat(target, &st) == 0);
+	CHECK(t, (size_t)st.st_size > NODECONFIG_FIRST_TRY + 100);
+	config_free(&c);
+	/* The long value and everything after it survived. */
+	f = fopen(target, "r");
+	REQUIRE(t, f != NULL);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	CHECK(t, strstr(text, "last = 1\n") != NULL && strstr(text, "[tee]") != NULL);
+	unlink(target);
+	rmdir(dir);
+	unlink(path);
+}
+
 void
 suite_config(struct th *t)
 {
@@ -288,4 +326,6 @@ suite_config(struct th *t)
 	th_run(t, "nodeconfig: NONTEE authority is local only", nontee_authority_is_local_only);
 	th_run(t, "nodeconfig: the file is written 0600 and replaces the old one",
 	    the_node_config_is_written_0600_and_replaces_the_old);
+	th_run(t, "nodeconfig: a config longer than the first buffer is written whole",
+	    a_config_longer_than_the_first_buffer_is_written_whole);
 }
