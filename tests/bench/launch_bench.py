@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""`make bench`, launcher part: a full NONTEE run of the musl binary against
+the local TLS registry (token auth) and a private dockerd, and the
+resolution alone (registry-resolve built like the launcher: musl, -Os,
+static, in $B/bench/).  Prints figures next to the goals; asserts nothing.
+
+What is measured, and how:
+  * binary size: build/tee-launcher (linked with -s), checked by `strip`.
+  * peak RSS and own CPU: the launcher is run under ptrace (PTRACE_TRACEME,
+    only PTRACE_O_TRACEEXIT: it stops once, at exit) and at that stop we read
+    VmHWM from /proc/<pid>/status and the run time from /proc/<pid>/schedstat
+    (nanoseconds on CPU, user + sys).  Both are the launcher's own: wait4()'s
+    rusage (and so /usr/bin/time) would fold in the docker CLI children it
+    reaped, whose RSS is ~50 times the launcher's.
+  * runs: one first run (it pulls), then RUNS runs with the image cached; the
+    medians are printed.  A cached `docker pull <repo>@<digest>` costs the
+    registry one GET /v2/ and the token server nothing (checked below).
+  * network: TCP connects counted client-side in one extra run traced with
+    PTRACE_SYSCALL (socket/connect of the launcher process only); HTTP
+    requests counted server-side (registry access-log lines whose user agent
+    is tee-launcher, and the token server's own counter); every connection
+    goes to an https endpoint, so TLS handshakes = TCP connects.
+"""
+import ctypes
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.environ["TOP"]
+B = os.environ.get("B", os.path.join(TOP, "build"))
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+import registry_push  # noqa: E402
+import testenv  # noqa: E402
+
+LAUNCHER = os.environ.get("LAUNCHER", os.path.join(B, "tee-launcher"))
+RESOLVE = os.path.join(B, "bench", "registry-resolve")
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+TAG = "oci-index"                 # OCI index -> linux/amd64 manifest (+ arm64, attestation)
+REPO = "tl/mpc-node"
+GOAL_SIZE_KIB = 300
+GOAL_RSS_KIB = 1024
+GOAL_CPU_MS = 10
+GOAL_HANDSHAKES = 2
+GOAL_REQUESTS = 4                 # SPEC §15.1: challenge, token, tag, platform manifest
+
+# ---------------------------------------------------------------- ptrace
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+LIBC.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+LIBC.ptrace.restype = ctypes.c_long
+PTRACE_TRACEME, PTRACE_CONT, PTRACE_SYSCALL, PTRACE_GETREGS = 0, 7, 24, 12
+PTRACE_SETOPTIONS = 0x4200
+PTRACE_O_TRACESYSGOOD, PTRACE_O_TRACEEXIT, PTRACE_O_EXITKILL = 0x1, 0x40, 0x100000
+PTRACE_EVENT_EXIT = 6
+SYS_SOCKET, SYS_CONNECT = 41, 42          # x86-64
+AF_INET, AF_INET6, SOCK_STREAM = 2, 10, 1
+REG_RAX, REG_RDX, REG_RSI, REG_RDI, REG_ORIG_RAX = 10, 12, 13, 14, 15
+
+
+class Regs(ctypes.Structure):
+    _fields_ = [("r", ctypes.c_ulong * 27)]   # struct user_regs_struct, x86-64
+
+
+def _traceme():
+    if LIBC.ptrace(PTRACE_TRACEME, 0, None, None) != 0:
+        os._exit(126)
+
+
+class Run:
+    rc = None
+    wall = hwm_kib = cpu_ns = total_cpu = 0.0
+    tcp_connects = 0
+    stdout = stderr = ""
+
+
+def traced(argv, env, syscalls=False):
+    """Runs argv to completion under ptrace; returns a Run."""
+    r = Run()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.monotonic()
+        p = subprocess.Popen(argv, env=env, stdout=out, stderr=err,
+                             stdin=subprocess.DEVNULL, preexec_fn=_traceme)
+        pid = p.pid
+        opts = PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL | (PTRACE_O_TRACESYSGOOD if syscalls else 0)
+        step = PTRACE_SYSCALL if syscalls else PTRACE_CONT
+        started = False
+        in_call = False
+        streams = set()       # fds of SOCK_STREAM inet sockets
+        pending = None        # (nr, args) at syscall entry
+        regs = Regs()
+        while True:
+            _, status, ru = os.wait4(pid, 0)
+            if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+                r.wall = time.monotonic() - t0
+                r.rc = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+                r.total_cpu = ru.ru_utime + ru.ru_stime
+                break
+            sig = os.WSTOPSIG(status)
+            event = status >> 16
+            deliver = 0
+            if not started and sig == signal.SIGTRAP:
+                LIBC.ptrace(PTRACE_SETOPTIONS, pid, None, ctypes.c_void_p(opts))
+                started = True
+            elif event == PTRACE_EVENT_EXIT:
+                with open("/proc/%d/status" % pid) as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            r.hwm_kib = int(line.split()[1])
+                with open("/proc/%d/schedstat" % pid) as f:
+                    r.cpu_ns = int(f.read().split()[0])
+            elif sig == (signal.SIGTRAP | 0x80):
+                LIBC.ptrace(PTRACE_GETREGS, pid, None, ctypes.byref(regs))
+                if not in_call:
+                    pending = (regs.r[REG_ORIG_RAX], regs.r[REG_RDI], regs.r[REG_RSI])
+                else:
+                    nr, a0, a1 = pending
+                    ret = ctypes.c_long(regs.r[REG_RAX]).value
+                    if nr == SYS_SOCKET and ret >= 0 and a0 in (AF_INET, AF_INET6) \
+                            and (a1 & 0xf) == SOCK_STREAM:
+                        streams.add(ret)
+                    elif nr == SYS_CONNECT and a0 in streams:
+                        r.tcp_connects += 1   # counted whether or not it succeeded
+                in_call = not in_call
+            else:
+                deliver = sig
+            LIBC.ptrace(step, pid, None, ctypes.c_void_p(deliver))
+        p.returncode = r.rc
+        out.seek(0)
+        err.seek(0)
+        r.stdout = out.read().decode(errors="replace")
+        r.stderr = err.read().decode(errors="replace")
+    return r
+
+
+# ---------------------------------------------------------------- server-side counts
+
+def registry_requests(log_path, agent):
+    """Access-log lines (combined format) of one user agent."""
+    with open(log_path, errors="replace") as f:
+        return sum(1 for line in f if line.startswith("127.0.0.1 - ") and
+                   line.rstrip().endswith('"%s"' % agent))
+
+
+def user_config(host):
+    return "\n".join([
+        "[launcher_config]",
+        'image_tags = ["%s"]' % TAG,
+        'image_name = "%s"' % REPO,
+        'registry = "%s"' % host,
+        "rpc_request_timeout_secs = 10",
+        "rpc_request_interval_secs = 1",
+        "rpc_max_attempts = 3",
+        "port_mappings = []",
+        "",
+        "[mpc_node_config]",
+        'home_dir = "/data"',
+        'log.level = "info"',
+        "[mpc_node_config.secrets]",
+        'secret_store_key_hex = "00"',
+        "",
+    ])
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def row(name, measured, goal="", verdict=""):
+    print(("  %-48s %-26s %-12s %s" % (name, measured, goal, verdict)).rstrip())
+
+
+def verdict(ok):
+    return "ok" if ok else "MISSED"
+
+
+def binary_size():
+    size = os.path.getsize(LAUNCHER)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = os.path.join(d, "t")
+        subprocess.run(["strip", "-o", tmp, LAUNCHER], check=True)
+        stripped = os.path.getsize(tmp)
+    seg = subprocess.run(["size", LAUNCHER], capture_output=True, text=True).stdout.split("\n")
+    text, data, bss = (seg[1].split()[:3] if len(seg) > 1 else ("?", "?", "?"))
+    return size, stripped, (text, data, bss)
+
+
+def main():
+    testenv.install_signal_handlers()
+    testenv.log = lambda msg: None
+    size, stripped, (text, data, bss) = binary_size()
+    if os.geteuid() != 0:
+        print("launch bench: skipped (needs root for the private dockerd)")
+        return 0
+    with testenv.TempDir(prefix="tl-bench-") as d:
+        pki = testenv.Pki.create(os.path.join(d.path, "pki"))
+        with testenv.Registry(pki, auth=True, access_log=True,
+                              dir=os.path.join(d.path, "registry")) as reg, \
+                testenv.Dockerd(pki, dir=os.path.join(d.path, "dockerd")) as dk:
+            user, pw = reg.push_credentials()
+            img = registry_push.push_standard(
+                registry_push.Client(reg.host, pki.ca_cert, user, pw))[TAG]
+            shared = os.path.join(d.path, "shared")
+            os.makedirs(shared)
+            cfg = os.path.join(d.path, "user_config")
+            with open(cfg, "w") as f:
+                f.write(user_config(reg.host))
+            env = {
+                "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
+                "DOCKER_HOST": dk.host, "PLATFORM": "NONTEE", "DOCKER_CONTENT_TRUST": "1",
+                "DEFAULT_IMAGE_DIGEST": img["config_digest"],
+                "TEE_LAUNCHER_USER_CONFIG": cfg,
+                "TEE_LAUNCHER_APPROVED_HASHES_FILE": os.path.join(shared, "image-digest.bin"),
+                "TEE_LAUNCHER_NODE_CONFIG": os.path.join(shared, "mpc-config.toml"),
+                "TEE_LAUNCHER_COMPOSE_FILE": os.path.join(shared, "mpc-node.compose.yaml"),
+                "TEE_LAUNCHER_EXTRA_CA_FILE": pki.ca_cert,
+            }
+
+            def launch(syscalls=False):
+                r = traced([LAUNCHER], env, syscalls)
+                if r.rc != 0:
+                    raise SystemExit("launch bench: launcher exit %d:\n%s" % (r.rc, r.stderr[-1500:]))
+                return r
+
+            first = launch()
+            runs = []
+            reg_reqs, tok_reqs, docker_reqs = [], [], []
+            for _ in range(RUNS):
+                lines0 = registry_requests(reg.log_path, "tee-launcher")
+                tok0 = reg.token.stats()["token_requests"]
+                with open(reg.log_path, errors="replace") as f:
+                    all0 = sum(1 for line in f if line.startswith("127.0.0.1 - "))
+                runs.append(launch())
+                reg_reqs.append(registry_requests(reg.log_path, "tee-launcher") - lines0)
+                tok_reqs.append(reg.token.stats()["token_requests"] - tok0)
+                with open(reg.log_path, errors="replace") as f:
+                    docker_reqs.append(sum(1 for line in f if line.startswith("127.0.0.1 - "))
+                                       - all0 - reg_reqs[-1])
+            counted = launch(syscalls=True)
+
+            renv = {"PATH": os.environ["PATH"], "TEE_LAUNCHER_EXTRA_CA_FILE": pki.ca_cert}
+            rargv = [RESOLVE, "--attempts", "3", reg.host, REPO, img["config_digest"], TAG]
+            resolves = [traced(rargv, renv) for _ in range(RUNS)]
+            counters = dict(re.findall(r"^(\w+) (\S+)$", resolves[-1].stdout, re.M))
+            dk.docker("rm", "-f", "mpc-node", check=False)
+
+    cpu_ms = med([r.cpu_ns / 1e6 for r in runs])
+    rss = med([r.hwm_kib for r in runs])
+    wall_ms = med([r.wall * 1e3 for r in runs])
+    child_ms = med([max(0.0, r.total_cpu * 1e3 - r.cpu_ns / 1e6) for r in runs])
+    reqs = med([a + b for a, b in zip(reg_reqs, tok_reqs)])
+    r_cpu = med([r.cpu_ns / 1e6 for r in resolves])
+    r_rss = med([r.hwm_kib for r in resolves])
+    r_wall = med([r.wall * 1e3 for r in resolves])
+
+    print("launch bench: NONTEE, tag %s (OCI index -> linux/amd64), TLS registry with token"
+          " auth," % TAG)
+    print("  private dockerd, image cached; medians of %d runs (make bench)" % RUNS)
+    row("figure", "measured", "goal", "")
+    row("binary size (stripped, CA bundle inside)",
+        "%d B = %.1f KiB" % (stripped, stripped / 1024), "<= %d KiB" % GOAL_SIZE_KIB,
+        verdict(stripped <= GOAL_SIZE_KIB * 1024))
+    row("  text / data / bss (bytes)", "%s / %s / %s" % (text, data, bss))
+    row("peak RSS, launcher process", "%d KiB" % rss, "<= %d KiB" % GOAL_RSS_KIB,
+        verdict(rss <= GOAL_RSS_KIB))
+    row("own CPU user+sys, full run", "%.1f ms" % cpu_ms, "<= %d ms" % GOAL_CPU_MS,
+        verdict(cpu_ms <= GOAL_CPU_MS))
+    row("wall, full run (pull cached)", "%.0f ms" % wall_ms)
+    row("  CPU of its docker/compose children", "%.0f ms" % child_ms)
+    row("wall, first run (pull included)", "%.0f ms" % (first.wall * 1e3))
+    row("TCP connections (launcher, client-side)", "%d" % counted.tcp_connects)
+    row("TLS handshakes (every connection is https)", "%d" % counted.tcp_connects,
+        "%d" % GOAL_HANDSHAKES, verdict(counted.tcp_connects <= GOAL_HANDSHAKES))
+    row("HTTP requests (server-side)", "%g = registry %g + token %g" %
+        (reqs, med(reg_reqs), med(tok_reqs)), "%d" % GOAL_REQUESTS,
+        verdict(reqs <= GOAL_REQUESTS))
+    row("  registry requests by the engine (cached pull)", "%g" % med(docker_reqs))
+    print("  resolution only: registry-resolve (musl -Os static, same sources)")
+    row("  own CPU user+sys", "%.1f ms" % r_cpu, "<= %d ms" % GOAL_CPU_MS,
+        verdict(r_cpu <= GOAL_CPU_MS))
+    row("  peak RSS", "%d KiB" % r_rss, "<= %d KiB" % GOAL_RSS_KIB, verdict(r_rss <= GOAL_RSS_KIB))
+    row("  wall", "%.1f ms" % r_wall)
+    row("  tcp_connects / tls_handshakes / http_requests", "%s / %s / %s" % (
+        counters.get("tcp_connects"), counters.get("tls_handshakes"),
+        counters.get("http_requests")), "- / 2 / 4")
+    if any(r.rc != 0 for r in resolves):
+        print("  registry-resolve failed: %s" % resolves[-1].stdout.strip()[-400:])
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
