@@ -37,6 +37,10 @@ sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 import registry_push  # noqa: E402
 import testenv  # noqa: E402
 
+# The compose network comes from here, not from docker's 31 default pools,
+# which several private engines on one host (and bridges leaked by killed
+# ones) can exhaust: "could not find an available, non-overlapping pool".
+ADDRESS_POOL = ("--default-address-pool", "base=10.213.0.0/16,size=24")
 LAUNCHER = os.environ.get("LAUNCHER", os.path.join(TOP, "build", "tee-launcher"))
 FAKE_DSTACK = os.path.join(TOP, "tests", "lib", "fake_dstack.py")
 REPO = "nearone/mpc-node"
@@ -204,7 +208,8 @@ def start_services(ctx, stack):
                                                        dir=os.path.join(ctx["root"], "registry")))
     OUT.say("  docker-registry 2.8: %s, token auth via %s  (%.1f s)" %
             (reg.url, reg.token.realm, reg.start_seconds))
-    dk = stack.enter_context(testenv.Dockerd(pki, dir=os.path.join(ctx["root"], "dockerd")))
+    dk = stack.enter_context(testenv.Dockerd(pki, dir=os.path.join(ctx["root"], "dockerd"),
+                                           extra_args=ADDRESS_POOL))
     OUT.say("  dockerd: %s (private data root, storage %s)  (%.1f s)" %
             (dk.host, dk.driver, dk.start_seconds))
     stack.callback(docker_cleanup, dk)
