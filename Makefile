@@ -152,7 +152,7 @@ fuzz: $(FUZZERS)
 	TOP=$(TOP) B=$(TOP)/$(B) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run
 
 bench: $(LAUNCHER) $(DRIVERS)
-	TOP=$(TOP) B=$(TOP)/$(B) sh tests/bench/run
+	TOP=$(TOP) B=$(TOP)/$(B) LAUNCHER_CFLAGS="$(STD) $(DET_FLAGS) $(HARDEN)" sh tests/bench/run
 
 # ---- reproducibility
 repro-check:
