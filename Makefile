@@ -33,7 +33,7 @@ LAUNCHER := $(B)/tee-launcher
 MUSL_OBJS := $(patsubst src/%.c,$(B)/musl/%.o,$(SRCS))
 GEN := $(B)/gen/ca_anchors.inc $(B)/gen/version.h $(B)/gen/compose_templates.inc
 
-.PHONY: all check unit clean distclean repro-check repro-pin ca-bundle demo \
+.PHONY: FORCE all check unit clean distclean repro-check repro-pin ca-bundle demo \
 	fuzz bench warnings source-id drivers image
 
 all: $(LAUNCHER)
@@ -45,7 +45,17 @@ $(BEARSSL)/.verified:
 BR_CFLAGS := $(DET_FLAGS) $(HARDEN) -ffile-prefix-map=$(TOP)/$(BEARSSL_SRC)=bearssl -W -Wall
 # One recipe makes both files (grouped target): with plain targets `make -j2`
 # ran it twice at once, and one run executed brssl while the other linked it.
-$(BEARSSL)/musl/libbearssl.a $(BEARSSL)/musl/brssl &: $(BEARSSL)/.verified
+# BearSSL's own Makefile does not rebuild on new flags: a stamp holding the
+# flags forces a clean rebuild whenever they change (else a stale library
+# would silently give another binary than the pin).
+BR_STAMP := $(BEARSSL)/musl.flags
+$(BR_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(MUSL_CC) $(BR_CFLAGS)' | cmp -s - $@ || \
+		{ rm -rf $(BEARSSL)/musl; echo '$(MUSL_CC) $(BR_CFLAGS)' > $@; }
+FORCE:
+
+$(BEARSSL)/musl/libbearssl.a $(BEARSSL)/musl/brssl &: $(BEARSSL)/.verified $(BR_STAMP)
 	$(MAKE) -s -C $(BEARSSL_SRC) BUILD=../musl CC=$(MUSL_CC) LD=$(MUSL_CC) \
 		LDDLL=$(MUSL_CC) CFLAGS="$(BR_CFLAGS)" LDFLAGS=-static ARFLAGS=rcsD \
 		../musl/libbearssl.a ../musl/brssl
