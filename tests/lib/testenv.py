@@ -169,7 +169,7 @@ def kill_processes_mentioning(path):
     """Last resort after a daemon stopped: kill stragglers (containerd shims
     run in their own sessions) whose command line names our private dir."""
     me = os.getpid()
-    key = path.encode()
+    key = path.rstrip("/").encode() + b"/"
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == me:
             continue
@@ -278,8 +278,8 @@ class Pki:
     def issue(self, name, dns=("localhost",), ips=(), days=825,
               usage="digitalSignature,keyEncipherment", key="rsa:2048"):
         """Issue <name>.crt/<name>.key signed by the test CA; returns (cert, key).
-        days may be negative-free only (openssl 3.0); for expired certificates
-        set the verifier's clock instead."""
+        Validity starts now (openssl 3.0 cannot backdate): test expiry by
+        setting the verifier's clock, not with an expired certificate."""
         crt = os.path.join(self.dir, name + ".crt")
         keyp = os.path.join(self.dir, name + ".key")
         csr = os.path.join(self.dir, name + ".csr")
@@ -636,25 +636,27 @@ class Dockerd(Service):
         raise EnvError("dockerd did not start with %s: %s" %
                        (" or ".join(drivers), tail(self.log_path)))
 
-    def _cleanup_daemon(self):
+    def _halt(self):
+        """Stops the daemon and what it left: stragglers, mounts (except a
+        tmpfs data root itself)."""
         stop_process(self.pid, self.proc)
         self.pid, self.proc = 0, None
         kill_processes_mentioning(self.dir)
-        for mp in mounts_under(os.path.join(self.dir, "exec")):
-            subprocess.run(["umount", "-l", mp], capture_output=True)
         root = os.path.join(self.dir, "root")
-        for mp in mounts_under(root):
+        for mp in mounts_under(self.dir):
             if mp != root:
                 subprocess.run(["umount", "-l", mp], capture_output=True)
+
+    def _cleanup_daemon(self):
+        """After a failed start: an empty data root for the next driver."""
+        self._halt()
+        root = os.path.join(self.dir, "root")
         for name in os.listdir(root) if os.path.isdir(root) else ():
             p = os.path.join(root, name)
             shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.unlink(p)
 
     def stop(self):
-        if self.pid:
-            stop_process(self.pid, self.proc)
-            self.pid, self.proc = 0, None
-        kill_processes_mentioning(self.dir)
+        self._halt()
         for mp in mounts_under(self.dir):
             subprocess.run(["umount", "-l", mp], capture_output=True)
         if self.own_dir:
@@ -703,13 +705,11 @@ def cmd_up(args):
         pki = Pki.create(os.path.join(d, "pki"))
         env = {"TL_ENV_DIR": d, "TL_CA": pki.ca_cert, "TL_CA_BUNDLE": pki.bundle}
         reg = Registry(pki, dir=os.path.join(d, "registry"))
-        reg.own_dir = False
         started.append(reg)
         reg.start()
         save()
         areg = Registry(pki, auth=True, dir=os.path.join(d, "registry-auth"),
                         lifetime=args.token_lifetime)
-        areg.own_dir = False
         started.append(areg)
         areg.start()
         save()
@@ -719,7 +719,6 @@ def cmd_up(args):
                    TL_PUSH_PASSWORD=areg.token.push_password)
         if not args.no_dockerd:
             dk = Dockerd(pki, dir=os.path.join(d, "dockerd"))
-            dk.own_dir = False
             started.append(dk)
             dk.start()
             save()
