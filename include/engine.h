@@ -14,7 +14,9 @@
 #define TL_ENGINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "compose.h"
 #include "errbuf.h"
 
 enum { ENGINE_OK = 0, ENGINE_ERR = -1 };
@@ -30,6 +32,39 @@ enum engine_compose_tool {
 	ENGINE_COMPOSE_V1      /* `docker-compose` 1.x */
 };
 
+/* Names every backend gives the node's resources, so either backend replaces
+ * what the other made and `docker compose -p mpc-node …` finds them. */
+#define ENGINE_PROJECT "mpc-node"
+#define ENGINE_SERVICE "mpc-node"
+#define ENGINE_CONTAINER "mpc-node"
+#define ENGINE_NETWORK "mpc-node_default"       /* compose's default network */
+#define ENGINE_VOLUME_SHARED "shared-volume"    /* → /mnt/shared */
+#define ENGINE_VOLUME_DATA "mpc-data"           /* → /data */
+#define ENGINE_NODE_BINARY "/app/mpc-node"
+#define ENGINE_NODE_SUBCOMMAND "start-with-config-file"
+
+/* The reference grammar's limit on a repository name (with its host). */
+#define ENGINE_IMAGE_NAME_MAX 255
+
+/*
+ * What to run: the settings SPEC §8 gives the node (the compose templates
+ * express exactly these).  Everything is the caller's and must stay valid
+ * during launch.  Backends validate before touching the engine: a non-empty
+ * UTF-8 image name of at most ENGINE_IMAGE_NAME_MAX bytes, at most COMPOSE_MAX_PORTS nonzero ports, absolute paths
+ * (the dstack socket also without ':', the bind syntax separator).
+ */
+struct engine_launch {
+	enum compose_platform platform;  /* TEE: dstack socket bind + env */
+	const char *image_name;          /* repository, registry host included */
+	uint8_t manifest_digest[COMPOSE_DIGEST_LEN]; /* run <name>@sha256:<hex> */
+	const struct compose_port *ports;
+	size_t nports;
+	const char *dstack_socket;       /* TEE only; also DSTACK_ENDPOINT */
+	const char *config_path;         /* the node's view of its config file */
+	const char *compose_file;        /* CLI backend: the rendered file is kept
+	                                    here for the operator; others ignore it */
+};
+
 struct engine {
 	void *ctx;
 	/* Pull ref (name@sha256:…); ENGINE_OK only if the engine has it. */
@@ -40,11 +75,20 @@ struct engine {
 	/* Force-remove the container called name.  Callers treat a failure as
 	 * non-fatal (SPEC §9.1): the container may simply not exist. */
 	int (*remove)(void *ctx, const char *name, struct errbuf *err);
-	/* Which compose tool compose_up will use (probed once, then cached). */
-	int (*compose_probe)(void *ctx, enum engine_compose_tool *tool,
-	    struct errbuf *err);
-	/* Bring up the project "mpc-node" from the compose file at path, detached. */
-	int (*compose_up)(void *ctx, const char *path, struct errbuf *err);
+	/* Replace any container ENGINE_CONTAINER with a new one running l,
+	 * detached, with its named volumes (created if missing). */
+	int (*launch)(void *ctx, const struct engine_launch *l, struct errbuf *err);
 };
+
+/* How much of what the engine said goes into an error line. */
+#define ENGINE_EXCERPT 240
+
+/* s[0..n) on one line into out: controls become spaces, runs of spaces
+ * collapse, cut at ENGINE_EXCERPT bytes ("..." marks a cut). */
+void engine_excerpt(const char *s, size_t n, char *out, size_t cap);
+
+/* The checks listed at struct engine_launch, shared by the backends.
+ * ENGINE_OK, or ENGINE_ERR naming the bad field (never echoing it). */
+int engine_launch_check(const struct engine_launch *l, struct errbuf *err);
 
 #endif

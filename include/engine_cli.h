@@ -9,6 +9,10 @@
  *                                          on the PATH → v1; else an error)
  *   compose_up  docker compose -p mpc-node -f <file> up -d
  *           or  docker-compose -p mpc-node -f <file> up -d
+ *   launch      render the compose file (compose.h) for the probed tool,
+ *               write it atomically to l->compose_file (kept for the
+ *               operator), docker rm -f mpc-node (failure only logged),
+ *               then compose_up.
  *
  * Children get exactly this environment and nothing else:
  *   PATH, HOME (each only if given), DOCKER_HOST (only if given),
@@ -42,7 +46,7 @@
 /* Longest NAME=value passed to a child (PATH, HOME, DOCKER_HOST). */
 #define ENGINE_CLI_ENV_MAX 4096
 /* How much of the engine's stderr goes into an error line. */
-#define ENGINE_CLI_EXCERPT 240
+#define ENGINE_CLI_EXCERPT ENGINE_EXCERPT
 
 /* Deadlines (ms).  A pull moves gigabytes over whatever link the host has;
  * compose up starts one container; the rest answer from local state. */
@@ -67,6 +71,7 @@ struct engine_cli {
 	enum engine_compose_tool compose_tool;
 	char out[ENGINE_CLI_OUTPUT_CAP];    /* last command's stdout */
 	char errout[ENGINE_CLI_OUTPUT_CAP]; /* last command's stderr */
+	char compose[COMPOSE_OUT_MAX];      /* last rendered compose file */
 	struct spawn_buf outb, errb;
 	struct spawn_status status;         /* how the last command ended */
 };
@@ -82,5 +87,13 @@ int engine_cli_init(struct engine_cli *c, const char *path, const char *home,
 
 /* Points e's operations at c. */
 void engine_cli_bind(struct engine_cli *c, struct engine *e);
+
+/* Which compose tool compose_up will use (probed once, then cached). */
+int engine_cli_compose_probe(struct engine_cli *c, enum engine_compose_tool *tool,
+    struct errbuf *err);
+
+/* Bring up the project "mpc-node" from the compose file at path, detached. */
+int engine_cli_compose_up(struct engine_cli *c, const char *path,
+    struct errbuf *err);
 
 #endif

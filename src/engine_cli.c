@@ -1,7 +1,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atomicfile.h"
 #include "engine_cli.h"
+#include "log.h"
 
 static int
 env_entry(char *out, size_t cap, const char *name, const char *val,
@@ -72,30 +74,6 @@ describe(const char *const *argv, char *out, size_t cap)
 	}
 }
 
-/* What the engine said, on one line: controls become spaces, runs of
- * spaces collapse, and the text is cut at ENGINE_CLI_EXCERPT bytes. */
-static void
-excerpt(const char *s, size_t n, char *out, size_t cap)
-{
-	size_t o = 0, i;
-	int space = 1;
-
-	for (i = 0; i < n && o + 4 < cap && o < ENGINE_CLI_EXCERPT; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		int blank = ch <= ' ' || ch == 0x7f;
-
-		if (blank && space)
-			continue;
-		out[o++] = blank ? ' ' : (char)ch;
-		space = blank;
-	}
-	while (o > 0 && out[o - 1] == ' ')
-		o--;
-	if (i < n && o + 4 <= cap)
-		memcpy(out + o, "...", 3), o += 3;
-	out[o] = '\0';
-}
-
 static int
 run(struct engine_cli *c, const char *const *argv, int timeout_ms,
     struct errbuf *err)
@@ -114,9 +92,9 @@ run(struct engine_cli *c, const char *const *argv, int timeout_ms,
 		return ENGINE_OK;
 	spawn_status_describe(&c->status, how, sizeof(how));
 	if (c->errb.len > 0)
-		excerpt(c->errout, c->errb.len, said, sizeof(said));
+		engine_excerpt(c->errout, c->errb.len, said, sizeof(said));
 	else
-		excerpt(c->out, c->outb.len, said, sizeof(said));
+		engine_excerpt(c->out, c->outb.len, said, sizeof(said));
 	errbuf_set(err, "%s: %s%s%s", what, how, said[0] ? ": " : "", said);
 	return ENGINE_ERR;
 }
@@ -184,11 +162,11 @@ cli_remove(void *ctx, const char *name, struct errbuf *err)
 	return run(c, argv, c->timeouts.remove_ms, err);
 }
 
-static int
-cli_compose_probe(void *ctx, enum engine_compose_tool *tool, struct errbuf *err)
+int
+engine_cli_compose_probe(struct engine_cli *c, enum engine_compose_tool *tool,
+    struct errbuf *err)
 {
 	static const char *const argv[] = { ENGINE_CLI_DOCKER, "compose", "version", NULL };
-	struct engine_cli *c = ctx;
 	struct errbuf probe_err;
 	char where[SPAWN_PATH_MAX];
 	struct spawn_cmd cmd = { argv, c->envp, c->search_path, c->timeouts.probe_ms };
@@ -214,10 +192,9 @@ cli_compose_probe(void *ctx, enum engine_compose_tool *tool, struct errbuf *err)
 	return ENGINE_OK;
 }
 
-static int
-cli_compose_up(void *ctx, const char *path, struct errbuf *err)
+int
+engine_cli_compose_up(struct engine_cli *c, const char *path, struct errbuf *err)
 {
-	struct engine_cli *c = ctx;
 	enum engine_compose_tool tool;
 	const char *plugin[] = { ENGINE_CLI_DOCKER, "compose", "-p", ENGINE_CLI_PROJECT,
 		"-f", path, "up", "-d", NULL };
@@ -225,10 +202,77 @@ cli_compose_up(void *ctx, const char *path, struct errbuf *err)
 		"-f", path, "up", "-d", NULL };
 
 	if (!arg_ok("compose file path", path, err) ||
-	    cli_compose_probe(c, &tool, err) != ENGINE_OK)
+	    engine_cli_compose_probe(c, &tool, err) != ENGINE_OK)
 		return ENGINE_ERR;
 	return run(c, tool == ENGINE_COMPOSE_PLUGIN ? plugin : v1,
 	    c->timeouts.compose_ms, err);
+}
+
+/* "/mnt/shared/x.yaml" → "/mnt/shared" and "x.yaml". */
+static int
+split_dir(const char *path, char *dir, size_t cap, const char **name)
+{
+	const char *slash = path != NULL ? strrchr(path, '/') : NULL;
+	size_t n;
+
+	if (slash == NULL || slash[1] == '\0')
+		return -1;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n + 1 > cap)
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*name = slash + 1;
+	return 0;
+}
+
+static int
+render(struct engine_cli *c, const struct engine_launch *l, size_t *len,
+    struct errbuf *err)
+{
+	struct compose_params p;
+	enum engine_compose_tool tool;
+
+	if (engine_launch_check(l, err) != ENGINE_OK ||
+	    engine_cli_compose_probe(c, &tool, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	memset(&p, 0, sizeof(p));
+	p.platform = l->platform;
+	p.flavour = tool == ENGINE_COMPOSE_PLUGIN ? COMPOSE_SPEC : COMPOSE_V1;
+	p.image_name = l->image_name;
+	memcpy(p.manifest_digest, l->manifest_digest, sizeof(p.manifest_digest));
+	p.ports = l->ports;
+	p.nports = l->nports;
+	p.dstack_socket = l->dstack_socket;
+	p.config_path = l->config_path;
+	return compose_render(&p, c->compose, sizeof(c->compose), len, err) == COMPOSE_OK ?
+	    ENGINE_OK : ENGINE_ERR;
+}
+
+/* Render, keep the file for the operator, replace the container, compose up. */
+static int
+cli_launch(void *ctx, const struct engine_launch *l, struct errbuf *err)
+{
+	struct engine_cli *c = ctx;
+	char dir[ATOMICFILE_PATH_MAX];
+	const char *name;
+	struct errbuf ignored;
+	size_t len;
+
+	if (render(c, l, &len, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	if (split_dir(l->compose_file, dir, sizeof(dir), &name) != 0) {
+		errbuf_set(err, "compose file path %s: not <dir>/<file>",
+		    l->compose_file != NULL ? l->compose_file : "(none)");
+		return ENGINE_ERR;
+	}
+	if (atomicfile_write(dir, name, c->compose, len, NULL, err) != ATOMICFILE_OK)
+		return ENGINE_ERR;
+	log_event(LOG_INFO, "compose file written", { "path", l->compose_file });
+	if (cli_remove(c, ENGINE_CONTAINER, &ignored) != ENGINE_OK)
+		log_event(LOG_INFO, "no previous mpc-node container removed",
+		    { "detail", ignored.msg });
+	return engine_cli_compose_up(c, l->compose_file, err);
 }
 
 void
@@ -238,6 +282,5 @@ engine_cli_bind(struct engine_cli *c, struct engine *e)
 	e->pull = cli_pull;
 	e->inspect_id = cli_inspect_id;
 	e->remove = cli_remove;
-	e->compose_probe = cli_compose_probe;
-	e->compose_up = cli_compose_up;
+	e->launch = cli_launch;
 }

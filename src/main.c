@@ -14,8 +14,8 @@
 #include "cli.h"
 #include "compose.h"
 #include "config.h"
-#include "atomicfile.h"
 #include "engine.h"
+#include "engine_api.h"
 #include "engine_cli.h"
 #include "http.h"
 #include "image.h"
@@ -24,6 +24,7 @@
 #include "nodeconfig.h"
 #include "registry.h"
 #include "select.h"
+#include "spawn.h"
 #include "tls.h"
 #include "version.h"
 
@@ -42,9 +43,10 @@ struct launcher {
 	struct registry reg;
 	struct registry_result resolved;
 	struct engine_cli cli;
+	struct engine_api api;
+	int api_ready;
 	struct engine engine;
 	char measure_paths[MEASURE_PATHBUF];
-	char compose[COMPOSE_OUT_MAX];
 };
 
 static int
@@ -127,15 +129,41 @@ resolve(struct launcher *l, struct errbuf *err)
 	return 0;
 }
 
+/* The operator's TEE_LAUNCHER_ENGINE, else the CLI when docker is on PATH
+ * (a FROM-scratch launcher image has none: the API). */
+static int
+engine_setup(struct launcher *l, struct errbuf *err)
+{
+	enum cli_engine which = l->s.engine;
+	char where[SPAWN_PATH_MAX];
+	struct errbuf none;
+
+	if (which == CLI_ENGINE_DEFAULT)
+		which = spawn_resolve(ENGINE_CLI_DOCKER, l->s.path, where, sizeof(where),
+		    &none) == SPAWN_OK ? CLI_ENGINE_CLI : CLI_ENGINE_API;
+	if (which == CLI_ENGINE_API) {
+		if (engine_api_init(&l->api, l->s.docker_host, err) != ENGINE_OK)
+			return -1;
+		l->api_ready = 1;
+		engine_api_bind(&l->api, &l->engine);
+	} else {
+		if (engine_cli_init(&l->cli, l->s.path, l->s.home, l->s.docker_host,
+		    err) != ENGINE_OK)
+			return -1;
+		engine_cli_bind(&l->cli, &l->engine);
+	}
+	log_event(LOG_INFO, "engine backend",
+	    { "engine", which == CLI_ENGINE_API ? "api" : "cli" });
+	return 0;
+}
+
 static int
 pull(struct launcher *l, char *ref, struct errbuf *err)
 {
 	if (reference_pull_format(l->cfg.registry, strlen(l->cfg.registry),
 	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.manifest,
-	    ref, err) != 0 ||
-	    engine_cli_init(&l->cli, l->s.path, l->s.home, l->s.docker_host, err) != ENGINE_OK)
+	    ref, err) != 0)
 		return -1;
-	engine_cli_bind(&l->cli, &l->engine);
 	if (image_pull_and_check(&l->engine, ref, &l->resolved.config,
 	    &l->resolved.manifest, err) != 0) {
 		errbuf_wrap(err, "The selected image failed digest validation");
@@ -156,64 +184,32 @@ measure(struct launcher *l, struct errbuf *err)
 	return measure_image(&m, &l->http, &l->selected, &out, err);
 }
 
-static int
-split_dir(const char *path, char *dir, size_t cap, const char **name)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash == path ? 1 : (size_t)(slash - path);
-
-	if (slash == NULL || slash[1] == '\0' || n + 1 > cap)
-		return -1;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	*name = slash + 1;
-	return 0;
-}
-
+/* The node runs exactly what was pulled: the same repository, registry host
+ * included (the seed dropped it), at the manifest digest. */
 static int
 launch(struct launcher *l, const char *pull_ref, struct errbuf *err)
 {
 	struct compose_port ports[CONFIG_PORTS_MAX];
-	struct compose_params p;
-	enum engine_compose_tool tool;
-	char dir[ATOMICFILE_PATH_MAX];
-	const char *name;
-	struct errbuf ignored;
+	struct engine_launch el;
 	char repo[REFERENCE_PULL_SIZE];
-	size_t i, len;
+	size_t i;
 
-	/* The node must run exactly what was pulled: the same repository,
-	 * registry host included (the seed dropped it). */
 	snprintf(repo, sizeof(repo), "%s", pull_ref);
 	*strchr(repo, '@') = '\0';
-
-	if (l->engine.compose_probe(l->engine.ctx, &tool, err) != ENGINE_OK)
-		return -1;
-	memset(&p, 0, sizeof(p));
-	p.platform = l->s.platform == CLI_PLATFORM_TEE ? COMPOSE_TEE : COMPOSE_NONTEE;
-	p.flavour = tool == ENGINE_COMPOSE_PLUGIN ? COMPOSE_SPEC : COMPOSE_V1;
-	p.image_name = repo;
-	memcpy(p.manifest_digest, l->resolved.manifest.b, sizeof(p.manifest_digest));
+	memset(&el, 0, sizeof(el));
+	el.platform = l->s.platform == CLI_PLATFORM_TEE ? COMPOSE_TEE : COMPOSE_NONTEE;
+	el.image_name = repo;
+	memcpy(el.manifest_digest, l->resolved.manifest.b, sizeof(el.manifest_digest));
 	for (i = 0; i < l->cfg.nports; i++) {
 		ports[i].host = l->cfg.ports[i].host;
 		ports[i].container = l->cfg.ports[i].container;
 	}
-	p.ports = ports;
-	p.nports = l->cfg.nports;
-	p.dstack_socket = l->s.dstack_socket;
-	p.config_path = CLI_DEFAULT_NODE_CONFIG;
-	if (compose_render(&p, l->compose, sizeof(l->compose), &len, err) != COMPOSE_OK)
-		return -1;
-	if (split_dir(l->s.compose_file, dir, sizeof(dir), &name) != 0) {
-		errbuf_set(err, "compose file path %s: not <dir>/<file>", l->s.compose_file);
-		return -1;
-	}
-	if (atomicfile_write(dir, name, l->compose, len, NULL, err) != ATOMICFILE_OK)
-		return -1;
-	log_event(LOG_INFO, "compose file written", { "path", l->s.compose_file });
-	if (l->engine.remove(l->engine.ctx, COMPOSE_CONTAINER_NAME, &ignored) != ENGINE_OK)
-		log_event(LOG_INFO, "no previous mpc-node container removed", { "detail", ignored.msg });
-	return l->engine.compose_up(l->engine.ctx, l->s.compose_file, err) == ENGINE_OK ? 0 : -1;
+	el.ports = ports;
+	el.nports = l->cfg.nports;
+	el.dstack_socket = l->s.dstack_socket;
+	el.config_path = CLI_DEFAULT_NODE_CONFIG;
+	el.compose_file = l->s.compose_file;
+	return l->engine.launch(l->engine.ctx, &el, err) == ENGINE_OK ? 0 : -1;
 }
 
 static int
@@ -229,6 +225,8 @@ run(struct launcher *l)
 		return fail("user config", &err);
 	if (choose_image(l, &err) != 0)
 		return fail("select image", &err);
+	if (engine_setup(l, &err) != 0)
+		return fail("engine", &err);
 	if (resolve(l, &err) != 0)
 		return fail("resolve", &err);
 	if (pull(l, ref, &err) != 0)
@@ -270,6 +268,8 @@ main(int argc, char **argv, char **envp)
 	registry_free(&l.reg);
 	if (l.http_ready)
 		http_client_close(&l.http);
+	if (l.api_ready)
+		engine_api_close(&l.api);
 	config_free(&l.cfg);
 	return rc;
 }

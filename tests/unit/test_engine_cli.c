@@ -195,10 +195,10 @@ compose_uses_the_plugin_when_it_answers(struct th *t)
 	char calls[1024];
 
 	REQUIRE(t, setup(&f, "compose\\ version) echo 'Docker Compose version v2.29.0' ;;", &e, &err));
-	CHECK_INT(t, e.compose_probe(e.ctx, &tool, &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
 	CHECK_INT(t, tool, ENGINE_COMPOSE_PLUGIN);
-	CHECK_INT(t, e.compose_up(e.ctx, "/mnt/shared/mpc-node.compose.yaml", &err), ENGINE_OK);
-	CHECK_INT(t, e.compose_up(e.ctx, "/mnt/shared/mpc-node.compose.yaml", &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", &err), ENGINE_OK);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	/* Probed once, then cached. */
 	CHECK_STR(t, calls,
@@ -220,8 +220,8 @@ compose_falls_back_to_docker_compose_without_the_plugin(struct th *t)
 	REQUIRE(t, setup(&f, "compose*) echo 'docker: unknown command: docker compose' >&2; exit 1 ;;",
 	    &e, &err));
 	REQUIRE(t, fake_tool(&f, "docker-compose", ""));
-	CHECK_INT(t, e.compose_up(e.ctx, "/tmp/c.yaml", &err), ENGINE_OK);
-	CHECK_INT(t, e.compose_probe(e.ctx, &tool, &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
 	CHECK_INT(t, tool, ENGINE_COMPOSE_V1);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls,
@@ -238,7 +238,7 @@ no_compose_tool_at_all_is_a_clear_error(struct th *t)
 	struct errbuf err;
 
 	REQUIRE(t, setup(&f, "compose*) exit 1 ;;", &e, &err));
-	CHECK_INT(t, e.compose_up(e.ctx, "/tmp/c.yaml", &err), ENGINE_ERR);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", &err), ENGINE_ERR);
 	CHECK(t, strstr(err.msg, "no compose tool: `docker compose version` failed and "
 	    "docker-compose is not on PATH") == err.msg);
 	fake_remove(&f);
@@ -254,7 +254,7 @@ a_failed_compose_up_keeps_the_full_output_for_the_log(struct th *t)
 	REQUIRE(t, setup(&f, "compose\\ version) ;;\n"
 	    "compose*) echo 'Creating mpc-node ...'; echo 'port is already allocated' >&2; exit 17 ;;",
 	    &e, &err));
-	CHECK_INT(t, e.compose_up(e.ctx, "/tmp/c.yaml", &err), ENGINE_ERR);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", &err), ENGINE_ERR);
 	CHECK_STR(t, err.msg, "docker compose -p mpc-node -f /tmp/c.yaml up -d: exit status 17: "
 	    "port is already allocated");
 	CHECK_STR(t, cli.out, "Creating mpc-node ...\n");
@@ -315,7 +315,7 @@ arguments_that_look_like_options_are_refused_before_running(struct th *t)
 	CHECK_STR(t, err.msg, "engine: image reference must be non-empty and must not start with '-'");
 	CHECK_INT(t, e.inspect_id(e.ctx, "-f", id, sizeof(id), &err), ENGINE_ERR);
 	CHECK_INT(t, e.remove(e.ctx, "", &err), ENGINE_ERR);
-	CHECK_INT(t, e.compose_up(e.ctx, "-d", &err), ENGINE_ERR);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "-d", &err), ENGINE_ERR);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls, "");
 	fake_remove(&f);

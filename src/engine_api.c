@@ -1,0 +1,899 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "engine_api.h"
+#include "json.h"
+#include "log.h"
+
+#define UNIX_PREFIX "unix://"
+
+/* ---- settings */
+
+int
+engine_api_socket_path(const char *docker_host, char *out, size_t cap,
+    struct errbuf *err)
+{
+	const char *p = ENGINE_API_DEFAULT_SOCKET;
+	size_t n;
+
+	if (docker_host != NULL && docker_host[0] != '\0') {
+		if (strncmp(docker_host, UNIX_PREFIX, sizeof(UNIX_PREFIX) - 1) != 0) {
+			errbuf_set(err, "DOCKER_HOST: the api engine backend speaks only "
+			    "unix://<socket path>");
+			return ENGINE_ERR;
+		}
+		p = docker_host + sizeof(UNIX_PREFIX) - 1;
+	}
+	n = strlen(p);
+	if (p[0] != '/' || n > NET_UNIX_PATH_MAX || n + 1 > cap) {
+		errbuf_set(err, "DOCKER_HOST: the socket path must be absolute and at most "
+		    "%d bytes", NET_UNIX_PATH_MAX);
+		return ENGINE_ERR;
+	}
+	memcpy(out, p, n + 1);
+	return ENGINE_OK;
+}
+
+/* "1.41" → 41.  Majors other than 1 do not exist. */
+static int
+parse_minor(const char *s, int *minor)
+{
+	int v = 0, digits = 0;
+
+	if (s == NULL || strncmp(s, "1.", 2) != 0)
+		return -1;
+	for (s += 2; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+		v = v * 10 + (*s - '0');
+	if (digits == 0 || digits > 3 || *s != '\0')
+		return -1;
+	*minor = v;
+	return 0;
+}
+
+int
+engine_api_version_pick(const char *api_version, const char *min_version,
+    int *minor, struct errbuf *err)
+{
+	int hi, lo = 12, want;
+
+	if (parse_minor(api_version, &hi) != 0 ||
+	    (min_version != NULL && parse_minor(min_version, &lo) != 0)) {
+		errbuf_set(err, "engine API GET /version: ApiVersion/MinAPIVersion "
+		    "are not 1.<minor>");
+		return ENGINE_ERR;
+	}
+	want = lo > ENGINE_API_MINOR_PREFERRED ? lo : ENGINE_API_MINOR_PREFERRED;
+	if (want > hi || want > ENGINE_API_MINOR_MAX || lo > hi) {
+		errbuf_set(err, "engine API: the engine speaks 1.%d to 1.%d, the launcher "
+		    "1.%d to 1.%d", lo, hi, ENGINE_API_MINOR_PREFERRED, ENGINE_API_MINOR_MAX);
+		return ENGINE_ERR;
+	}
+	*minor = want;
+	return ENGINE_OK;
+}
+
+int
+engine_api_init(struct engine_api *a, const char *docker_host,
+    struct errbuf *err)
+{
+	struct http_client_config hc;
+
+	a->timeouts.pull_ms = ENGINE_API_PULL_TIMEOUT_MS;
+	a->timeouts.request_ms = ENGINE_API_REQUEST_TIMEOUT_MS;
+	a->timeouts.stop_ms = ENGINE_API_STOP_TIMEOUT_MS;
+	a->minor = 0;
+	a->body_len = 0;
+	a->body[0] = '\0';
+	arena_init(&a->arena, a->arena_mem, sizeof(a->arena_mem));
+	if (engine_api_socket_path(docker_host, a->socket_path, sizeof(a->socket_path),
+	    err) != ENGINE_OK)
+		return ENGINE_ERR;
+	memset(&hc, 0, sizeof(hc)); /* plain HTTP over the socket: no anchors, no proxy */
+	if (http_client_init(&a->http, &hc, err) != 0)
+		return ENGINE_ERR;
+	return ENGINE_OK;
+}
+
+void
+engine_api_close(struct engine_api *a)
+{
+	http_client_close(&a->http);
+}
+
+/* ---- the progress stream of a pull */
+
+void
+engine_api_progress_init(struct engine_api_progress *p, struct arena *scratch)
+{
+	p->len = 0;
+	p->overlong = 0;
+	p->failed = 0;
+	p->lines = 0;
+	p->error[0] = '\0';
+	p->message[0] = '\0';
+	p->arena = scratch;
+}
+
+static void
+progress_fail(struct engine_api_progress *p, const char *why, size_t n)
+{
+	if (p->failed)
+		return;
+	p->failed = 1;
+	engine_excerpt(why, n, p->error, sizeof(p->error));
+}
+
+static int
+blank_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+static void
+progress_line(struct engine_api_progress *p)
+{
+	static const char not_object[] = "a progress line is not a JSON object";
+	static const char overlong[] = "a progress line is longer than "
+	    "ENGINE_API_LINE_MAX bytes";
+	static const char no_message[] = "an error object without a message";
+	const struct json_value *detail;
+	struct json_value v;
+	struct errbuf jerr;
+	const char *msg;
+
+	if (p->overlong) {
+		progress_fail(p, overlong, sizeof(overlong) - 1);
+		return;
+	}
+	if (blank_line(p->line, p->len))
+		return;
+	p->arena->used = 0;
+	if (json_parse(p->line, p->len, p->arena, &v, &jerr) != 0 ||
+	    v.type != JSON_OBJECT) {
+		progress_fail(p, not_object, sizeof(not_object) - 1);
+		return;
+	}
+	p->lines++;
+	if ((msg = json_get_string(&v, "message")) != NULL)
+		engine_excerpt(msg, strlen(msg), p->message, sizeof(p->message));
+	detail = json_object_get(&v, "errorDetail");
+	if (json_object_get(&v, "error") == NULL && detail == NULL)
+		return;
+	msg = json_get_string(&v, "error");
+	if (msg == NULL)
+		msg = json_get_string(detail, "message");
+	if (msg == NULL)
+		progress_fail(p, no_message, sizeof(no_message) - 1);
+	else
+		progress_fail(p, msg, strlen(msg));
+}
+
+int
+engine_api_progress_feed(struct engine_api_progress *p, const void *data,
+    size_t len)
+{
+	const char *s = data, *nl;
+	size_t take;
+
+	while (len > 0 && !p->failed) {
+		nl = memchr(s, '\n', len);
+		take = nl != NULL ? (size_t)(nl - s) : len;
+		if (!p->overlong && take <= sizeof(p->line) - p->len) {
+			memcpy(p->line + p->len, s, take);
+			p->len += take;
+		} else {
+			p->overlong = 1;
+		}
+		if (nl == NULL)
+			break;
+		progress_line(p);
+		p->len = 0;
+		p->overlong = 0;
+		s = nl + 1;
+		len -= take + 1;
+	}
+	return p->failed ? -1 : 0;
+}
+
+int
+engine_api_progress_finish(struct engine_api_progress *p, struct errbuf *err)
+{
+	if (!p->failed && (p->len > 0 || p->overlong))
+		progress_line(p);
+	p->len = 0;
+	p->overlong = 0;
+	if (p->failed) {
+		errbuf_set(err, "engine reported: %s", p->error);
+		return ENGINE_ERR;
+	}
+	return ENGINE_OK;
+}
+
+/* ---- the container create body */
+
+static void
+put_str(struct json_writer *w, const char *key, const char *val)
+{
+	json_write_key(w, key);
+	json_write_string(w, val);
+}
+
+/* "<name>@sha256:<hex>" into out (cap ≥ strlen(name) + 72). */
+static int
+image_ref(const struct engine_launch *l, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	int n = snprintf(out, cap, "%s@sha256:", l->image_name);
+	size_t i, o;
+
+	if (n < 0 || (size_t)n + 2 * COMPOSE_DIGEST_LEN >= cap)
+		return -1;
+	o = (size_t)n;
+	for (i = 0; i < COMPOSE_DIGEST_LEN; i++) {
+		out[o++] = hex[l->manifest_digest[i] >> 4];
+		out[o++] = hex[l->manifest_digest[i] & 15];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Index of the first mapping with the same container port as ports[i]. */
+static size_t
+first_with_container(const struct engine_launch *l, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (l->ports[j].container == l->ports[i].container)
+			return j;
+	return i;
+}
+
+static void
+put_port_key(struct json_writer *w, uint16_t container)
+{
+	char key[16];
+
+	snprintf(key, sizeof(key), "%u/tcp", (unsigned)container);
+	json_write_key(w, key);
+}
+
+/* ExposedPorts and PortBindings: one key per container port (JSON has no
+ * duplicate keys), its host ports in the order given — as compose does. */
+static void
+put_exposed(struct json_writer *w, const struct engine_launch *l)
+{
+	size_t i;
+
+	json_write_key(w, "ExposedPorts");
+	json_write_object_begin(w);
+	for (i = 0; i < l->nports; i++) {
+		if (first_with_container(l, i) != i)
+			continue;
+		put_port_key(w, l->ports[i].container);
+		json_write_object_begin(w);
+		json_write_object_end(w);
+	}
+	json_write_object_end(w);
+}
+
+static void
+put_bindings(struct json_writer *w, const struct engine_launch *l)
+{
+	char port[8];
+	size_t i, j;
+
+	json_write_key(w, "PortBindings");
+	json_write_object_begin(w);
+	for (i = 0; i < l->nports; i++) {
+		if (first_with_container(l, i) != i)
+			continue;
+		put_port_key(w, l->ports[i].container);
+		json_write_array_begin(w);
+		for (j = i; j < l->nports; j++) {
+			if (l->ports[j].container != l->ports[i].container)
+				continue;
+			snprintf(port, sizeof(port), "%u", (unsigned)l->ports[j].host);
+			json_write_object_begin(w);
+			put_str(w, "HostIp", "");
+			put_str(w, "HostPort", port);
+			json_write_object_end(w);
+		}
+		json_write_array_end(w);
+	}
+	json_write_object_end(w);
+}
+
+/* Writes "<a><b><c>" as one string.  engine_launch_check bounds every
+ * part, so buf always fits; if it ever did not, the body fails (sticky
+ * overflow) rather than carry a cut path. */
+static void
+put_joined(struct json_writer *w, char *buf, size_t cap, const char *a,
+    const char *b, const char *c)
+{
+	int n = snprintf(buf, cap, "%s%s%s", a, b, c);
+
+	if (n < 0 || (size_t)n >= cap)
+		w->overflow = 1;
+	else
+		json_write_string_n(w, buf, (size_t)n);
+}
+
+/* A "src:dst:mode" bind. */
+static void
+put_bind(struct json_writer *w, char *buf, size_t cap, const char *src,
+    const char *dst, const char *mode)
+{
+	char tail[COMPOSE_PATH_MAX + 8];
+	int n = snprintf(tail, sizeof(tail), ":%s:%s", dst, mode);
+
+	if (n < 0 || (size_t)n >= sizeof(tail))
+		w->overflow = 1;
+	else
+		put_joined(w, buf, cap, src, tail, "");
+}
+
+static void
+put_host_config(struct json_writer *w, const struct engine_launch *l,
+    char *scratch, size_t cap)
+{
+	json_write_key(w, "HostConfig");
+	json_write_object_begin(w);
+	json_write_key(w, "Binds");
+	json_write_array_begin(w);
+	put_bind(w, scratch, cap, "/tapp", "/tapp", "ro");
+	put_bind(w, scratch, cap, ENGINE_VOLUME_SHARED, "/mnt/shared", "rw");
+	put_bind(w, scratch, cap, ENGINE_VOLUME_DATA, "/data", "rw");
+	if (l->platform == COMPOSE_TEE)
+		put_bind(w, scratch, cap, l->dstack_socket, l->dstack_socket, "rw");
+	json_write_array_end(w);
+	put_bindings(w, l);
+	json_write_key(w, "RestartPolicy");
+	json_write_object_begin(w);
+	put_str(w, "Name", "on-failure");
+	json_write_key(w, "MaximumRetryCount");
+	json_write_int(w, 0);
+	json_write_object_end(w);
+	json_write_key(w, "SecurityOpt");
+	json_write_array_begin(w);
+	json_write_string(w, "no-new-privileges:true");
+	json_write_array_end(w);
+	put_str(w, "NetworkMode", ENGINE_NETWORK);
+	json_write_object_end(w);
+}
+
+static void
+put_labels(struct json_writer *w)
+{
+	json_write_key(w, "Labels");
+	json_write_object_begin(w);
+	put_str(w, "com.docker.compose.container-number", "1");
+	put_str(w, "com.docker.compose.oneoff", "False");
+	put_str(w, "com.docker.compose.project", ENGINE_PROJECT);
+	put_str(w, "com.docker.compose.service", ENGINE_SERVICE);
+	json_write_object_end(w);
+}
+
+static void
+put_networking(struct json_writer *w)
+{
+	json_write_key(w, "NetworkingConfig");
+	json_write_object_begin(w);
+	json_write_key(w, "EndpointsConfig");
+	json_write_object_begin(w);
+	json_write_key(w, ENGINE_NETWORK);
+	json_write_object_begin(w);
+	json_write_key(w, "Aliases");
+	json_write_array_begin(w);
+	json_write_string(w, ENGINE_SERVICE);
+	json_write_array_end(w);
+	json_write_object_end(w);
+	json_write_object_end(w);
+	json_write_object_end(w);
+}
+
+/* Env holds only DSTACK_ENDPOINT (TEE); the image's own Env is kept by the
+ * engine, as with compose. */
+static void
+put_env(struct json_writer *w, const struct engine_launch *l, char *scratch,
+    size_t cap)
+{
+	if (l->platform != COMPOSE_TEE)
+		return;
+	json_write_key(w, "Env");
+	json_write_array_begin(w);
+	put_joined(w, scratch, cap, "DSTACK_ENDPOINT=", l->dstack_socket, "");
+	json_write_array_end(w);
+}
+
+int
+engine_api_create_body(const struct engine_launch *l, char *out, size_t cap,
+    size_t *len, struct errbuf *err)
+{
+	/* Two paths of COMPOSE_PATH_MAX and the mode fit. */
+	char scratch[2 * COMPOSE_PATH_MAX + 16];
+	struct json_writer w;
+
+	*len = 0;
+	if (engine_launch_check(l, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	if (image_ref(l, scratch, sizeof(scratch)) != 0) {
+		errbuf_set(err, "launch: image name too long");
+		return ENGINE_ERR;
+	}
+	json_writer_init(&w, out, cap);
+	json_write_object_begin(&w);
+	put_str(&w, "Image", scratch);
+	json_write_key(&w, "Cmd");
+	json_write_array_begin(&w);
+	json_write_string(&w, ENGINE_NODE_BINARY);
+	json_write_string(&w, ENGINE_NODE_SUBCOMMAND);
+	json_write_string(&w, l->config_path);
+	json_write_array_end(&w);
+	put_env(&w, l, scratch, sizeof(scratch));
+	put_exposed(&w, l);
+	put_labels(&w);
+	put_host_config(&w, l, scratch, sizeof(scratch));
+	put_networking(&w);
+	json_write_object_end(&w);
+	if (json_writer_finish(&w, err) != 0) {
+		errbuf_wrap(err, "launch: container create body");
+		return ENGINE_ERR;
+	}
+	*len = w.len;
+	return ENGINE_OK;
+}
+
+/* ---- requests */
+
+/* What one request needs besides the method and path. */
+struct call {
+	const char *query;    /* without '?', already encoded; NULL: none */
+	const char *body;     /* JSON; NULL: no body */
+	size_t body_len;
+	int timeout_ms;
+	struct engine_api_progress *stream; /* the answer is a progress stream */
+};
+
+static int
+stream_sink(void *ctx, const void *data, size_t len)
+{
+	return engine_api_progress_feed(ctx, data, len);
+}
+
+/* The engine's "message" from the last answer, or the answer itself. */
+static void
+answer_excerpt(struct engine_api *a, const struct call *c, char *out, size_t cap)
+{
+	struct json_value v;
+	struct errbuf jerr;
+	const char *msg;
+
+	if (c->stream != NULL) {
+		snprintf(out, cap, "%s", c->stream->message);
+		return;
+	}
+	a->arena.used = 0;
+	if (json_parse(a->body, a->body_len, &a->arena, &v, &jerr) == 0 &&
+	    (msg = json_get_string(&v, "message")) != NULL)
+		engine_excerpt(msg, strlen(msg), out, cap);
+	else
+		engine_excerpt(a->body, a->body_len, out, cap);
+}
+
+static int
+status_error(struct engine_api *a, const char *method, const char *path,
+    const struct call *c, int status, struct errbuf *err)
+{
+	char said[ENGINE_EXCERPT + 8];
+
+	answer_excerpt(a, c, said, sizeof(said));
+	errbuf_set(err, "engine API %s %s: HTTP %d%s%s", method, path, status,
+	    said[0] ? ": " : "", said);
+	return ENGINE_ERR;
+}
+
+/* One request; the answer lands in a->body (or the stream).  Returns
+ * ENGINE_OK with *status once a whole answer was read, whatever its status. */
+static int
+exchange(struct engine_api *a, const char *method, const char *url,
+    const struct call *c, int *status, struct errbuf *err)
+{
+	struct http_field json[1] = { { "Content-Type", "application/json" } };
+	struct http_request rq;
+	struct http_response rs;
+	enum http_err e;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.url = url;
+	rq.unix_path = a->socket_path;
+	rq.timeout_ms = (unsigned)c->timeout_ms;
+	rq.no_redirects = 1;
+	if (c->body != NULL) {
+		rq.fields = json;
+		rq.num_fields = 1;
+		rq.body = c->body;
+		rq.body_len = c->body_len;
+	}
+	if (c->stream != NULL) {
+		rq.sink = stream_sink;
+		rq.sink_ctx = c->stream;
+		rq.body_cap = ENGINE_API_STREAM_MAX;
+	} else {
+		rq.body_buf = a->body;
+		rq.body_cap = ENGINE_API_BODY_MAX;
+	}
+	e = http_do(&a->http, &rq, &rs, err);
+	a->body_len = c->stream == NULL ? (size_t)rs.body_len : 0;
+	a->body[a->body_len] = '\0';
+	*status = rs.status;
+	if (e == HTTP_ERR_ABORTED && c->stream != NULL && c->stream->failed)
+		return engine_api_progress_finish(c->stream, err);
+	if (e != HTTP_OK) {
+		errbuf_wrap(err, "engine API (%s)", a->socket_path);
+		return ENGINE_ERR;
+	}
+	return ENGINE_OK;
+}
+
+/* GET /version (unversioned, as the API asks) once per run. */
+static int
+negotiate(struct engine_api *a, struct errbuf *err)
+{
+	struct call c = { NULL, NULL, 0, 0, NULL };
+	struct json_value v;
+	char url[64], ver[16];
+	int status;
+
+	if (a->minor != 0)
+		return ENGINE_OK;
+	c.timeout_ms = a->timeouts.request_ms;
+	snprintf(url, sizeof(url), "http://" ENGINE_API_HOST "/version");
+	if (exchange(a, "GET", url, &c, &status, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	if (status != 200)
+		return status_error(a, "GET", "/version", &c, status, err);
+	a->arena.used = 0;
+	if (json_parse(a->body, a->body_len, &a->arena, &v, err) != 0) {
+		errbuf_wrap(err, "engine API GET /version");
+		return ENGINE_ERR;
+	}
+	if (engine_api_version_pick(json_get_string(&v, "ApiVersion"),
+	    json_get_string(&v, "MinAPIVersion"), &a->minor, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	snprintf(ver, sizeof(ver), "1.%d", a->minor);
+	log_event(LOG_INFO, "engine API", { "socket", a->socket_path }, { "version", ver });
+	return ENGINE_OK;
+}
+
+/* method /v1.NN<path>[?query]; *status is the answer's. */
+static int
+call(struct engine_api *a, const char *method, const char *path,
+    const struct call *c, int *status, struct errbuf *err)
+{
+	int n;
+
+	if (negotiate(a, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	n = snprintf(a->url, sizeof(a->url), "http://" ENGINE_API_HOST "/v1.%d%s%s%s",
+	    a->minor, path, c->query != NULL ? "?" : "", c->query != NULL ? c->query : "");
+	if (n < 0 || (size_t)n >= sizeof(a->url)) {
+		errbuf_set(err, "engine API %s %s: URL longer than %d bytes", method, path,
+		    ENGINE_API_URL_MAX - 1);
+		return ENGINE_ERR;
+	}
+	return exchange(a, method, a->url, c, status, err);
+}
+
+/* A request that must answer one of the statuses in ok[] (0-terminated). */
+static int
+expect(struct engine_api *a, const char *method, const char *path,
+    const struct call *c, const int *ok, int *status, struct errbuf *err)
+{
+	if (call(a, method, path, c, status, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	for (; *ok != 0; ok++)
+		if (*ok == *status)
+			return ENGINE_OK;
+	return status_error(a, method, path, c, *status, err);
+}
+
+/* ---- operations */
+
+/* An image reference as the launcher makes them: name@sha256:<64 hex>,
+ * the name of reference-grammar characters.  Anything else never reaches a
+ * URL. */
+static int
+ref_ok(const char *ref, const char **at, struct errbuf *err)
+{
+	size_t i, n = ref != NULL ? strlen(ref) : 0;
+	const char *d;
+
+	*at = ref != NULL ? strchr(ref, '@') : NULL;
+	if (*at == NULL || *at == ref || (size_t)(*at - ref) > ENGINE_IMAGE_NAME_MAX ||
+	    ref[0] == '-' || n != (size_t)(*at - ref) + 1 + 7 + 64 ||
+	    strncmp(*at + 1, "sha256:", 7) != 0)
+		goto bad;
+	for (i = 0; ref + i < *at; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:",
+		    ref[i]) == NULL)
+			goto bad;
+	for (d = *at + 8; *d != '\0'; d++)
+		if (strchr("0123456789abcdef", *d) == NULL)
+			goto bad;
+	return 1;
+bad:
+	errbuf_set(err, "engine: image reference must be <name>@sha256:<64 hex>");
+	return 0;
+}
+
+/* Percent-encodes s[0..n) (all but RFC 3986 unreserved) at out; 0 if no room. */
+static size_t
+pct(const char *s, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (o + 4 > cap)
+			return 0;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+			out[o++] = (char)ch;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+api_pull(void *ctx, const char *ref, struct errbuf *err)
+{
+	static const int ok[] = { 200, 0 };
+	struct engine_api *a = ctx;
+	struct call c = { NULL, NULL, 0, 0, NULL };
+	char query[3 * ENGINE_IMAGE_NAME_MAX + 128];
+	const char *at;
+	size_t n;
+	int status;
+
+	if (!ref_ok(ref, &at, err))
+		return ENGINE_ERR;
+	memcpy(query, "fromImage=", 10);
+	n = pct(ref, (size_t)(at - ref), query + 10, sizeof(query) - 10);
+	memcpy(query + 10 + n, "&tag=", 5);
+	pct(at + 1, strlen(at + 1), query + 15 + n, sizeof(query) - 15 - n);
+	engine_api_progress_init(&a->progress, &a->arena);
+	c.query = query;
+	c.timeout_ms = a->timeouts.pull_ms;
+	c.stream = &a->progress;
+	if (expect(a, "POST", "/images/create", &c, ok, &status, err) == ENGINE_OK &&
+	    engine_api_progress_finish(&a->progress, err) == ENGINE_OK)
+		return ENGINE_OK;
+	if (a->progress.failed)
+		errbuf_wrap(err, "engine API POST /images/create %s", ref);
+	return ENGINE_ERR;
+}
+
+static int
+api_inspect_id(void *ctx, const char *ref, char *id, size_t cap,
+    struct errbuf *err)
+{
+	static const int ok[] = { 200, 0 };
+	struct engine_api *a = ctx;
+	struct call c = { NULL, NULL, 0, 0, NULL };
+	char path[ENGINE_IMAGE_NAME_MAX + 96];
+	struct json_value v;
+	const char *got, *at;
+	size_t n, i;
+	int status;
+
+	if (cap > 0)
+		id[0] = '\0';
+	if (!ref_ok(ref, &at, err))
+		return ENGINE_ERR;
+	snprintf(path, sizeof(path), "/images/%s/json", ref);
+	c.timeout_ms = a->timeouts.request_ms;
+	if (expect(a, "GET", path, &c, ok, &status, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	a->arena.used = 0;
+	if (json_parse(a->body, a->body_len, &a->arena, &v, err) != 0) {
+		errbuf_wrap(err, "engine API GET %s", path);
+		return ENGINE_ERR;
+	}
+	got = json_get_string(&v, "Id");
+	n = got != NULL ? strlen(got) : 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)got[i] <= ' ' || got[i] == 0x7f)
+			break;
+	if (n == 0 || i < n || n >= cap) {
+		errbuf_set(err, "engine API GET %s: expected a string \"Id\" of 1 to %zu "
+		    "printable bytes", path, cap > 0 ? cap - 1 : 0);
+		return ENGINE_ERR;
+	}
+	memcpy(id, got, n + 1);
+	return ENGINE_OK;
+}
+
+static int
+name_ok(const char *name, struct errbuf *err)
+{
+	size_t n = name != NULL ? strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") : 0;
+
+	if (n == 0 || name[n] != '\0' || name[0] == '-' || name[0] == '.' || n > 128) {
+		errbuf_set(err, "engine: container name must be 1 to 128 of [A-Za-z0-9_.-], "
+		    "not starting with '-' or '.'");
+		return 0;
+	}
+	return 1;
+}
+
+/* Stop (the node's graceful shutdown), then delete; "not there" is done. */
+static int
+api_remove(void *ctx, const char *name, struct errbuf *err)
+{
+	static const int stop_ok[] = { 204, 304, 404, 0 };
+	static const int del_ok[] = { 204, 404, 0 };
+	struct engine_api *a = ctx;
+	struct call c = { NULL, NULL, 0, 0, NULL };
+	char path[192];
+	struct errbuf stop_err;
+	int status;
+
+	if (!name_ok(name, err))
+		return ENGINE_ERR;
+	snprintf(path, sizeof(path), "/containers/%s/stop", name);
+	c.timeout_ms = a->timeouts.stop_ms;
+	if (expect(a, "POST", path, &c, stop_ok, &status, &stop_err) != ENGINE_OK)
+		log_event(LOG_WARN, "stop failed; deleting with force", { "detail", stop_err.msg });
+	else if (status == 404)
+		return ENGINE_OK;
+	snprintf(path, sizeof(path), "/containers/%s", name);
+	c.query = "force=1";
+	c.timeout_ms = a->timeouts.request_ms;
+	return expect(a, "DELETE", path, &c, del_ok, &status, err);
+}
+
+/* GET path; 404 → POST create with the body in a->req. */
+static int
+ensure(struct engine_api *a, const char *path, const char *create, size_t len,
+    struct errbuf *err)
+{
+	static const int get_ok[] = { 200, 404, 0 };
+	static const int create_ok[] = { 201, 0 };
+	struct call c = { NULL, NULL, 0, 0, NULL };
+	int status;
+
+	c.timeout_ms = a->timeouts.request_ms;
+	if (expect(a, "GET", path, &c, get_ok, &status, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	if (status == 200)
+		return ENGINE_OK;
+	c.body = a->req;
+	c.body_len = len;
+	return expect(a, "POST", create, &c, create_ok, &status, err);
+}
+
+/* Compose's labels on what it creates for the project, so compose (v1 or
+ * v2) later accepts the network and volumes as its own. */
+static void
+put_project_labels(struct json_writer *w, const char *kind, const char *key)
+{
+	char label[64];
+
+	json_write_key(w, "Labels");
+	json_write_object_begin(w);
+	snprintf(label, sizeof(label), "com.docker.compose.%s", kind);
+	put_str(w, label, key);
+	put_str(w, "com.docker.compose.project", ENGINE_PROJECT);
+	json_write_object_end(w);
+}
+
+static int
+ensure_volume(struct engine_api *a, const char *name, struct errbuf *err)
+{
+	struct json_writer w;
+	char path[64];
+
+	json_writer_init(&w, a->req, sizeof(a->req));
+	json_write_object_begin(&w);
+	put_str(&w, "Name", name);
+	put_project_labels(&w, "volume", name);
+	json_write_object_end(&w);
+	if (json_writer_finish(&w, err) != 0)
+		return ENGINE_ERR;
+	snprintf(path, sizeof(path), "/volumes/%s", name);
+	return ensure(a, path, "/volumes/create", w.len, err);
+}
+
+/* Compose's default network: a bridge the node's ports are published from. */
+static int
+ensure_network(struct engine_api *a, struct errbuf *err)
+{
+	struct json_writer w;
+
+	json_writer_init(&w, a->req, sizeof(a->req));
+	json_write_object_begin(&w);
+	put_str(&w, "Name", ENGINE_NETWORK);
+	json_write_key(&w, "CheckDuplicate");
+	json_write_bool(&w, 1);
+	put_str(&w, "Driver", "bridge");
+	json_write_key(&w, "Attachable");
+	json_write_bool(&w, 1);
+	put_project_labels(&w, "network", "default");
+	json_write_object_end(&w);
+	if (json_writer_finish(&w, err) != 0)
+		return ENGINE_ERR;
+	return ensure(a, "/networks/" ENGINE_NETWORK, "/networks/create", w.len, err);
+}
+
+static int
+create_and_start(struct engine_api *a, size_t len, struct errbuf *err)
+{
+	static const int create_ok[] = { 201, 0 };
+	static const int start_ok[] = { 204, 304, 0 };
+	struct call c = { NULL, NULL, 0, 0, NULL };
+	struct json_value v;
+	const char *id;
+	int status;
+
+	c.query = "name=" ENGINE_CONTAINER;
+	c.body = a->req;
+	c.body_len = len;
+	c.timeout_ms = a->timeouts.request_ms;
+	if (expect(a, "POST", "/containers/create", &c, create_ok, &status, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	a->arena.used = 0;
+	id = json_parse(a->body, a->body_len, &a->arena, &v, err) == 0 ?
+	    json_get_string(&v, "Id") : NULL;
+	log_event(LOG_INFO, "container created", { "name", ENGINE_CONTAINER },
+	    { "id", id != NULL ? id : "?" });
+	memset(&c, 0, sizeof(c));
+	c.timeout_ms = a->timeouts.request_ms;
+	return expect(a, "POST", "/containers/" ENGINE_CONTAINER "/start", &c, start_ok,
+	    &status, err);
+}
+
+static int
+api_launch(void *ctx, const struct engine_launch *l, struct errbuf *err)
+{
+	struct engine_api *a = ctx;
+	struct errbuf ignored;
+	size_t len;
+
+	/* The body first: a bad parameter fails before the engine is touched. */
+	if (engine_api_create_body(l, a->req, sizeof(a->req), &len, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	if (api_remove(a, ENGINE_CONTAINER, &ignored) != ENGINE_OK)
+		log_event(LOG_INFO, "no previous mpc-node container removed",
+		    { "detail", ignored.msg });
+	if (ensure_network(a, err) != ENGINE_OK ||
+	    ensure_volume(a, ENGINE_VOLUME_SHARED, err) != ENGINE_OK ||
+	    ensure_volume(a, ENGINE_VOLUME_DATA, err) != ENGINE_OK ||
+	    engine_api_create_body(l, a->req, sizeof(a->req), &len, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	return create_and_start(a, len, err);
+}
+
+void
+engine_api_bind(struct engine_api *a, struct engine *e)
+{
+	e->ctx = a;
+	e->pull = api_pull;
+	e->inspect_id = api_inspect_id;
+	e->remove = api_remove;
+	e->launch = api_launch;
+}
