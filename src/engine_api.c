@@ -475,6 +475,8 @@ answer_excerpt(struct engine_api *a, const struct call *c, char *out, size_t cap
 	const char *msg;
 
 	if (c->stream != NULL) {
+		/* The answer's last line has no newline: read it first. */
+		(void)engine_api_progress_finish(c->stream, &jerr);
 		snprintf(out, cap, "%s", c->stream->message);
 		return;
 	}

@@ -1,0 +1,729 @@
+/*
+ * engine_api: the pure pieces (socket path, version choice, progress stream,
+ * create body) directly, and the operations against a scripted fake engine
+ * (a forked child serving HTTP/1.1 on a unix socket in a temp dir, logging
+ * every request).  The real engine is exercised by tests/e2e.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine_api.h"
+#include "harness.h"
+#include "json.h"
+
+static struct engine_api api; /* large: static storage, as the header asks */
+
+#define HEX64 "f2472280c437efc00fa25a030a24990ae16c4fbec0d74914e178473ce4d57372"
+#define REF "localhost:5000/tl/mpc-node@sha256:" HEX64
+#define VERSION_OK "{\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.12\"}"
+
+/* ------------------------------------------------------------ pure pieces */
+
+static void
+the_socket_comes_from_docker_host_or_the_default(struct th *t)
+{
+	char p[NET_UNIX_PATH_MAX + 1], big[300];
+	struct errbuf err;
+
+	CHECK_INT(t, engine_api_socket_path(NULL, p, sizeof(p), &err), ENGINE_OK);
+	CHECK_STR(t, p, "/var/run/docker.sock");
+	CHECK_INT(t, engine_api_socket_path("", p, sizeof(p), &err), ENGINE_OK);
+	CHECK_STR(t, p, "/var/run/docker.sock");
+	CHECK_INT(t, engine_api_socket_path("unix:///run/d/x.sock", p, sizeof(p), &err), ENGINE_OK);
+	CHECK_STR(t, p, "/run/d/x.sock");
+	CHECK_INT(t, engine_api_socket_path("tcp://127.0.0.1:2375", p, sizeof(p), &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "only unix://") != NULL);
+	CHECK_INT(t, engine_api_socket_path("unix://relative.sock", p, sizeof(p), &err), ENGINE_ERR);
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "unix:///", 8);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_INT(t, engine_api_socket_path(big, p, sizeof(p), &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "at most 107 bytes") != NULL);
+}
+
+static void
+the_version_is_1_41_or_the_engines_minimum_within_our_range(struct th *t)
+{
+	struct errbuf err;
+	int m = 0;
+
+	CHECK_INT(t, engine_api_version_pick("1.41", "1.12", &m, &err), ENGINE_OK);
+	CHECK_INT(t, m, 41);
+	CHECK_INT(t, engine_api_version_pick("1.49", "1.24", &m, &err), ENGINE_OK);
+	CHECK_INT(t, m, 41);
+	CHECK_INT(t, engine_api_version_pick("1.52", "1.44", &m, &err), ENGINE_OK);
+	CHECK_INT(t, m, 44);
+	CHECK_INT(t, engine_api_version_pick("1.41", NULL, &m, &err), ENGINE_OK);
+	CHECK_INT(t, m, 41);
+	CHECK_INT(t, engine_api_version_pick("1.40", "1.12", &m, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API: the engine speaks 1.12 to 1.40, the launcher 1.41 to 1.52");
+	CHECK_INT(t, engine_api_version_pick("1.60", "1.53", &m, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_version_pick(NULL, "1.12", &m, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_version_pick("2.0", "1.12", &m, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_version_pick("1.", "1.12", &m, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_version_pick("1.41x", "1.12", &m, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_version_pick("1.41", "1.1234", &m, &err), ENGINE_ERR);
+}
+
+static unsigned char scratch_mem[ENGINE_API_ARENA];
+
+static int
+progress_run(const char *s, size_t len, size_t split, struct errbuf *err)
+{
+	static struct engine_api_progress p;
+	struct arena a;
+	size_t i;
+
+	arena_init(&a, scratch_mem, sizeof(scratch_mem));
+	engine_api_progress_init(&p, &a);
+	for (i = 0; i < len; i += split)
+		if (engine_api_progress_feed(&p, s + i, len - i < split ? len - i : split) != 0)
+			break;
+	return engine_api_progress_finish(&p, err);
+}
+
+static const char stream_ok[] =
+    "{\"status\":\"Pulling from tl/mpc-node\",\"id\":\"sha256:f247\"}\r\n"
+    "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"4f4fb700ef54\"}\r\n"
+    "\r\n"
+    "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":512,\"total\":1024},"
+    "\"progress\":\"[=====>     ]\",\"id\":\"4f4fb700ef54\"}\r\n"
+    "{\"status\":\"Status: Downloaded newer image for localhost:5000/tl/mpc-node@sha256:f247\"}\r\n";
+
+static const char stream_err[] =
+    "{\"status\":\"Pulling from tl/mpc-node\",\"id\":\"sha256:f247\"}\r\n"
+    "{\"errorDetail\":{\"message\":\"manifest unknown\\n  detail\"},"
+    "\"error\":\"manifest unknown\\n  detail\"}\r\n"
+    "{\"status\":\"never read\"}\r\n";
+
+static void
+a_progress_stream_passes_or_fails_the_same_at_every_split(struct th *t)
+{
+	struct errbuf err;
+	size_t split;
+	int bad = 0;
+
+	for (split = 1; split <= sizeof(stream_ok); split++) {
+		if (progress_run(stream_ok, sizeof(stream_ok) - 1, split, &err) != ENGINE_OK)
+			bad++;
+		if (progress_run(stream_err, sizeof(stream_err) - 1, split, &err) != ENGINE_ERR ||
+		    strcmp(err.msg, "engine reported: manifest unknown detail") != 0)
+			bad++;
+	}
+	CHECK_INT(t, bad, 0);
+}
+
+static void
+progress_errors_are_error_or_error_detail_objects_and_bad_lines(struct th *t)
+{
+	static char big[ENGINE_API_LINE_MAX + 64];
+	struct errbuf err;
+
+	CHECK_INT(t, progress_run("{\"errorDetail\":{\"message\":\"denied\"}}", 36, 36, &err),
+	    ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine reported: denied");
+	CHECK_INT(t, progress_run("{\"error\":1}\n", 12, 12, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine reported: an error object without a message");
+	CHECK_INT(t, progress_run("{\"status\":\"x\"}\nnot json\n", 24, 5, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine reported: a progress line is not a JSON object");
+	CHECK_INT(t, progress_run("[1]\n", 4, 4, &err), ENGINE_ERR);
+	/* The last line needs no newline; an error there still counts. */
+	CHECK_INT(t, progress_run("{\"status\":\"x\"}\n{\"error\":\"late\"}", 31, 3, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine reported: late");
+	memset(big, ' ', sizeof(big));
+	big[0] = '{';
+	memcpy(big + sizeof(big) - 3, "}\n", 2);
+	CHECK_INT(t, progress_run(big, sizeof(big) - 1, 1000, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "longer than") != NULL);
+	CHECK_INT(t, progress_run("", 0, 1, &err), ENGINE_OK);
+}
+
+static const struct compose_port two_ports[] = { { 11780, 11780 }, { 2200, 2201 } };
+
+static void
+launch_init(struct engine_launch *l, enum compose_platform p)
+{
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	l->platform = p;
+	l->image_name = "localhost:5000/tl/mpc-node";
+	for (i = 0; i < sizeof(l->manifest_digest); i++)
+		l->manifest_digest[i] = (uint8_t)(0x10 + i);
+	l->ports = two_ports;
+	l->nports = 2;
+	l->dstack_socket = "/var/run/dstack.sock";
+	l->config_path = "/mnt/shared/mpc-config.toml";
+}
+
+#define DIGEST_HEX "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+#define BODY_HEAD \
+	"{\"Image\":\"localhost:5000/tl/mpc-node@sha256:" DIGEST_HEX "\"," \
+	"\"Cmd\":[\"/app/mpc-node\",\"start-with-config-file\",\"/mnt/shared/mpc-config.toml\"],"
+#define BODY_REST(env_bind) \
+	"\"ExposedPorts\":{\"11780/tcp\":{},\"2201/tcp\":{}}," \
+	"\"Labels\":{\"com.docker.compose.container-number\":\"1\"," \
+	"\"com.docker.compose.oneoff\":\"False\",\"com.docker.compose.project\":\"mpc-node\"," \
+	"\"com.docker.compose.service\":\"mpc-node\"}," \
+	"\"HostConfig\":{\"Binds\":[\"/tapp:/tapp:ro\",\"shared-volume:/mnt/shared:rw\"," \
+	"\"mpc-data:/data:rw\"" env_bind "]," \
+	"\"PortBindings\":{\"11780/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"11780\"}]," \
+	"\"2201/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"2200\"}]}," \
+	"\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":0}," \
+	"\"SecurityOpt\":[\"no-new-privileges:true\"],\"NetworkMode\":\"mpc-node_default\"}," \
+	"\"NetworkingConfig\":{\"EndpointsConfig\":{\"mpc-node_default\":{\"Aliases\":[\"mpc-node\"]}}}}"
+
+static void
+the_create_body_holds_exactly_the_compose_settings(struct th *t)
+{
+	static char out[ENGINE_API_REQUEST_MAX];
+	struct engine_launch l;
+	struct errbuf err;
+	size_t len;
+
+	launch_init(&l, COMPOSE_NONTEE);
+	REQUIRE_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
+	CHECK_STR(t, out, BODY_HEAD BODY_REST(""));
+	CHECK_INT(t, len, strlen(out));
+	launch_init(&l, COMPOSE_TEE);
+	REQUIRE_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
+	CHECK_STR(t, out, BODY_HEAD "\"Env\":[\"DSTACK_ENDPOINT=/var/run/dstack.sock\"],"
+	    BODY_REST(",\"/var/run/dstack.sock:/var/run/dstack.sock:rw\""));
+}
+
+static void
+host_ports_of_one_container_port_share_one_key(struct th *t)
+{
+	static const struct compose_port ports[] = { { 80, 8080 }, { 81, 9090 }, { 82, 8080 } };
+	static char out[ENGINE_API_REQUEST_MAX];
+	struct engine_launch l;
+	struct errbuf err;
+	size_t len;
+
+	launch_init(&l, COMPOSE_NONTEE);
+	l.ports = ports;
+	l.nports = 3;
+	REQUIRE_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
+	CHECK(t, strstr(out, "\"ExposedPorts\":{\"8080/tcp\":{},\"9090/tcp\":{}}") != NULL);
+	CHECK(t, strstr(out, "\"PortBindings\":{\"8080/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"80\"},"
+	    "{\"HostIp\":\"\",\"HostPort\":\"82\"}],\"9090/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"81\"}]}")
+	    != NULL);
+	l.nports = 0;
+	REQUIRE_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
+	CHECK(t, strstr(out, "\"ExposedPorts\":{}") != NULL && strstr(out, "\"PortBindings\":{}") != NULL);
+}
+
+static void
+hostile_values_stay_inside_their_json_strings(struct th *t)
+{
+	static char out[ENGINE_API_REQUEST_MAX];
+	static unsigned char mem[1 << 20];
+	struct engine_launch l;
+	struct errbuf err;
+	struct json_value v;
+	struct arena a;
+	const struct json_value *hc;
+	size_t len;
+
+	launch_init(&l, COMPOSE_TEE);
+	l.image_name = "x\",\"Privileged\":true,\"y\":\"\n";
+	l.dstack_socket = "/run/\"],\"Privileged\"=true,\"x\"=[\"\n"; /* ':' is refused */
+	REQUIRE_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
+	arena_init(&a, mem, sizeof(mem));
+	REQUIRE_INT(t, json_parse(out, len, &a, &v, &err), 0);
+	hc = json_get_object(&v, "HostConfig");
+	CHECK(t, json_object_get(&v, "Privileged") == NULL);
+	CHECK(t, hc != NULL && json_object_get(hc, "Privileged") == NULL);
+	CHECK(t, strncmp(json_get_string(&v, "Image"), l.image_name, strlen(l.image_name)) == 0);
+	CHECK_INT(t, v.u.obj.n, 7);
+	l.image_name = "bad\xff";
+	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "UTF-8") != NULL);
+}
+
+static void
+bad_launch_parameters_are_refused(struct th *t)
+{
+	static const struct compose_port zero[] = { { 0, 80 } };
+	static char out[ENGINE_API_REQUEST_MAX];
+	char longname[ENGINE_IMAGE_NAME_MAX + 2];
+	struct engine_launch l;
+	struct errbuf err;
+	size_t len;
+
+	launch_init(&l, COMPOSE_TEE);
+	l.dstack_socket = "/var/run/a:b";
+	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "launch: dstack socket path must not contain ':' (bind syntax)");
+	l.dstack_socket = "relative.sock";
+	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
+	launch_init(&l, COMPOSE_NONTEE);
+	l.dstack_socket = NULL; /* not needed without TEE */
+	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
+	l.config_path = "mpc-config.toml";
+	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
+	launch_init(&l, COMPOSE_NONTEE);
+	l.ports = zero;
+	l.nports = 1;
+	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
+	l.nports = COMPOSE_MAX_PORTS + 1;
+	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
+	launch_init(&l, COMPOSE_NONTEE);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	l.image_name = longname;
+	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
+	l.image_name = "";
+	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_create_body(&l, out, 64, &len, &err), ENGINE_ERR);
+}
+
+/* ------------------------------------------------------------ fake engine */
+
+/* One scripted answer: the first rule whose "METHOD target" prefix matches. */
+struct rule {
+	const char *match;
+	int status;
+	const char *body;
+};
+
+struct fake {
+	char dir[64];
+	char sock[96];
+	char log[96];
+	pid_t pid;
+};
+
+static void
+serve_one(int c, int logfd, const struct rule *rules)
+{
+	static char buf[256 * 1024];
+	char head[512], *end, *cl;
+	size_t have = 0, need;
+	ssize_t n;
+	const struct rule *r;
+	int hn;
+
+	for (;;) {
+		buf[have] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (end != NULL) {
+			cl = strstr(buf, "Content-Length: ");
+			need = (size_t)(end + 4 - buf) +
+			    (cl != NULL && cl < end ? strtoul(cl + 16, NULL, 10) : 0);
+			if (have >= need) {
+				char *sp = strchr(buf, ' '), *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+
+				if (sp2 == NULL)
+					return;
+				(void)!write(logfd, buf, (size_t)(sp2 - buf));
+				if (need > (size_t)(end + 4 - buf)) {
+					(void)!write(logfd, " ", 1);
+					(void)!write(logfd, end + 4, need - (size_t)(end + 4 - buf));
+				}
+				(void)!write(logfd, "\n", 1);
+				for (r = rules; r->match != NULL; r++)
+					if (strncmp(buf, r->match, strlen(r->match)) == 0)
+						break;
+				hn = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: "
+				    "application/json\r\nContent-Length: %zu\r\n\r\n",
+				    r->match ? r->status : 599, r->match ? strlen(r->body) : 0);
+				(void)!write(c, head, (size_t)hn);
+				if (r->match != NULL)
+					(void)!write(c, r->body, strlen(r->body));
+				memmove(buf, buf + need, have - need);
+				have -= need;
+				continue;
+			}
+		}
+		n = read(c, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			return;
+		have += (size_t)n;
+	}
+}
+
+static int
+fake_start(struct fake *f, const struct rule *rules)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int l, c, logfd;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/engine-api-test-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return 0;
+	snprintf(f->sock, sizeof(f->sock), "%s/d.sock", f->dir);
+	snprintf(f->log, sizeof(f->log), "%s/log", f->dir);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->sock);
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(l, 8) != 0)
+		return 0;
+	f->pid = fork();
+	if (f->pid < 0)
+		return 0;
+	if (f->pid == 0) {
+		logfd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		for (;;) {
+			c = accept(l, NULL, NULL);
+			if (c < 0)
+				_exit(0);
+			serve_one(c, logfd, rules);
+			close(c);
+		}
+	}
+	close(l);
+	return 1;
+}
+
+static void
+fake_log(const struct fake *f, char *buf, size_t cap)
+{
+	int fd = open(f->log, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, cap - 1) : 0;
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	kill(f->pid, SIGKILL);
+	waitpid(f->pid, NULL, 0);
+	unlink(f->sock);
+	unlink(f->log);
+	rmdir(f->dir);
+}
+
+static int
+setup(struct fake *f, const struct rule *rules, struct engine *e, struct errbuf *err)
+{
+	char host[128];
+
+	if (!fake_start(f, rules))
+		return 0;
+	snprintf(host, sizeof(host), "unix://%s", f->sock);
+	if (engine_api_init(&api, host, err) != ENGINE_OK)
+		return 0;
+	api.timeouts.pull_ms = api.timeouts.request_ms = api.timeouts.stop_ms = 5000;
+	engine_api_bind(&api, e);
+	return 1;
+}
+
+static void
+teardown(struct fake *f)
+{
+	engine_api_close(&api);
+	fake_stop(f);
+}
+
+static void
+pull_sends_the_encoded_name_and_digest_and_reads_the_stream(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK },
+		{ "POST /v1.41/images/create", 200, stream_ok },
+		{ NULL, 0, NULL }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char log[2048];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, e.pull(e.ctx, REF, &err), ENGINE_OK);
+	CHECK_INT(t, e.pull(e.ctx, REF, &err), ENGINE_OK);
+	fake_log(&f, log, sizeof(log));
+	/* The version is negotiated once; the query is percent-encoded. */
+	CHECK_STR(t, log, "GET /version\n"
+	    "POST /v1.41/images/create?fromImage=localhost%3A5000%2Ftl%2Fmpc-node"
+	    "&tag=sha256%3A" HEX64 "\n"
+	    "POST /v1.41/images/create?fromImage=localhost%3A5000%2Ftl%2Fmpc-node"
+	    "&tag=sha256%3A" HEX64 "\n");
+	CHECK(t, api.progress.lines == 4);
+	teardown(&f);
+}
+
+static void
+a_pull_fails_on_an_error_in_the_stream_or_a_refusal(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK },
+		{ "POST /v1.41/images/create?fromImage=localhost%3A5000%2Ftl%2Fmpc-node", 200, stream_err },
+		{ "POST /v1.41/images/create", 404,
+		  "{\"message\":\"pull access denied for other, repository does not exist\"}" },
+		{ NULL, 0, NULL }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, e.pull(e.ctx, REF, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API POST /images/create " REF
+	    ": engine reported: manifest unknown detail");
+	CHECK_INT(t, e.pull(e.ctx, "other@sha256:" HEX64, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API POST /images/create: HTTP 404: "
+	    "pull access denied for other, repository does not exist");
+	teardown(&f);
+}
+
+static void
+an_engine_too_old_is_refused_before_any_other_request(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, "{\"ApiVersion\":\"1.40\",\"MinAPIVersion\":\"1.12\"}" },
+		{ NULL, 0, NULL }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char log[512];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, e.pull(e.ctx, REF, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API: the engine speaks 1.12 to 1.40, the launcher 1.41 to 1.52");
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "GET /version\n");
+	teardown(&f);
+}
+
+static void
+an_engine_that_dropped_1_41_is_spoken_to_at_its_minimum(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, "{\"ApiVersion\":\"1.52\",\"MinAPIVersion\":\"1.44\"}" },
+		{ "GET /v1.44/images/", 200, "{\"Id\":\"sha256:" HEX64 "\",\"RepoTags\":[]}" },
+		{ NULL, 0, NULL }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char id[ENGINE_ID_MAX], log[512];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, e.inspect_id(e.ctx, REF, id, sizeof(id), &err), ENGINE_OK);
+	CHECK_STR(t, id, "sha256:" HEX64);
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "GET /version\nGET /v1.44/images/" REF "/json\n");
+	teardown(&f);
+}
+
+static void
+inspect_names_a_missing_image_and_refuses_odd_ids(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK },
+		{ "GET /v1.41/images/other", 200, "{\"Id\":\"sha256:x y\"}" },
+		{ "GET /v1.41/images/", 404, "{\"message\":\"No such image: " REF "\"}" },
+		{ NULL, 0, NULL }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char id[ENGINE_ID_MAX];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, e.inspect_id(e.ctx, REF, id, sizeof(id), &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API GET /images/" REF "/json: HTTP 404: No such image: " REF);
+	CHECK_INT(t, e.inspect_id(e.ctx, "other@sha256:" HEX64, id, sizeof(id), &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "expected a string \"Id\"") != NULL);
+	CHECK_STR(t, id, "");
+	teardown(&f);
+}
+
+static void
+references_and_names_outside_the_grammar_never_reach_the_engine(struct th *t)
+{
+	static const struct rule rules[] = { { NULL, 0, NULL } };
+	static const char *const bad[] = {
+		"x@sha256:" HEX64 "/../../containers/create", "-x@sha256:" HEX64,
+		"x?a=b@sha256:" HEX64, "x@sha256:" "F2472280c437efc00fa25a030a24990ae16c4fbec0d74914e178473ce4d57372",
+		"x:tag", "x@sha512:" HEX64, "", "x y@sha256:" HEX64, NULL
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char id[ENGINE_ID_MAX], log[64];
+	size_t i;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	for (i = 0; bad[i] != NULL; i++) {
+		CHECK_INT(t, e.pull(e.ctx, bad[i], &err), ENGINE_ERR);
+		CHECK_INT(t, e.inspect_id(e.ctx, bad[i], id, sizeof(id), &err), ENGINE_ERR);
+	}
+	CHECK_INT(t, e.pull(e.ctx, NULL, &err), ENGINE_ERR);
+	CHECK_INT(t, e.remove(e.ctx, "../images/x", &err), ENGINE_ERR);
+	CHECK_INT(t, e.remove(e.ctx, "-f", &err), ENGINE_ERR);
+	CHECK_INT(t, e.remove(e.ctx, "a?b", &err), ENGINE_ERR);
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "");
+	teardown(&f);
+}
+
+static void
+remove_stops_then_deletes_and_a_missing_container_is_fine(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK },
+		{ "POST /v1.41/containers/gone/stop", 404, "{\"message\":\"No such container: gone\"}" },
+		{ "POST /v1.41/containers/stuck/stop", 500, "{\"message\":\"cannot stop\"}" },
+		{ "POST /v1.41/containers/", 304, "" },
+		{ "DELETE /v1.41/containers/stuck", 409, "{\"message\":\"removal in progress\"}" },
+		{ "DELETE /v1.41/containers/", 204, "" },
+		{ NULL, 0, NULL }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char log[1024];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, e.remove(e.ctx, "mpc-node", &err), ENGINE_OK);
+	CHECK_INT(t, e.remove(e.ctx, "gone", &err), ENGINE_OK);
+	CHECK_INT(t, e.remove(e.ctx, "stuck", &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API DELETE /containers/stuck: HTTP 409: removal in progress");
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "GET /version\n"
+	    "POST /v1.41/containers/mpc-node/stop\n"
+	    "DELETE /v1.41/containers/mpc-node?force=1\n"
+	    "POST /v1.41/containers/gone/stop\n"
+	    "POST /v1.41/containers/stuck/stop\n"
+	    "DELETE /v1.41/containers/stuck?force=1\n");
+	teardown(&f);
+}
+
+static void
+launch_replaces_the_container_after_creating_what_is_missing(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK },
+		{ "POST /v1.41/containers/mpc-node/stop", 404, "{\"message\":\"No such container\"}" },
+		{ "GET /v1.41/networks/", 404, "{\"message\":\"network not found\"}" },
+		{ "POST /v1.41/networks/create", 201, "{\"Id\":\"n1\",\"Warning\":\"\"}" },
+		{ "GET /v1.41/volumes/shared-volume", 200, "{\"Name\":\"shared-volume\"}" },
+		{ "GET /v1.41/volumes/", 404, "{\"message\":\"get mpc-data: no such volume\"}" },
+		{ "POST /v1.41/volumes/create", 201, "{\"Name\":\"mpc-data\"}" },
+		{ "POST /v1.41/containers/create", 201, "{\"Id\":\"c0ffee\",\"Warnings\":[]}" },
+		{ "POST /v1.41/containers/mpc-node/start", 204, "" },
+		{ NULL, 0, NULL }
+	};
+	static char log[16384], body[ENGINE_API_REQUEST_MAX], want[ENGINE_API_REQUEST_MAX + 4096];
+	struct engine_launch l;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	size_t len;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	launch_init(&l, COMPOSE_TEE);
+	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_OK);
+	REQUIRE_INT(t, engine_api_create_body(&l, body, sizeof(body), &len, &err), ENGINE_OK);
+	snprintf(want, sizeof(want), "GET /version\n"
+	    "POST /v1.41/containers/mpc-node/stop\n"
+	    "GET /v1.41/networks/mpc-node_default\n"
+	    "POST /v1.41/networks/create {\"Name\":\"mpc-node_default\",\"CheckDuplicate\":true,"
+	    "\"Driver\":\"bridge\",\"Attachable\":true,\"Labels\":{\"com.docker.compose.network\":"
+	    "\"default\",\"com.docker.compose.project\":\"mpc-node\"}}\n"
+	    "GET /v1.41/volumes/shared-volume\n"
+	    "GET /v1.41/volumes/mpc-data\n"
+	    "POST /v1.41/volumes/create {\"Name\":\"mpc-data\",\"Labels\":{\"com.docker.compose.volume\":"
+	    "\"mpc-data\",\"com.docker.compose.project\":\"mpc-node\"}}\n"
+	    "POST /v1.41/containers/create?name=mpc-node %s\n"
+	    "POST /v1.41/containers/mpc-node/start\n", body);
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, want);
+	teardown(&f);
+}
+
+static void
+a_refused_create_names_the_engines_reason_and_starts_nothing(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK },
+		{ "POST /v1.41/containers/mpc-node/stop", 404, "{}" },
+		{ "GET /v1.41/", 200, "{}" },
+		{ "POST /v1.41/containers/create", 409,
+		  "{\"message\":\"Conflict. The container name \\\"/mpc-node\\\" is already in use\"}" },
+		{ "POST /v1.41/containers/mpc-node/start", 204, "" },
+		{ NULL, 0, NULL }
+	};
+	struct engine_launch l;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char log[4096];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	launch_init(&l, COMPOSE_NONTEE);
+	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API POST /containers/create: HTTP 409: "
+	    "Conflict. The container name \"/mpc-node\" is already in use");
+	fake_log(&f, log, sizeof(log));
+	CHECK(t, strstr(log, "/start") == NULL);
+	/* Bad parameters: nothing is sent at all. */
+	l.config_path = "relative";
+	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_ERR);
+	teardown(&f);
+}
+
+static void
+an_absent_socket_is_a_connect_error_naming_it(struct th *t)
+{
+	struct engine e;
+	struct errbuf err;
+
+	REQUIRE_INT(t, engine_api_init(&api, "unix:///nonexistent/docker.sock", &err), ENGINE_OK);
+	engine_api_bind(&api, &e);
+	CHECK_INT(t, e.pull(e.ctx, REF, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "engine API (/nonexistent/docker.sock): ") == err.msg);
+	engine_api_close(&api);
+}
+
+void
+suite_engine_api(struct th *t)
+{
+	th_run(t, "engine_api: the socket comes from DOCKER_HOST (unix:// only) or the default",
+	    the_socket_comes_from_docker_host_or_the_default);
+	th_run(t, "engine_api: the version is 1.41, or the engine's minimum within our range",
+	    the_version_is_1_41_or_the_engines_minimum_within_our_range);
+	th_run(t, "engine_api: a progress stream passes or fails the same at every split",
+	    a_progress_stream_passes_or_fails_the_same_at_every_split);
+	th_run(t, "engine_api: progress errors are error/errorDetail objects and bad lines",
+	    progress_errors_are_error_or_error_detail_objects_and_bad_lines);
+	th_run(t, "engine_api: the create body holds exactly the compose settings",
+	    the_create_body_holds_exactly_the_compose_settings);
+	th_run(t, "engine_api: host ports of one container port share one key",
+	    host_ports_of_one_container_port_share_one_key);
+	th_run(t, "engine_api: hostile values stay inside their JSON strings",
+	    hostile_values_stay_inside_their_json_strings);
+	th_run(t, "engine_api: bad launch parameters are refused", bad_launch_parameters_are_refused);
+	th_run(t, "engine_api: pull sends the encoded name and digest and reads the stream",
+	    pull_sends_the_encoded_name_and_digest_and_reads_the_stream);
+	th_run(t, "engine_api: a pull fails on an error in the stream or a refusal",
+	    a_pull_fails_on_an_error_in_the_stream_or_a_refusal);
+	th_run(t, "engine_api: an engine too old is refused before any other request",
+	    an_engine_too_old_is_refused_before_any_other_request);
+	th_run(t, "engine_api: an engine that dropped 1.41 is spoken to at its minimum",
+	    an_engine_that_dropped_1_41_is_spoken_to_at_its_minimum);
+	th_run(t, "engine_api: inspect names a missing image and refuses odd IDs",
+	    inspect_names_a_missing_image_and_refuses_odd_ids);
+	th_run(t, "engine_api: references and names outside the grammar never reach the engine",
+	    references_and_names_outside_the_grammar_never_reach_the_engine);
+	th_run(t, "engine_api: remove stops, then deletes; a missing container is fine",
+	    remove_stops_then_deletes_and_a_missing_container_is_fine);
+	th_run(t, "engine_api: launch replaces the container after creating what is missing",
+	    launch_replaces_the_container_after_creating_what_is_missing);
+	th_run(t, "engine_api: a refused create names the engine's reason and starts nothing",
+	    a_refused_create_names_the_engines_reason_and_starts_nothing);
+	th_run(t, "engine_api: an absent socket is a connect error naming it",
+	    an_absent_socket_is_a_connect_error_naming_it);
+}
