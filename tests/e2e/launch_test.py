@@ -3,8 +3,10 @@
 auth, a real dockerd + docker-compose, and (for TEE) the simulated dstack
 agent or a temp-dir stand-in for the RTMR3 sysfs file.
 
-Each case writes a user config, optionally an approved-hashes file, runs the
-launcher with an explicit environment, and asserts the exit code, the stderr
+The happy paths run once per engine backend (TEE_LAUNCHER_ENGINE=cli: docker
+CLI + compose; =api: the Engine API over the socket) and assert the same
+outcomes.  Each case writes a user config, optionally an approved-hashes file,
+runs the launcher with an explicit environment, and asserts the exit code, the stderr
 message, what was written (node config, compose file), what was measured
 (agent requests / RTMR3 file), that the node container runs, and that no
 secret reached the logs.  Last line: "N passed, N failed".
@@ -187,6 +189,23 @@ def node_running(dk):
     return r.returncode == 0 and r.stdout.startswith("true"), r.stdout.strip()
 
 
+def container_inspect(dk, fmt):
+    r = dk.docker("inspect", "-f", fmt, "mpc-node", check=False)
+    return r.stdout.strip() if r.returncode == 0 else ""
+
+
+def container_env(dk):
+    return json.loads(container_inspect(dk, "{{json .Config.Env}}") or "[]") or []
+
+
+def container_binds(dk):
+    return json.loads(container_inspect(dk, "{{json .HostConfig.Binds}}") or "[]") or []
+
+
+def container_id(dk):
+    return container_inspect(dk, "{{.Id}}")
+
+
 def read_toml(path):
     with open(path, "rb") as f:
         return tomllib.load(f)
@@ -194,69 +213,86 @@ def read_toml(path):
 
 # ------------------------------------------------------------------ cases
 
-def case_nontee_happy(ctx):
-    c = Case(ctx["root"], "nontee")
+def case_nontee_happy(ctx, engine):
+    n = "NONTEE" if engine == "cli" else "NONTEE/api"
+    c = Case(ctx["root"], "nontee-" + engine)
     img = ctx["images"]["docker-v2"]
     c.write(c.user_config, user_config(ctx["reg"].host, ["missing-tag", "docker-v2"]))
-    p = c.run(c.env(ctx["env"], "NONTEE", img["config_digest"]))
-    T.check("NONTEE: exits 0", p.returncode == 0, why(p))
+    p = c.run(c.env(ctx["env"], "NONTEE", img["config_digest"], TEE_LAUNCHER_ENGINE=engine))
+    T.check("%s: exits 0" % n, p.returncode == 0, why(p))
+    T.check("%s: the %s engine backend was used" % (n, engine),
+            "msg=\"engine backend\" engine=%s" % engine in p.stderr, p.stderr[-1500:])
     cfg = read_toml(c.node_config)
-    T.check("NONTEE: node config has [tee] with the selected digest",
+    T.check("%s: node config has [tee] with the selected digest" % n,
             cfg["tee"]["image_hash"] == img["config_digest"]
             and cfg["tee"]["authority"] == {"type": "local"})
-    T.check("NONTEE: the operator's table survives (dotted, inline, arrays of tables)",
+    T.check("%s: the operator's table survives (dotted, inline, arrays of tables)" % n,
             cfg["log"] == {"level": "info"} and cfg["near"]["chain_id"] == "testnet"
             and [x["id"] for x in cfg["participants"]] == [1, 2]
             and cfg["secrets"]["secret_store_key_hex"] == SECRET)
-    T.check("NONTEE: node config is mode 0600",
+    T.check("%s: node config is mode 0600" % n,
             stat.S_IMODE(os.stat(c.node_config).st_mode) == 0o600)
-    T.check("NONTEE: no temp file left in the shared dir",
+    T.check("%s: no temp file left in the shared dir" % n,
             not [f for f in os.listdir(c.shared) if f.startswith(".tmp")])
-    with open(c.compose) as f:
-        y = f.read()
-    T.check("NONTEE: compose names the manifest digest, no dstack",
-            ("%s@%s" % (ctx["reg"].host + "/tl/mpc-node", img["digest"])) in y
-            and "DSTACK_ENDPOINT" not in y and "{{" not in y)
+    if engine == "cli":
+        with open(c.compose) as f:
+            y = f.read()
+        T.check("%s: compose names the manifest digest, no dstack" % n,
+                ("%s@%s" % (ctx["reg"].host + "/tl/mpc-node", img["digest"])) in y
+                and "DSTACK_ENDPOINT" not in y and "{{" not in y)
+    else:
+        T.check("%s: no compose file is written" % n, not os.path.exists(c.compose))
     running, image = node_running(ctx["dk"])
-    T.check("NONTEE: mpc-node container runs the pulled digest",
+    T.check("%s: mpc-node container runs the pulled digest" % n,
             running and img["digest"] in image, image)
-    T.check("NONTEE: no node secret, token or Authorization in the logs", no_secrets(p))
-    T.check("NONTEE: touched no dstack socket and no RTMR3 file",
+    env = container_env(ctx["dk"])
+    T.check("%s: the node gets no DSTACK_ENDPOINT" % n,
+            not any(e.startswith("DSTACK_ENDPOINT=") for e in env), env)
+    T.check("%s: no node secret, token or Authorization in the logs" % n, no_secrets(p))
+    T.check("%s: touched no dstack socket and no RTMR3 file" % n,
             not os.path.exists(c.rtmr3) and not os.path.exists(c.runtime_log))
-    ctx["timings"]["nontee run (s)"] = round(p.seconds, 2)
+    ctx["timings"]["nontee run, %s (s)" % engine] = round(p.seconds, 2)
 
 
-def case_tee_dstack_api(ctx):
-    c = Case(ctx["root"], "tee-api")
+def case_tee_dstack_api(ctx, engine):
+    n = "TEE/dstack-api" if engine == "cli" else "TEE/dstack-api/api"
+    c = Case(ctx["root"], "tee-api-" + engine)
     img = ctx["images"]["oci-index"]
     c.write(c.user_config, user_config(ctx["reg"].host, ["oci-index"]))
     c.write(c.approved, json.dumps({"approved_hashes": [img["config_digest"]]}, indent=2))
     agent = FakeDstack(c)
     try:
         env = c.env(ctx["env"], "TEE", "sha256:" + "0" * 64,
-                    TEE_LAUNCHER_RTMR_METHOD="dstack-api")
+                    TEE_LAUNCHER_RTMR_METHOD="dstack-api", TEE_LAUNCHER_ENGINE=engine)
         p = c.run(env)
-        T.check("TEE/dstack-api: exits 0", p.returncode == 0, why(p))
+        T.check("%s: exits 0" % n, p.returncode == 0, why(p))
         ev = agent.events()
         payload = bytes.fromhex(img["config_digest"][7:])
-        T.check("TEE/dstack-api: exactly one mpc-image-digest event with the digest bytes",
+        T.check("%s: exactly one mpc-image-digest event with the digest bytes" % n,
                 len(ev) == 1 and ev[0]["event"] == "mpc-image-digest"
                 and base64.b64decode(ev[0]["payload"]) == payload, ev)
         cfg = read_toml(c.node_config)
-        T.check("TEE/dstack-api: [tee.authority] is dstack",
+        T.check("%s: [tee.authority] is dstack" % n,
                 cfg["tee"]["authority"]["type"] == "dstack"
                 and cfg["tee"]["authority"]["dstack_endpoint"] == "/var/run/dstack.sock")
-        with open(c.compose) as f:
-            y = f.read()
-        T.check("TEE/dstack-api: compose has DSTACK_ENDPOINT and the socket volume",
-                "DSTACK_ENDPOINT=" in y and c.sock in y)
+        if engine == "cli":
+            with open(c.compose) as f:
+                y = f.read()
+            T.check("%s: compose has DSTACK_ENDPOINT and the socket volume" % n,
+                    "DSTACK_ENDPOINT=" in y and c.sock in y)
+        env_in = container_env(ctx["dk"])
+        T.check("%s: the node has DSTACK_ENDPOINT and the socket bind" % n,
+                "DSTACK_ENDPOINT=" + c.sock in env_in
+                and "%s:%s:rw" % (c.sock, c.sock) in container_binds(ctx["dk"]), env_in)
+        first = container_id(ctx["dk"])
         p2 = c.run(env)
-        T.check("TEE/dstack-api: a restarted launcher exits 0", p2.returncode == 0, why(p2))
-        T.check("TEE/dstack-api: and emits no second event",
+        T.check("%s: a restarted launcher exits 0" % n, p2.returncode == 0, why(p2))
+        T.check("%s: and emits no second event" % n,
                 len(agent.events()) == 1 and "already" in p2.stderr, p2.stderr[-800:])
         running, _ = node_running(ctx["dk"])
-        T.check("TEE/dstack-api: the node container was replaced and runs", running)
-        T.check("TEE/dstack-api: no secrets in the logs", no_secrets(p) and no_secrets(p2))
+        T.check("%s: the node container was replaced and runs" % n,
+                running and container_id(ctx["dk"]) not in ("", first))
+        T.check("%s: no secrets in the logs" % n, no_secrets(p) and no_secrets(p2))
     finally:
         agent.stop()
 
@@ -431,7 +467,8 @@ def main():
             env["CA"] = pki.ca_cert
             ctx.update(root=os.path.join(d.path, "cases"), reg=reg, dk=dk, env=env)
             os.makedirs(ctx["root"])
-            for fn, args in ((case_nontee_happy, ()), (case_tee_dstack_api, ()),
+            for fn, args in ((case_nontee_happy, ("cli",)), (case_nontee_happy, ("api",)),
+                             (case_tee_dstack_api, ("cli",)), (case_tee_dstack_api, ("api",)),
                              (case_tee_native, (1,)), (case_tee_native, (2,)),
                              (case_auto_fallback, ()),
                              (case_errors, ())):
