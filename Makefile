@@ -34,7 +34,7 @@ MUSL_OBJS := $(patsubst src/%.c,$(B)/musl/%.o,$(SRCS))
 GEN := $(B)/gen/ca_anchors.inc $(B)/gen/version.h $(B)/gen/compose_templates.inc
 
 .PHONY: FORCE all check unit clean distclean repro-check repro-pin ca-bundle demo \
-	fuzz bench warnings source-id drivers image
+	fuzz bench warnings source-id drivers image image-pin
 
 all: $(LAUNCHER)
 
@@ -141,7 +141,7 @@ unit: $(T)/unit
 
 # Every check stage in tests/check.d prints "N passed, N failed" last;
 # tests/run-checks sums them and fails if any stage failed.
-check: $(LAUNCHER) $(T)/unit $(DRIVERS)
+check: $(LAUNCHER) $(T)/unit $(DRIVERS) $(IMAGE)/index.json
 	TOP=$(TOP) B=$(TOP)/$(B) sh tests/run-checks
 
 # Warning-clean on both compilers (the musl build already used gcc).
@@ -164,13 +164,25 @@ fuzz: $(FUZZERS)
 bench: $(LAUNCHER) $(DRIVERS)
 	TOP=$(TOP) B=$(TOP)/$(B) LAUNCHER_CFLAGS="$(STD) $(DET_FLAGS) $(HARDEN)" sh tests/bench/run
 
+# ---- the launcher image: an OCI layout holding only /tee-launcher
+IMAGE := $(B)/image
+image: $(IMAGE)/index.json
+
+$(IMAGE)/index.json: $(LAUNCHER) reproducible/oci-image.sh reproducible/SOURCE_DATE_EPOCH
+	sh reproducible/oci-image.sh $(LAUNCHER) $(IMAGE)
+
 # ---- reproducibility
 repro-check:
 	sh reproducible/verify
 
-repro-pin: $(LAUNCHER)
+# The image holds the binary, so a new binary pins a new image too.
+repro-pin: $(LAUNCHER) image-pin
 	sha256sum $(LAUNCHER) | cut -d' ' -f1 > reproducible/tee-launcher.sha256
 	@echo "pinned: $$(cat reproducible/tee-launcher.sha256)"
+
+image-pin: $(IMAGE)/index.json
+	cp $(IMAGE)/manifest.sha256 reproducible/image-manifest.sha256
+	@echo "pinned image manifest: sha256:$$(cat reproducible/image-manifest.sha256)"
 
 CA_VERSION ?= $(shell sed -n 's/^version=//p' assets/ca/ORIGIN)
 ca-bundle:
