@@ -655,8 +655,34 @@ class Dockerd(Service):
             p = os.path.join(root, name)
             shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.unlink(p)
 
+    def _release_networks(self):
+        """Removes this engine's containers and user networks while it still
+        runs.  dockerd leaves a bridge network's host interface (br-<id>)
+        behind when it stops, and leaked bridges use up the address pools all
+        engines on the host share ("could not find an available,
+        non-overlapping IPv4 address pool").  Returns the bridges' interface
+        names, to delete if the engine did not."""
+        names = []
+        sock = os.path.join(self.dir, "docker.sock")  # also for `down` (_restore)
+        try:
+            st, body = engine_request(sock, "GET", "/networks")
+            names = ["br-" + n["Id"][:12] for n in (json.loads(body) if st == 200 else [])
+                     if n.get("Driver") == "bridge"]
+            st, body = engine_request(sock, "GET", "/containers/json?all=1")
+            for c in json.loads(body) if st == 200 else []:
+                engine_request(sock, "DELETE", "/containers/%s?force=1" % c["Id"],
+                               timeout=STOP_TIMEOUT)
+            engine_request(sock, "POST", "/networks/prune", timeout=STOP_TIMEOUT)
+        except (OSError, ValueError, http.client.HTTPException):
+            pass
+        return names
+
     def stop(self):
+        bridges = self._release_networks() if self.pid and _alive(self.pid, self.proc) else []
         self._halt()
+        for name in bridges:
+            if os.path.exists("/sys/class/net/" + name):
+                subprocess.run(["ip", "link", "delete", name], capture_output=True)
         for mp in mounts_under(self.dir):
             subprocess.run(["umount", "-l", mp], capture_output=True)
         if self.own_dir:
