@@ -30,6 +30,7 @@ HDRS := $(sort $(wildcard include/*.h))
 INC := -Iinclude -I$(B)/gen -I$(BEARSSL_SRC)/inc
 
 LAUNCHER := $(B)/tee-launcher
+IMAGE := $(B)/image
 MUSL_OBJS := $(patsubst src/%.c,$(B)/musl/%.o,$(SRCS))
 GEN := $(B)/gen/ca_anchors.inc $(B)/gen/version.h $(B)/gen/compose_templates.inc
 
@@ -165,7 +166,6 @@ bench: $(LAUNCHER) $(DRIVERS)
 	TOP=$(TOP) B=$(TOP)/$(B) LAUNCHER_CFLAGS="$(STD) $(DET_FLAGS) $(HARDEN)" sh tests/bench/run
 
 # ---- the launcher image: an OCI layout holding only /tee-launcher
-IMAGE := $(B)/image
 image: $(IMAGE)/index.json
 
 $(IMAGE)/index.json: $(LAUNCHER) reproducible/oci-image.sh reproducible/SOURCE_DATE_EPOCH
