@@ -48,9 +48,10 @@ BR_CFLAGS := $(DET_FLAGS) $(HARDEN) -ffile-prefix-map=$(TOP)/$(BEARSSL_SRC)=bear
 # ran it twice at once, and one run executed brssl while the other linked it.
 # BearSSL's own Makefile does not rebuild on new flags: a stamp holding the
 # flags forces a clean rebuild whenever they change (else a stale library
-# would silently give another binary than the pin).
+# would silently give another binary than the pin).  Only after the fetch:
+# fetch.sh starts with rm -rf of the whole BearSSL dir (make -j2 raced it).
 BR_STAMP := $(BEARSSL)/musl.flags
-$(BR_STAMP): FORCE
+$(BR_STAMP): FORCE | $(BEARSSL)/.verified
 	@mkdir -p $(@D)
 	@echo '$(MUSL_CC) $(BR_CFLAGS)' | cmp -s - $@ || \
 		{ rm -rf $(BEARSSL)/musl; echo '$(MUSL_CC) $(BR_CFLAGS)' > $@; }
