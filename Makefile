@@ -35,7 +35,7 @@ MUSL_OBJS := $(patsubst src/%.c,$(B)/musl/%.o,$(SRCS))
 GEN := $(B)/gen/ca_anchors.inc $(B)/gen/version.h $(B)/gen/compose_templates.inc
 
 .PHONY: FORCE all check unit clean distclean repro-check repro-pin ca-bundle demo \
-	fuzz bench warnings source-id drivers image image-pin
+	fuzz bench warnings source-id drivers image image-pin unit-vg unit-clang analyze
 
 all: $(LAUNCHER)
 
@@ -138,12 +138,49 @@ $(B)/drivers/%: tests/drivers/%.c $(TEST_LIB_OBJS) $(BEARSSL)/host/libbearssl.a
 
 drivers: $(DRIVERS)
 
+# ---- the same tests from other builds of the same sources (issue 8)
+# $(VG): glibc, no sanitizer (valgrind memcheck sees what ASan hides and
+# vice versa).  $(CL): clang + ASan + UBSan (clang's UBSan checks more).
+# Both reuse BearSSL's host build, which has no instrumentation.
+VG := $(B)/test-vg
+CL := $(B)/test-clang
+CLANG ?= clang
+VG_CFLAGS = $(STD) -g -O1 $(WARN) -Wno-missing-prototypes $(INC) -Itests
+VG_DRIVERS := $(VG)/drivers/json-check $(VG)/drivers/toml-decode \
+	$(VG)/drivers/http-response-dump
+VG_OBJS := $(patsubst src/%.c,$(VG)/obj/%.o,$(LIB_SRCS))
+CL_OBJS := $(patsubst src/%.c,$(CL)/obj/%.o,$(LIB_SRCS))
+UNIT_DEPS := $(UNIT_SRCS) tests/harness.c tests/harness.h $(T)/suites.inc \
+	$(BEARSSL)/host/libbearssl.a
+
+$(VG)/obj/%.o: src/%.c $(HDRS) $(GEN)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(VG_CFLAGS) -c $< -o $@
+$(VG)/unit: $(UNIT_DEPS) $(VG_OBJS)
+	$(HOST_CC) $(VG_CFLAGS) -I$(T) -o $@ tests/harness.c $(UNIT_SRCS) \
+		$(VG_OBJS) $(BEARSSL)/host/libbearssl.a
+$(VG)/drivers/%: tests/drivers/%.c $(VG_OBJS) $(BEARSSL)/host/libbearssl.a
+	@mkdir -p $(@D)
+	$(HOST_CC) $(VG_CFLAGS) -o $@ $< $(VG_OBJS) $(BEARSSL)/host/libbearssl.a
+
+$(CL)/obj/%.o: src/%.c $(HDRS) $(GEN)
+	@mkdir -p $(@D)
+	$(CLANG) $(TEST_CFLAGS) -c $< -o $@
+$(CL)/unit: $(UNIT_DEPS) $(CL_OBJS)
+	$(CLANG) $(TEST_CFLAGS) -I$(T) -o $@ tests/harness.c $(UNIT_SRCS) \
+		$(CL_OBJS) $(BEARSSL)/host/libbearssl.a
+
+unit-vg: $(VG)/unit $(VG_DRIVERS) $(DRIVERS)
+	TOP=$(TOP) B=$(TOP)/$(B) DRIVERS=$(TOP)/$(B)/drivers sh tests/check.d/60-valgrind.sh
+unit-clang: $(CL)/unit
+	B=$(TOP)/$(B) sh tests/check.d/61-clang-unit.sh
+
 unit: $(T)/unit
 	$(T)/unit
 
 # Every check stage in tests/check.d prints "N passed, N failed" last;
 # tests/run-checks sums them and fails if any stage failed.
-check: $(LAUNCHER) $(T)/unit $(DRIVERS) $(IMAGE)/index.json
+check: $(LAUNCHER) $(T)/unit $(DRIVERS) $(IMAGE)/index.json $(VG)/unit $(VG_DRIVERS) $(CL)/unit
 	TOP=$(TOP) B=$(TOP)/$(B) sh tests/run-checks
 
 # Warning-clean on both compilers (the musl build already used gcc).
@@ -195,7 +232,8 @@ demo:
 	TOP=$(TOP) B=$(TOP)/$(B) MAKE=$(MAKE) sh tests/demo/run
 
 clean:
-	rm -rf $(B)/musl $(B)/test $(B)/drivers $(B)/fuzz $(B)/gen $(LAUNCHER)
+	rm -rf $(B)/musl $(B)/test $(B)/drivers $(B)/fuzz $(B)/gen $(LAUNCHER) \
+		$(VG) $(CL) $(B)/analyze
 
 distclean:
 	rm -rf $(B)
