@@ -1660,13 +1660,24 @@ float_equal(double a, double b)
 	return a == b && !signbit(a) == !signbit(b);
 }
 
+/*
+ * TOML_MAX_DEPTH bounds containers, as in the parser: a scalar may sit one
+ * level below the deepest table or array.
+ */
+static int
+too_deep_at(const struct toml_value *v, int depth)
+{
+	return depth > TOML_MAX_DEPTH &&
+	    (v->type == TOML_ARRAY || v->type == TOML_TABLE);
+}
+
 static int
 equal_at(const struct toml_value *a, const struct toml_value *b, int depth)
 {
 	const struct toml_kv *ka, *kb;
 	const struct toml_elem *ea, *eb;
 
-	if (depth > TOML_MAX_DEPTH || a->type != b->type)
+	if (a->type != b->type || too_deep_at(a, depth))
 		return 0;
 	switch (a->type) {
 	case TOML_STRING:
@@ -1923,7 +1934,7 @@ write_inline(struct writer *w, const struct toml_value *v, int depth,
 {
 	const struct toml_elem *e;
 
-	if (depth > TOML_MAX_DEPTH)
+	if (too_deep_at(v, depth))
 		return write_too_deep(w);
 	switch (v->type) {
 	case TOML_STRING:

@@ -480,6 +480,36 @@ arena_bound_covers_the_worst_case(struct th *t)
 	free(s);
 }
 
+/* Found by fuzz_toml: the limit counts containers, so a scalar may sit one
+ * level below the deepest table or array; the writer and toml_equal once
+ * counted the scalar too and refused what the parser had accepted. */
+static void
+scalar_below_deepest_container_roundtrips(struct th *t)
+{
+	static char s[4 * TOML_MAX_DEPTH + 64], out[8192];
+	struct doc d;
+	int i, o = 0;
+
+	for (i = 0; i <= TOML_MAX_DEPTH; i++) /* 64 tables, then the key */
+		o += sprintf(s + o, "k%d%s", i, i < TOML_MAX_DEPTH ? "." : " = 1\n");
+	doc_parse(&d, s);
+	CHECK_INT(t, d.rc, 0);
+	CHECK(t, toml_equal(&d.root, &d.root));
+	roundtrips(t, &d, out, sizeof(out));
+	doc_free(&d);
+	o = sprintf(s, "a = ");
+	for (i = 0; i < TOML_MAX_DEPTH; i++)
+		s[o++] = '[';
+	s[o++] = '1';
+	for (i = 0; i < TOML_MAX_DEPTH; i++)
+		s[o++] = ']';
+	s[o] = '\0';
+	doc_parse(&d, s);
+	CHECK_INT(t, d.rc, 0);
+	roundtrips(t, &d, out, sizeof(out));
+	doc_free(&d);
+}
+
 static void
 small_arena_fails_cleanly(struct th *t)
 {
@@ -853,6 +883,8 @@ suite_toml(struct th *t)
 	    int64_boundaries_and_overflow);
 	th_run(t, "toml: the nesting limit is exact for arrays and headers",
 	    depth_limit_is_exact);
+	th_run(t, "toml: a scalar below the deepest container round-trips",
+	    scalar_below_deepest_container_roundtrips);
 	th_run(t, "toml: input size and key length limits hold",
 	    size_and_key_limits_hold);
 	th_run(t, "toml: TOML_ARENA_BYTES covers the worst-case input",
