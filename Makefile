@@ -35,7 +35,7 @@ MUSL_OBJS := $(patsubst src/%.c,$(B)/musl/%.o,$(SRCS))
 GEN := $(B)/gen/ca_anchors.inc $(B)/gen/version.h $(B)/gen/compose_templates.inc
 
 .PHONY: FORCE all check unit clean distclean repro-check repro-pin ca-bundle demo \
-	fuzz bench warnings source-id drivers image image-pin unit-vg unit-clang analyze
+	fuzz bench warnings source-id drivers image image-pin unit-vg unit-clang analyze fuzzers
 
 all: $(LAUNCHER)
 
@@ -189,16 +189,30 @@ warnings: $(GEN) $(BEARSSL)/musl/libbearssl.a
 		$$cc $(STD) $(WARN) $(INC) -fsyntax-only $$f || exit 1; done; \
 		echo "warnings: $$cc clean on $(words $(SRCS)) files"; done
 
+# ---- static analysis: clang-tidy (.clang-tidy), cppcheck
+# (tests/analyze/cppcheck.supp), gcc -fanalyzer; any finding fails.
+analyze: $(GEN)
+	TOP=$(TOP) B=$(TOP)/$(B) sh tests/analyze/run
+
 # ---- fuzzing (clang libFuzzer + ASan + UBSan)
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_JOBS ?= 2
 FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
-$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(GEN) $(BEARSSL)/host/libbearssl.a
+# The sources are compiled once with coverage hooks (fuzzer-no-link) and
+# linked into every harness.  UBSan must abort, or libFuzzer never sees it.
+FUZZ_CFLAGS = $(STD) -g -O1 $(SAN) $(WARN) -Wno-missing-prototypes $(INC)
+FUZZ_OBJS := $(patsubst src/%.c,$(B)/fuzz/obj/%.o,$(LIB_SRCS))
+$(B)/fuzz/obj/%.o: src/%.c $(HDRS) $(GEN)
 	@mkdir -p $(@D)
-	clang $(STD) -g -O1 -fsanitize=fuzzer,address,undefined $(INC) -o $@ $< \
-		$(LIB_SRCS) $(BEARSSL)/host/libbearssl.a
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) $(BEARSSL)/host/libbearssl.a
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) \
+		$(BEARSSL)/host/libbearssl.a
+fuzzers: $(FUZZERS)
 fuzz: $(FUZZERS)
-	TOP=$(TOP) B=$(TOP)/$(B) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run
+	TOP=$(TOP) B=$(TOP)/$(B) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		FUZZ_JOBS=$(FUZZ_JOBS) sh tests/fuzz/run
 
 bench: $(LAUNCHER) $(DRIVERS)
 	TOP=$(TOP) B=$(TOP)/$(B) LAUNCHER_CFLAGS="$(STD) $(DET_FLAGS) $(HARDEN)" sh tests/bench/run
