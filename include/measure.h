@@ -39,9 +39,11 @@ struct measure_cfg {
 	unsigned timeout_ms;
 };
 
-/* Fills m from the settings (paths from TEE_LAUNCHER_* variables). */
-void measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
-    char *pathbuf, size_t cap);
+/* Fills m from the settings (paths from TEE_LAUNCHER_* variables).
+ * Returns 0, or -1 if a path does not fit in its third of pathbuf (a cut
+ * path would name another file). */
+int measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
+    char *pathbuf, size_t cap, struct errbuf *err);
 
 /* Path buffer size measure_cfg_from_settings needs for the log dir paths. */
 #define MEASURE_PATHBUF (3 * 4200)

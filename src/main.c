@@ -180,7 +180,9 @@ measure(struct launcher *l, struct errbuf *err)
 
 	if (l->s.platform != CLI_PLATFORM_TEE)
 		return 0;
-	measure_cfg_from_settings(&m, &l->s, l->measure_paths, sizeof(l->measure_paths));
+	if (measure_cfg_from_settings(&m, &l->s, l->measure_paths,
+	    sizeof(l->measure_paths), err) != 0)
+		return -1;
 	return measure_image(&m, &l->http, &l->selected, &out, err);
 }
 
@@ -191,11 +193,15 @@ launch(struct launcher *l, const char *pull_ref, struct errbuf *err)
 {
 	struct compose_port ports[CONFIG_PORTS_MAX];
 	struct engine_launch el;
-	char repo[REFERENCE_PULL_SIZE];
+	char repo[REFERENCE_PULL_SIZE], *at;
 	size_t i;
 
 	snprintf(repo, sizeof(repo), "%s", pull_ref);
-	*strchr(repo, '@') = '\0';
+	if ((at = strchr(repo, '@')) == NULL) {
+		errbuf_set(err, "pull reference without a digest");
+		return -1;
+	}
+	*at = '\0';
 	memset(&el, 0, sizeof(el));
 	el.platform = l->s.platform == CLI_PLATFORM_TEE ? COMPOSE_TEE : COMPOSE_NONTEE;
 	el.image_name = repo;

@@ -9,11 +9,14 @@
 #include "log.h"
 #include "measure.h"
 
-void
+int
 measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
-    char *pathbuf, size_t cap)
+    char *pathbuf, size_t cap, struct errbuf *err)
 {
-	size_t third = cap / 3;
+	static const char *const names[3] = { "runtime_event.lock",
+	    "runtime_event_version", "runtime_events.log" };
+	size_t third = cap / 3, i;
+	int n;
 
 	memset(m, 0, sizeof(*m));
 	m->method = s->rtmr_method;
@@ -21,12 +24,19 @@ measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
 	m->timeout_ms = MEASURE_AGENT_TIMEOUT_MS;
 	rtmr_native_cfg_default(&m->native);
 	m->native.rtmr3_path = s->rtmr3_file;
-	snprintf(pathbuf, third, "%s/runtime_event.lock", s->event_log_dir);
-	snprintf(pathbuf + third, third, "%s/runtime_event_version", s->event_log_dir);
-	snprintf(pathbuf + 2 * third, third, "%s/runtime_events.log", s->event_log_dir);
+	for (i = 0; i < 3; i++) {
+		n = snprintf(pathbuf + i * third, third, "%s/%s", s->event_log_dir,
+		    names[i]);
+		if (n < 0 || (size_t)n >= third) {
+			errbuf_set(err, "TEE_LAUNCHER_EVENT_LOG_DIR: longer than %zu bytes",
+			    third - 1 - strlen(names[i]) - 1);
+			return -1;
+		}
+	}
 	m->native.lock_path = pathbuf;
 	m->native.version_path = pathbuf + third;
 	m->native.log_path = pathbuf + 2 * third;
+	return 0;
 }
 
 /* One POST to the agent.  body_out receives up to DSTACK_RESPONSE_MAX. */
