@@ -14,21 +14,23 @@ arena_init(struct arena *a, void *buf, size_t cap)
 void *
 arena_alloc(struct arena *a, size_t size, size_t align)
 {
-	uintptr_t p, aligned;
+	uintptr_t p;
 	size_t pad;
+	void *out;
 
 	if (align == 0 || (align & (align - 1)) != 0 || align > 16)
 		return NULL;
+	/* Only the padding is computed on the address; the result is
+	 * derived from base, so no integer becomes a pointer. */
 	p = (uintptr_t)(a->base + a->used);
-	aligned = (p + (align - 1)) & ~(uintptr_t)(align - 1);
-	pad = (size_t)(aligned - p);
+	pad = (size_t)(((p + (align - 1)) & ~(uintptr_t)(align - 1)) - p);
 	if (pad > a->cap - a->used || size > a->cap - a->used - pad)
 		return NULL;
 	a->used += pad;
-	p = (uintptr_t)(a->base + a->used);
+	out = a->base + a->used;
 	a->used += size;
-	memset((void *)p, 0, size);
-	return (void *)p;
+	memset(out, 0, size);
+	return out;
 }
 
 void *
