@@ -64,7 +64,7 @@ struct raw {
 };
 
 static int
-take_flag(int argc, char *const argv[], int *i, struct raw *r, struct errbuf *err)
+take_flag(int argc, char *const argv[], int *i, struct raw *r, struct errbuf *err) /* cppcheck-suppress constParameter ; char *const * converts to const char *const * only with a cast in C */
 {
 	const char *names[] = { "--platform", "--docker-content-trust",
 	    "--default-image-digest" };

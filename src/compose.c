@@ -112,7 +112,7 @@ w_scalar(struct w *w, const char *const *pieces)
 }
 
 size_t
-compose_scalar_write(char *out, size_t cap, const char *s, size_t n,
+compose_scalar_write(char *out, size_t cap, const char *s, size_t n, /* NOLINT(readability-non-const-parameter): written through w */
     struct errbuf *err)
 {
 	struct w w = { out, cap, 0, 0, 0 };

@@ -10,6 +10,7 @@ errbuf_set(struct errbuf *e, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* cppcheck-suppress ctuuninitvar ; vsnprintf only writes e->msg */
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 }

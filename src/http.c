@@ -95,7 +95,7 @@ base64(const unsigned char *in, size_t n, char *out)
 		    | (i + 1 < n ? (unsigned long)in[i + 1] << 8 : 0);
 		out[o++] = tab[v >> 18];
 		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		out[o++] = (char)(i + 1 < n ? tab[(v >> 6) & 63] : '=');
 		out[o++] = '=';
 	}
 	out[o] = '\0';

@@ -43,7 +43,7 @@ is_field_byte(unsigned char ch)
 static char
 lower(char ch)
 {
-	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+	return (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
 }
 
 static int
@@ -661,7 +661,7 @@ ch_fail(struct http_chunked_decoder *d, size_t i, const char *why,
     struct errbuf *err)
 {
 	errbuf_set(err, "chunked body offset %llu: %s",
-	    (unsigned long long)(d->offset + i), why);
+	    (unsigned long long)d->offset + i, why);
 	d->state = CH_FAILED;
 	return HTTP_PARSE_ERROR;
 }

@@ -6,7 +6,7 @@
 static char
 lower(char ch)
 {
-	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+	return (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
 }
 
 static int

@@ -81,7 +81,9 @@ hash_jcs_string(br_sha384_context *c, const char *s)
 			br_sha384_update(c, esc, 2);
 			i++;
 		} else if (ch < 0x20) {
-			memcpy(esc + 1, "u00", 3);
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
 			esc[4] = hexdig[ch >> 4];
 			esc[5] = hexdig[ch & 15];
 			br_sha384_update(c, esc, 6);

@@ -99,7 +99,7 @@ child_exec(const char *path, const struct spawn_cmd *cmd, int in, int o, int e,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Ignored dispositions survive execve; the child gets a clean slate. */
 	for (i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
-		signal(reset[i], SIG_DFL);
+		(void)signal(reset[i], SIG_DFL); /* only fails for invalid numbers */
 	setpgid(0, 0);
 	/* Lift every descriptor above 2 first, so no dup2 below can clobber
 	 * one that is still needed (the parent may have had 0..2 closed). */

@@ -111,21 +111,21 @@ lookup(const struct code_name *t, size_t n, int code)
 }
 
 const char *
-tls_error_name(int e)
+tls_error_name(int br_err)
 {
 	const char *s;
 
-	if (e >= BR_ERR_SEND_FATAL_ALERT) {
+	if (br_err >= BR_ERR_SEND_FATAL_ALERT) {
 		s = lookup(alerts, sizeof(alerts) / sizeof(alerts[0]),
-		    e - BR_ERR_SEND_FATAL_ALERT);
+		    br_err - BR_ERR_SEND_FATAL_ALERT);
 		return s ? s : "sent fatal alert";
 	}
-	if (e >= BR_ERR_RECV_FATAL_ALERT) {
+	if (br_err >= BR_ERR_RECV_FATAL_ALERT) {
 		s = lookup(alerts, sizeof(alerts) / sizeof(alerts[0]),
-		    e - BR_ERR_RECV_FATAL_ALERT);
+		    br_err - BR_ERR_RECV_FATAL_ALERT);
 		return s ? s : "received fatal alert";
 	}
-	s = lookup(br_errors, sizeof(br_errors) / sizeof(br_errors[0]), e);
+	s = lookup(br_errors, sizeof(br_errors) / sizeof(br_errors[0]), br_err);
 	return s ? s : "unknown TLS error";
 }
 

@@ -177,8 +177,8 @@ show_key(const char *k, size_t n, char out[SHOW_KEY_MAX + 4])
 
 	for (i = 0; i < n && o < SHOW_KEY_MAX; i++) {
 		unsigned char c = (unsigned char)k[i];
-		out[o++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ?
-		    (char)c : '?';
+		out[o++] = (char)((c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ?
+		    c : '?');
 	}
 	if (i < n) {
 		memcpy(out + o, "...", 3);
@@ -601,7 +601,7 @@ scan_quote_run(struct parser *p, struct strscan *s, size_t *i)
 static int
 scan_string(struct parser *p, struct strscan *s)
 {
-	size_t i = p->pos, open = p->pos, j;
+	size_t open = p->pos, i = open, j;
 	long e;
 	int c, r;
 
@@ -646,7 +646,7 @@ scan_string(struct parser *p, struct strscan *s)
 			if ((e = scan_escape(p, i, &s->dlen)) < 0)
 				return -1;
 			i += (size_t)e;
-		} else if (c == '\n' && s->multi) {
+		} else if (c == '\n' && s->multi) { /* NOLINT(bugprone-branch-clone): content, but tested before the single-line newline error */
 			s->dlen++;
 			i++;
 		} else if (c == '\r' && s->multi && i + 1 < p->len &&
@@ -847,7 +847,7 @@ static int parse_value(struct parser *p, struct toml_value *v, int depth);
 
 /* key = value, in table t at depth; the key may be dotted. */
 static int
-parse_keyval(struct parser *p, struct toml_value *t, int depth)
+parse_keyval(struct parser *p, struct toml_value *t, int depth) /* NOLINT(misc-no-recursion): depth <= TOML_MAX_DEPTH */
 {
 	struct toml_kv *kv;
 
@@ -1139,7 +1139,7 @@ parse_datetime(struct parser *p, struct toml_value *v)
 /* values                                                              */
 
 static int
-parse_array(struct parser *p, struct toml_value *v, int depth)
+parse_array(struct parser *p, struct toml_value *v, int depth) /* NOLINT(misc-no-recursion): depth <= TOML_MAX_DEPTH */
 {
 	struct toml_elem *e;
 
@@ -1170,7 +1170,7 @@ parse_array(struct parser *p, struct toml_value *v, int depth)
 
 /* { k = v, … } on one line (TOML 1.0: no newline, no trailing comma). */
 static int
-parse_inline_table(struct parser *p, struct toml_value *v, int depth)
+parse_inline_table(struct parser *p, struct toml_value *v, int depth) /* NOLINT(misc-no-recursion): depth <= TOML_MAX_DEPTH */
 {
 	if (depth > TOML_MAX_DEPTH)
 		return too_deep(p, p->pos);
@@ -1201,7 +1201,7 @@ parse_inline_table(struct parser *p, struct toml_value *v, int depth)
 
 /* depth: the nesting level the value has if it is a container. */
 static int
-parse_value(struct parser *p, struct toml_value *v, int depth)
+parse_value(struct parser *p, struct toml_value *v, int depth) /* NOLINT(misc-no-recursion): depth <= TOML_MAX_DEPTH */
 {
 	int c = peek(p, 0), x;
 
@@ -1672,7 +1672,7 @@ too_deep_at(const struct toml_value *v, int depth)
 }
 
 static int
-equal_at(const struct toml_value *a, const struct toml_value *b, int depth)
+equal_at(const struct toml_value *a, const struct toml_value *b, int depth) /* NOLINT(misc-no-recursion): depth <= TOML_MAX_DEPTH */
 {
 	const struct toml_kv *ka, *kb;
 	const struct toml_elem *ea, *eb;
@@ -1802,7 +1802,9 @@ write_basic(struct writer *w, const char *s, size_t n)
 		case '\f': esc[1] = 'f'; break;
 		case '\r': esc[1] = 'r'; break;
 		default:
-			memcpy(esc + 1, "u00", 3);
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
 			put(w, esc, 6);
@@ -1905,7 +1907,7 @@ static int write_inline(struct writer *w, const struct toml_value *v,
     int depth, int ml_ok);
 
 static int
-write_inline_table(struct writer *w, const struct toml_value *v, int depth)
+write_inline_table(struct writer *w, const struct toml_value *v, int depth) /* NOLINT(misc-no-recursion): depth <= TOML_MAX_DEPTH */
 {
 	const struct toml_kv *kv;
 
@@ -1929,7 +1931,7 @@ write_inline_table(struct writer *w, const struct toml_value *v, int depth)
 
 /* A value on one line (multi-line strings only where ml_ok). */
 static int
-write_inline(struct writer *w, const struct toml_value *v, int depth,
+write_inline(struct writer *w, const struct toml_value *v, int depth, /* NOLINT(misc-no-recursion): depth <= TOML_MAX_DEPTH */
     int ml_ok)
 {
 	const struct toml_elem *e;
@@ -2021,7 +2023,7 @@ write_header(struct writer *w, int aot)
 static int write_body(struct writer *w, const struct toml_value *t, int depth);
 
 static int
-write_section(struct writer *w, const struct toml_kv *kv, int depth)
+write_section(struct writer *w, const struct toml_kv *kv, int depth) /* NOLINT(misc-no-recursion): depth <= TOML_MAX_DEPTH */
 {
 	const struct toml_value *v = &kv->value;
 	const struct toml_elem *e;
@@ -2050,7 +2052,7 @@ write_section(struct writer *w, const struct toml_kv *kv, int depth)
 
 /* The key/value lines of table t, then its sub-sections. */
 static int
-write_body(struct writer *w, const struct toml_value *t, int depth)
+write_body(struct writer *w, const struct toml_value *t, int depth) /* NOLINT(misc-no-recursion): depth <= TOML_MAX_DEPTH */
 {
 	const struct toml_kv *kv, *first = first_section(t);
 
