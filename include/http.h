@@ -87,12 +87,28 @@ const char *http_err_name(enum http_err e);
  */
 int http_err_retryable(enum http_err e, int status);
 
+/*
+ * Tests only: an in-memory byte stream in place of sockets, proxy and TLS,
+ * so a fuzzer can feed arbitrary server bytes through the real framing,
+ * pooling, retry and redirect code (and the registry walk above it)
+ * without a network.  The launcher never sets one.  Return values are
+ * those of net.h: open and write give NET_OK or a NET_ERR_*; read gives
+ * NET_OK with *got > 0, NET_EOF (the server closed) or a NET_ERR_*.
+ */
+struct http_transport {
+	int (*open)(void *ctx, const char *host, uint16_t port, int https);
+	int (*read)(void *ctx, void *buf, size_t cap, size_t *got);
+	int (*write)(void *ctx, const void *buf, size_t len);
+	void *ctx;
+};
+
 struct http_client_config {
 	const struct tls_anchors *anchors; /* required for https:// */
 	const struct net_clock *clock;     /* NULL: CLOCK_MONOTONIC */
 	const char *https_proxy; /* "http://[user:pass@]host[:port]"; NULL/"": direct */
 	const char *no_proxy;    /* "host,.suffix,host:port,*"; NULL: none */
 	int64_t x509_time;       /* tests only: validation time, 0 = system clock */
+	const struct http_transport *transport; /* tests only; NULL: sockets */
 };
 
 /* Reads https_proxy/HTTPS_PROXY and no_proxy/NO_PROXY (lower case first)
@@ -112,6 +128,7 @@ struct http_stats {
 /* One kept-alive connection.  Private to http.c. */
 struct http_conn {
 	int fd; /* -1: free slot */
+	int fake; /* on the test transport: fd is no descriptor */
 	int https;
 	uint16_t port;
 	char host[NET_HOST_MAX];
@@ -123,6 +140,7 @@ struct http_conn {
 struct http_client {
 	struct tls_config tls;
 	const struct net_clock *clk;
+	const struct http_transport *transport; /* tests only */
 	int have_proxy;
 	char proxy_host[NET_HOST_MAX];
 	uint16_t proxy_port;
