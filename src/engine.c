@@ -58,7 +58,7 @@ engine_excerpt(const char *s, size_t n, char *out, size_t cap)
 
 		if (blank && space)
 			continue;
-		out[o++] = blank ? ' ' : (char)ch;
+		out[o++] = (char)(blank ? ' ' : ch);
 		space = blank;
 	}
 	while (o > 0 && out[o - 1] == ' ')

@@ -673,9 +673,10 @@ api_pull(void *ctx, const char *ref, struct errbuf *err)
 
 	if (!ref_ok(ref, &at, err))
 		return ENGINE_ERR;
-	memcpy(query, "fromImage=", 10);
+	/* pct() ends the string; ref_ok() bounds the name, so it fits. */
+	memcpy(query, "fromImage=", 10); /* NOLINT(bugprone-not-null-terminated-result) */
 	n = pct(ref, (size_t)(at - ref), query + 10, sizeof(query) - 10);
-	memcpy(query + 10 + n, "&tag=", 5);
+	memcpy(query + 10 + n, "&tag=", 5); /* NOLINT(bugprone-not-null-terminated-result) */
 	pct(at + 1, strlen(at + 1), query + 15 + n, sizeof(query) - 15 - n);
 	engine_api_progress_init(&a->progress, &a->arena);
 	c.query = query;
@@ -792,14 +793,14 @@ ensure(struct engine_api *a, const char *path, const char *create, size_t len,
 /* Compose's labels on what it creates for the project, so compose (v1 or
  * v2) later accepts the network and volumes as its own. */
 static void
-put_project_labels(struct json_writer *w, const char *kind, const char *key)
+put_project_labels(struct json_writer *w, const char *kind, const char *name)
 {
 	char label[64];
 
 	json_write_key(w, "Labels");
 	json_write_object_begin(w);
 	snprintf(label, sizeof(label), "com.docker.compose.%s", kind);
-	put_str(w, label, key);
+	put_str(w, label, name);
 	put_str(w, "com.docker.compose.project", ENGINE_PROJECT);
 	json_write_object_end(w);
 }
