@@ -1,5 +1,15 @@
 #!/usr/bin/env python3
-"""`make demo`: one TEE launch of the real launcher binary, shown step by step.
+"""`make demo`: one TEE launch of the real launcher, shown step by step.
+
+Two paths (DEMO_MODE):
+  image  (default) the reproducible launcher image (make image → build/image,
+         an OCI layout) is copied by skopeo into the test registry, pulled by
+         its manifest digest and run by the private dockerd the way a CVM runs
+         it: `docker run --rm --network host` with only the engine's socket,
+         /tapp (user config + the test CA), the shared volume and the dstack
+         socket mounted.  No docker CLI inside: the Engine API backend.
+  binary build/tee-launcher (musl) run directly on the host with the docker
+         CLI + compose backend (shows the rendered compose file).
 
 Everything runs on loopback under one /tmp/tl-demo-* directory: a test PKI,
 docker-registry 2.8 over TLS with token auth, a private dockerd, the
@@ -9,7 +19,8 @@ tests/mpc-node-stub/) as a multi-platform release, writes the approved-hashes
 file and an operator's user config, runs build/tee-launcher with
 PLATFORM=TEE (RTMR3 through the dstack API), and shows what it did: the
 selected digest, the resolved manifest, the emitted event, an independent
-RTMR3 replay, the node config, the compose file and the running node.  A
+RTMR3 replay, the node config, the node container's settings (image mode:
+docker inspect; binary mode: the rendered compose file) and the running node.  A
 second run shows that a restarted launcher does not extend RTMR3 twice.
 
 Everything is removed at the end, also after a failure or Ctrl-C.  Exit
@@ -42,6 +53,11 @@ import testenv  # noqa: E402
 # ones) can exhaust: "could not find an available, non-overlapping pool".
 ADDRESS_POOL = ("--default-address-pool", "base=10.213.0.0/16,size=24")
 LAUNCHER = os.environ.get("LAUNCHER", os.path.join(TOP, "build", "tee-launcher"))
+LAYOUT = os.path.join(os.environ.get("B") or os.path.join(TOP, "build"), "image")
+MODE = os.environ.get("DEMO_MODE", "image")
+LAUNCHER_REPO = "tl/tee-launcher"            # where the demo pushes the launcher image
+LAUNCHER_CONTAINER = "tl-demo-launcher"
+TAPP_CA = "/tapp/registry-ca.crt"            # the test CA, as the container sees it
 FAKE_DSTACK = os.path.join(TOP, "tests", "lib", "fake_dstack.py")
 REPO = "nearone/mpc-node"
 NEW_TAG, OLD_TAG = "3.0.0", "2.9.0"
@@ -231,6 +247,9 @@ def start_services(ctx, stack):
     OUT.say("    :%s         Docker v2 manifest %s  (linux/amd64)" %
             (OLD_TAG, short(old["digest"])))
 
+    if MODE == "image":
+        push_launcher_image(ctx, pki, reg, dk)
+
     agent = FakeAgent(ctx["root"])
     stack.callback(agent.stop)
     OUT.say("  simulated dstack guest agent: %s (POST /EmitEvent /GetQuote /Info)" %
@@ -238,8 +257,46 @@ def start_services(ctx, stack):
     ctx.update(pki=pki, reg=reg, dk=dk, client=client, new=new, old=old, agent=agent)
 
 
+def layout_digest():
+    with open(os.path.join(LAYOUT, "manifest.sha256")) as f:
+        return "sha256:" + f.read().strip()
+
+
+def pinned_digest():
+    with open(os.path.join(TOP, "reproducible", "image-manifest.sha256")) as f:
+        return "sha256:" + f.read().strip()
+
+
+def push_launcher_image(ctx, pki, reg, dk):
+    """build/image → the test registry (skopeo) → the engine (pull by digest)."""
+    t = time.monotonic()
+    certs = os.path.join(ctx["root"], "skopeo-certs")
+    os.makedirs(certs)
+    with open(pki.ca_cert, "rb") as src, open(os.path.join(certs, "ca.crt"), "wb") as dst:
+        dst.write(src.read())
+    user, pw = reg.push_credentials()
+    dest = "%s/%s" % (reg.host, LAUNCHER_REPO)
+    p = subprocess.run(["skopeo", "copy", "--quiet", "--dest-cert-dir", certs,
+                        "--dest-creds", "%s:%s" % (user, pw),
+                        "oci:%s:latest" % LAYOUT, "docker://%s:demo" % dest],
+                       capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        raise StepFailed("skopeo copy of %s: %s" % (LAYOUT, p.stderr.strip()[-600:]))
+    digest = layout_digest()
+    ref = "%s@%s" % (dest, digest)
+    dk.docker("pull", "--quiet", ref)
+    iid = dk.docker("image", "inspect", "-f", "{{.Id}}", ref).stdout.strip()
+    version = dk.docker("run", "--rm", "--network", "none", ref, "--version").stdout
+    OUT.say("  launcher image %s: skopeo copy to %s, docker pull by digest  (%.1f s)" %
+            (LAYOUT, dest, time.monotonic() - t))
+    OUT.say("    manifest %s, image ID %s" % (digest, short(iid)))
+    OUT.say("    docker run --rm <image> --version: %s" % version.split("\n")[0])
+    ctx.update(launcher_ref=ref, launcher_digest=digest)
+
+
 def docker_cleanup(dk):
     """What the demo created inside the engine, removed explicitly."""
+    dk.docker("rm", "-f", LAUNCHER_CONTAINER, check=False, timeout=60)
     dk.docker("rm", "-f", "mpc-node", check=False, timeout=60)
     dk.docker("network", "rm", "mpc-node_default", check=False, timeout=60)
     dk.docker("volume", "rm", "-f", "shared-volume", "mpc-data", check=False, timeout=60)
@@ -330,7 +387,53 @@ def write_inputs(ctx):
                                 web_port=ports[0], p2p_port=ports[1], secret=DEMO_SECRET)
     with open(paths["user_config"], "w") as f:
         f.write(config)
-    agent = ctx["agent"]
+    ctx.update(paths=paths, shared=shared, ports=ports)
+    if MODE == "image":
+        image_inputs(ctx, tapp)
+    else:
+        binary_inputs(ctx)
+    OUT.say("  (DEFAULT_IMAGE_DIGEST is release %s: used only when no approved list exists)"
+            % OLD_TAG)
+    OUT.say("\nApproved hashes, %s" % paths["approved"])
+    OUT.say("(written by the MPC node from the contract's votes, newest first: %s, %s):" %
+            (NEW_TAG, OLD_TAG))
+    OUT.block(approved)
+    OUT.say("\nUser config, %s:" % paths["user_config"])
+    OUT.block(config)
+
+
+def image_inputs(ctx, tapp):
+    """The docker run of the launcher image: only what a CVM's compose file gives it."""
+    with open(ctx["pki"].ca_cert, "rb") as src, \
+            open(os.path.join(tapp, os.path.basename(TAPP_CA)), "wb") as dst:
+        dst.write(src.read())
+    agent, dk, old = ctx["agent"], ctx["dk"], ctx["old"]
+    sock = dk.host[len("unix://"):]
+    env = [("PLATFORM", "TEE"), ("DOCKER_CONTENT_TRUST", "1"),
+           ("DEFAULT_IMAGE_DIGEST", old["config_digest"]),
+           ("TEE_LAUNCHER_RTMR_METHOD", "dstack-api"),
+           ("TEE_LAUNCHER_DSTACK_SOCKET", agent.sock),
+           ("TEE_LAUNCHER_EXTRA_CA_FILE", TAPP_CA)]
+    mounts = ["%s:/var/run/docker.sock" % sock,
+              "%s:/tapp:ro" % os.path.dirname(ctx["paths"]["user_config"]),
+              "shared-volume:/mnt/shared",
+              "%s:%s" % (agent.sock, agent.sock)]
+    argv = ["run", "--rm", "--name", LAUNCHER_CONTAINER, "--network", "host"]
+    for m in mounts:
+        argv += ["-v", m]
+    for k, v in env:
+        argv += ["-e", "%s=%s" % (k, v)]
+    argv.append(ctx["launcher_ref"])
+    OUT.say("The launcher container (as a CVM's measured compose file would run it; there the")
+    OUT.say("engine socket is the host's /var/run/docker.sock and TEE_LAUNCHER_* keep defaults):")
+    OUT.block("docker " + " \\\n  ".join(
+        [" ".join(argv[:6])] + ["%s %s" % (argv[i], argv[i + 1])
+                                for i in range(6, len(argv) - 1, 2)] + [argv[-1]]))
+    ctx["argv"] = argv
+
+
+def binary_inputs(ctx):
+    agent, dk, old, paths = ctx["agent"], ctx["dk"], ctx["old"], ctx["paths"]
     env = {
         "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
         "DOCKER_HOST": dk.host,
@@ -347,34 +450,34 @@ def write_inputs(ctx):
         "TEE_LAUNCHER_RTMR3_FILE": os.path.join(ctx["root"], "no-tdx", "rtmr3"),
         "TEE_LAUNCHER_EVENT_LOG_DIR": os.path.join(ctx["root"], "no-tdx"),
         "TEE_LAUNCHER_EXTRA_CA_FILE": ctx["pki"].ca_cert,
+        "TEE_LAUNCHER_ENGINE": "cli",
     }
     OUT.say("Launcher environment (from the CVM's measured compose file; in a real CVM")
     OUT.say("the TEE_LAUNCHER_* paths keep their defaults and DOCKER_HOST is the host's engine):")
     OUT.block("\n".join("%s=%s" % (k, env[k]) for k in env if k not in ("PATH", "HOME")))
-    OUT.say("  (DEFAULT_IMAGE_DIGEST is release %s: used only when no approved list exists)"
-            % OLD_TAG)
-    OUT.say("\nApproved hashes, %s" % paths["approved"])
-    OUT.say("(written by the MPC node from the contract's votes, newest first: %s, %s):" %
-            (NEW_TAG, OLD_TAG))
-    OUT.block(approved)
-    OUT.say("\nUser config, %s:" % paths["user_config"])
-    OUT.block(config)
-    ctx.update(env=env, paths=paths, shared=shared, ports=ports)
+    ctx["env"] = env
 
 
 # ---------------------------------------------------------------- the run
 
 def run_launcher(ctx):
     t = time.monotonic()
-    p = subprocess.run([LAUNCHER], env=ctx["env"], capture_output=True, text=True,
-                       timeout=LAUNCHER_TIMEOUT)
+    if MODE == "image":
+        p = ctx["dk"].docker(*ctx["argv"], check=False, timeout=LAUNCHER_TIMEOUT)
+    else:
+        p = subprocess.run([LAUNCHER], env=ctx["env"], capture_output=True, text=True,
+                           timeout=LAUNCHER_TIMEOUT)
     secs = time.monotonic() - t
     lines = [line for line in p.stderr.splitlines() if line.strip()]
     return p, secs, lines, [logfmt(line) for line in lines]
 
 
 def first_run(ctx):
-    OUT.section("Run: build/tee-launcher (PLATFORM=TEE, RTMR3 via the dstack API)")
+    if MODE == "image":
+        OUT.section("Run: launcher image %s (PLATFORM=TEE, RTMR3 via the dstack API)" %
+                    short(ctx["launcher_digest"]))
+    else:
+        OUT.section("Run: build/tee-launcher (PLATFORM=TEE, RTMR3 via the dstack API)")
     p, secs, lines, recs = run_launcher(ctx)
     OUT.block("\n".join(lines) or "(no output)")
     if p.stdout.strip():
@@ -384,6 +487,11 @@ def first_run(ctx):
     OUT.check(not leaked, "no secret, token or Authorization header in the output", leaked)
     if not OUT.check(p.returncode == 0, "the launcher exits 0"):
         raise StepFailed("the launcher failed (exit %d)" % p.returncode)
+    want = "api" if MODE == "image" else "cli"
+    got = (find_log(recs, "engine backend") or {}).get("engine")
+    OUT.check(got == want, "engine backend %s (%s)" % (want, "no docker CLI in the image"
+                                                      if MODE == "image" else "docker CLI + compose"),
+              got)
     ctx.update(recs=recs, run_seconds=secs)
 
 
@@ -525,6 +633,43 @@ def show_compose(ctx):
     OUT.check("{{" not in text, "no unrendered placeholder")
 
 
+def show_container(ctx):
+    OUT.section("Node container settings (Engine API backend: no compose file)")
+    c = json.loads(ctx["dk"].docker("inspect", "mpc-node").stdout)[0]
+    hc, cf = c["HostConfig"], c["Config"]
+    labels = {k: v for k, v in (cf.get("Labels") or {}).items()
+              if k.startswith("com.docker.compose.")}
+    view = {
+        "Config.Image": cf["Image"],
+        "Config.Cmd": cf.get("Cmd"),
+        "Config.Env (ours)": [e for e in cf.get("Env") or [] if e.startswith("DSTACK_")],
+        "Config.Labels (compose)": labels,
+        "HostConfig.Binds": hc.get("Binds"),
+        "HostConfig.PortBindings": hc.get("PortBindings"),
+        "HostConfig.SecurityOpt": hc.get("SecurityOpt"),
+        "HostConfig.RestartPolicy": hc.get("RestartPolicy"),
+        "HostConfig.NetworkMode": hc.get("NetworkMode"),
+    }
+    OUT.say("  $ docker inspect mpc-node  (the fields the launcher set)")
+    OUT.block(json.dumps(view, indent=2), "    | ")
+    OUT.check(cf["Image"] == "%s/%s@%s" % (ctx["reg"].host, REPO, ctx["manifest"]),
+              "the image is pinned by the resolved manifest digest")
+    OUT.check(hc.get("SecurityOpt") == ["no-new-privileges:true"] and
+              (hc.get("RestartPolicy") or {}).get("Name") == "on-failure",
+              "no-new-privileges, restart on-failure")
+    binds = hc.get("Binds") or []
+    OUT.check("/tapp:/tapp:ro" in binds and "shared-volume:/mnt/shared:rw" in binds and
+              "mpc-data:/data:rw" in binds,
+              "/tapp read-only, shared-volume and mpc-data volumes")
+    ports = hc.get("PortBindings") or {}
+    OUT.check(all(ports.get("%d/tcp" % cport, [{}])[0].get("HostPort") == str(hport)
+                  for hport, cport in zip(ctx["ports"], (8080, 24567))),
+              "the user config's port mappings")
+    OUT.check(labels.get("com.docker.compose.project") == "mpc-node" and
+              labels.get("com.docker.compose.service") == "mpc-node",
+              "compose labels: `docker compose -p mpc-node logs` finds it")
+
+
 def wait_node(dk, need):
     deadline = time.monotonic() + NODE_START_TIMEOUT
     logs = ""
@@ -595,11 +740,24 @@ def main():
     t_demo = time.time()
     testenv.install_signal_handlers()
     testenv.log = lambda msg: None  # the sections below say what started
-    if not os.access(LAUNCHER, os.X_OK):
-        print("demo: %s missing: run `make` first" % LAUNCHER, file=sys.stderr)
+    if MODE not in ("image", "binary"):
+        print("demo: DEMO_MODE must be image or binary, not %r" % MODE, file=sys.stderr)
+        return 2
+    need = os.path.join(LAYOUT, "manifest.sha256") if MODE == "image" else LAUNCHER
+    if not os.path.exists(need) or not os.access(LAUNCHER, os.X_OK):
+        print("demo: %s missing: run `make image` first" % need, file=sys.stderr)
         return 1
     version = subprocess.run([LAUNCHER, "--version"], capture_output=True, text=True).stdout
     print("\ntee-launcher demo: %s" % " | ".join(version.split("\n")[:2]))
+    if MODE == "image":
+        digest, pin = layout_digest(), pinned_digest()
+        print("path: the launcher IMAGE (DEMO_MODE=image; DEMO_MODE=binary runs the musl binary)")
+        print("      %s, manifest %s" % (LAYOUT, digest))
+        print("      %s reproducible/image-manifest.sha256" %
+              ("= the pin in" if digest == pin else "!= (tree changed since) the pin %s in" % pin))
+    else:
+        print("path: the musl BINARY %s on the host, docker CLI + compose backend" % LAUNCHER)
+        print("      (DEMO_MODE=binary; the default DEMO_MODE=image runs the launcher image)")
     tapp_existed = os.path.exists("/tapp")
     status = 0
     root = None
@@ -612,8 +770,9 @@ def main():
             start_services(ctx, stack)
             write_inputs(ctx)
             first_run(ctx)
+            shown = show_container if MODE == "image" else show_compose
             for step in (show_selection, show_manifest, show_event, show_replay,
-                         show_node_config, show_compose, show_node, show_restart):
+                         show_node_config, shown, show_node, show_restart):
                 step(ctx)
             # Cleanup runs as the stack unwinds; no Ctrl-C may cut it short.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
