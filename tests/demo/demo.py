@@ -489,9 +489,8 @@ def first_run(ctx):
         raise StepFailed("the launcher failed (exit %d)" % p.returncode)
     want = "api" if MODE == "image" else "cli"
     got = (find_log(recs, "engine backend") or {}).get("engine")
-    OUT.check(got == want, "engine backend %s (%s)" % (want, "no docker CLI in the image"
-                                                      if MODE == "image" else "docker CLI + compose"),
-              got)
+    why = "no docker CLI in the image" if MODE == "image" else "docker CLI + compose"
+    OUT.check(got == want, "engine backend %s (%s)" % (want, why), got)
     ctx.update(recs=recs, run_seconds=secs)
 
 
