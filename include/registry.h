@@ -25,7 +25,8 @@
  * skip the reference.  A reference that exhausts its attempts is skipped.
  *
  * Memory: struct registry is caller-owned; registry_init() allocates one
- * manifest buffer of REGISTRY_MANIFEST_MAX bytes, and each manifest is parsed
+ * manifest buffer of REGISTRY_MANIFEST_MAX bytes (also used for the token
+ * response) and the reference queue, and each manifest is parsed
  * in an arena sized from its length and freed at once.  registry_free()
  * releases everything.
  */
@@ -78,10 +79,13 @@ struct registry_stats {
 	uint64_t waited_ms;         /* sum of the waits */
 };
 
+struct queue;
+
 struct registry {
 	struct http_client *http;               /* caller-owned */
 	const struct registry_sleeper *sleeper; /* NULL: nanosleep */
 	unsigned char *body;                    /* REGISTRY_MANIFEST_MAX bytes */
+	struct queue *queue;                    /* private: the reference walk */
 	char token[REGISTRY_TOKEN_MAX + 1];     /* secret: never logged */
 	int have_token;
 	int reauthenticated;

@@ -21,6 +21,10 @@
 static const char accept_value[] =
     MT_OCI_INDEX ", " MT_DOCKER_LIST ", " MT_OCI_MANIFEST ", " MT_DOCKER_MANIFEST;
 
+/* The token response is read into the manifest buffer. */
+_Static_assert(REGISTRY_TOKEN_BODY_MAX <= REGISTRY_MANIFEST_MAX,
+    "token body must fit the manifest buffer");
+
 enum kind { KIND_INDEX, KIND_MANIFEST };
 
 struct item {
@@ -249,7 +253,8 @@ authenticate(struct run *u, const struct http_response_head *head,
 	struct www_auth_bearer b;
 	struct http_request rq;
 	struct http_response rs;
-	static char body[REGISTRY_TOKEN_BODY_MAX];
+	/* The 401's body in r->body is not needed any more: reuse the buffer. */
+	char *body = (char *)u->r->body;
 	char url[HTTP_URL_MAX];
 
 	if (www_auth_bearer_from_head(head, &b, err) != 0 ||
@@ -261,7 +266,7 @@ authenticate(struct run *u, const struct http_response_head *head,
 	rq.url = url;
 	rq.timeout_ms = timeout_ms(u->cfg);
 	rq.body_buf = body;
-	rq.body_cap = sizeof(body);
+	rq.body_cap = REGISTRY_TOKEN_BODY_MAX;
 	u->r->stats.token_requests++;
 	*herr = http_do(u->r->http, &rq, &rs, err);
 	if (*herr != HTTP_OK) {
@@ -718,15 +723,15 @@ int
 registry_resolve(struct registry *r, const struct registry_config *cfg,
     const struct digest *want, struct registry_result *out, struct errbuf *err)
 {
-	static struct queue q; /* too big for a small stack; reset per run */
+	struct queue *q = r->queue;
 	struct run u;
 	struct item it;
 	int rc;
 
-	if (run_init(&u, r, cfg, want, err) != 0 || queue_init(&q, cfg, err) != 0)
+	if (run_init(&u, r, cfg, want, err) != 0 || queue_init(q, cfg, err) != 0)
 		return -1;
-	while (q.head < q.tail) {
-		it = q.items[q.head++];
+	while (q->head < q->tail) {
+		it = q->items[q->head++];
 		switch (fetch(&u, it.ref, err)) {
 		case FETCH_FATAL:
 			return -1;
@@ -735,7 +740,7 @@ registry_resolve(struct registry *r, const struct registry_config *cfg,
 		case FETCH_OK:
 			break;
 		}
-		rc = handle_body(&u, &it, &q, out, err);
+		rc = handle_body(&u, &it, q, out, err);
 		if (rc < 0)
 			return -1;
 		if (rc > 0) {
@@ -764,7 +769,9 @@ registry_init(struct registry *r, struct http_client *http,
 	r->http = http;
 	r->sleeper = sleeper;
 	r->body = malloc(REGISTRY_MANIFEST_MAX);
-	if (r->body == NULL) {
+	r->queue = malloc(sizeof(*r->queue));
+	if (r->body == NULL || r->queue == NULL) {
+		registry_free(r);
 		errbuf_set(err, "out of memory for the manifest buffer");
 		return -1;
 	}
@@ -775,7 +782,9 @@ void
 registry_free(struct registry *r)
 {
 	free(r->body);
+	free(r->queue);
 	r->body = NULL;
+	r->queue = NULL;
 	/* The token is a secret: don't leave it in freed memory's neighbours. */
 	explicit_bzero(r->token, sizeof(r->token));
 	r->have_token = 0;
