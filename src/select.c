@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -41,6 +42,15 @@ read_all(int fd, char **out, size_t *len, struct errbuf *err)
 	*out = buf;
 	*len = n;
 	return 0;
+}
+
+/* Directories pass: reading one fails with EISDIR, a parse error (SPEC §2.4). */
+static int
+regular_or_dir(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
 }
 
 static int
@@ -103,12 +113,19 @@ select_load_approved(const char *path, struct select_approved *out,
 	int fd, rc;
 
 	out->n = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO without a writer on the shared volume must not
+	 * hang the boot in open() (nor a device in read()). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
 		return SELECT_ABSENT;
 	if (fd < 0) {
 		errbuf_set(err, "approved hashes file %s: cannot open: %s", path,
 		    strerror(errno));
+		return SELECT_ERR_READ;
+	}
+	if (!regular_or_dir(fd)) {
+		close(fd);
+		errbuf_set(err, "approved hashes file %s: not a regular file", path);
 		return SELECT_ERR_READ;
 	}
 	rc = read_all(fd, &buf, &len, err);

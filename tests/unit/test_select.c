@@ -102,6 +102,21 @@ only_enoent_means_absent(struct th *t)
 }
 
 static void
+a_fifo_fails_at_once_instead_of_blocking(struct th *t)
+{
+	static struct select_approved a;
+	struct tmp d;
+	struct errbuf e;
+
+	REQUIRE(t, tmp_make(&d) == 0);
+	REQUIRE(t, mkfifo(d.path, 0600) == 0);
+	/* Without a writer, a blocking open() would never return. */
+	CHECK_INT(t, load(&d, &a, &e), SELECT_ERR_READ);
+	CHECK(t, strstr(e.msg, "not a regular file") != NULL);
+	tmp_free(&d);
+}
+
+static void
 a_directory_is_a_parse_error(struct th *t)
 {
 	static struct select_approved a;
@@ -179,6 +194,8 @@ suite_select(struct th *t)
 	th_run(t, "select: a valid file loads in order", a_valid_file_loads_in_order);
 	th_run(t, "select: only ENOENT means absent", only_enoent_means_absent);
 	th_run(t, "select: a directory is a parse error", a_directory_is_a_parse_error);
+	th_run(t, "select: a FIFO without a writer fails at once instead of blocking",
+	    a_fifo_fails_at_once_instead_of_blocking);
 	th_run(t, "select: bad contents are parse errors naming the problem",
 	    bad_contents_are_parse_errors_naming_the_problem);
 	th_run(t, "select: selection follows the SPEC matrix", selection_follows_the_matrix);
