@@ -343,7 +343,10 @@ attempt(struct run *u, int *fatal, struct errbuf *err)
 	int tries;
 
 	*fatal = 0;
-	for (tries = 0; tries < 2; tries++) {
+	/* Up to three exchanges: the anonymous challenge, the request with the
+	 * token, and once per run the request with a renewed token after the
+	 * registry refused the first (expired, or never accepted). */
+	for (tries = 0; tries < 3; tries++) {
 		memset(&rq, 0, sizeof(rq));
 		f[0].name = "Accept";
 		f[0].value = accept_value;
@@ -359,6 +362,13 @@ attempt(struct run *u, int *fatal, struct errbuf *err)
 		rq.timeout_ms = timeout_ms(u->cfg);
 		rq.body_buf = r->body;
 		rq.body_cap = REGISTRY_MANIFEST_MAX;
+		/* Checked per request: one attempt may send three. */
+		if (r->stats.manifest_requests >= REGISTRY_MAX_REQUESTS) {
+			errbuf_set(err, "more than %u manifest requests in one run",
+			    REGISTRY_MAX_REQUESTS);
+			*fatal = 1;
+			return HTTP_OK;
+		}
 		r->stats.manifest_requests++;
 		e = http_do(r->http, &rq, &rs, err);
 		u->status = rs.status;
@@ -417,11 +427,6 @@ fetch(struct run *u, const char *ref, struct errbuf *err)
 		return FETCH_FATAL;
 	snprintf(safe, sizeof(safe), "%s", u->url);
 	for (;;) {
-		if (u->r->stats.manifest_requests >= REGISTRY_MAX_REQUESTS) {
-			errbuf_set(err, "more than %u manifest requests in one run",
-			    REGISTRY_MAX_REQUESTS);
-			return FETCH_FATAL;
-		}
 		e = attempt(u, &fatal, err);
 		if (fatal)
 			return FETCH_FATAL;
