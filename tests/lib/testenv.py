@@ -596,7 +596,19 @@ class Dockerd(Service):
                 "--containerd-plugins-namespace", self.namespace + "-plugins",
                 "--storage-driver", driver, "--iptables=false", "--ip6tables=false",
                 "--ip-forward=false", "--bridge=none", "--userland-proxy=false",
-                "--shutdown-timeout", "5", "--log-level", "warn"] + self.extra_args
+                "--shutdown-timeout", "5", "--log-level", "warn"] + self.pool_args() + \
+            self.extra_args
+
+    def pool_args(self):
+        if "--default-address-pool" in self.extra_args:
+            return []  # the caller chose one
+        return ["--default-address-pool", "base=%s,size=24" % self.address_pool()]
+
+    def address_pool(self):
+        """A /16 of 10.64-10.249 picked from the dir: networks that compose
+        creates live in the host's namespace, shared by every engine on the
+        machine, and docker's default pools (172.17-31, 192.168) run out."""
+        return "10.%d.0.0/16" % (64 + int(self.namespace[3:7], 16) % 186)
 
     def _try_start(self, driver):
         env = dict(os.environ)
