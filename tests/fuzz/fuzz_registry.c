@@ -270,6 +270,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct http_client_config hc = { &anchors, &clk, NULL, NULL, 0, &tp };
 	static struct registry r;
 	unsigned char *body = r.body;
+	struct queue *queue = r.queue;
 	struct registry_config rc;
 	struct registry_result res;
 	struct digest want;
@@ -297,7 +298,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_assert(http_client_init(&http, &hc, &err) == 0, "client init");
 	/* registry_init once: a fresh 4 MiB manifest buffer per run would
-	 * cost more than the run.  Later runs reset it as registry_init does. */
+	 * cost more than the run.  Later runs reset it as registry_init does,
+	 * keeping its two allocations (manifest buffer, reference queue). */
 	if (body == NULL) {
 		fuzz_assert(registry_init(&r, &http, &sleeper, &err) == 0, "registry init");
 	} else {
@@ -305,6 +307,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.http = &http;
 		r.sleeper = &sleeper;
 		r.body = body;
+		r.queue = queue;
 	}
 	err.msg[0] = '\0';
 	if (!verbose)
