@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "compose.h"
+#include "utf8.h"
 #include "compose_templates.inc"
 
 #define SPEC_ONLY "{{?SPEC}}"
@@ -27,37 +28,6 @@ w_raw(struct w *w, const char *s, size_t n)
 	w->buf[w->len] = '\0';
 }
 
-/* Length and code point of the UTF-8 sequence at s, 0 if invalid. */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, *cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, *cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, *cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (*cp < 0x800 || (*cp >= 0xd800 && *cp <= 0xdfff))) ||
-	    (len == 4 && (*cp < 0x10000 || *cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /* Code points that must not appear raw in a YAML 1.1/1.2 scalar. */
 static int
 needs_u_escape(unsigned long cp)
@@ -72,7 +42,7 @@ w_escaped(struct w *w, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	char esc[8];
 	size_t i = 0, k;
-	unsigned long cp;
+	uint32_t cp;
 
 	while (i < n) {
 		if (p[i] == '"' || p[i] == '\\') {
@@ -91,7 +61,8 @@ w_escaped(struct w *w, const char *s, size_t n)
 			w->bad_utf8 = 1;
 			return;
 		} else if (needs_u_escape(cp)) {
-			snprintf(esc, sizeof(esc), "\\u%04lX", cp);
+			/* needs_u_escape() holds only for cp <= U+FFFF. */
+			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)(cp & 0xffffu));
 			w_raw(w, esc, 6);
 			i += k;
 		} else {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 
 /*
  * Parser layout in the arena: the tree grows up from a->used; the work
@@ -80,66 +81,6 @@ hex_val(unsigned char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-/*
- * Length of the well-formed UTF-8 sequence of 2..4 bytes at s (Unicode
- * table 3-7: no overlongs, no surrogates, nothing above U+10FFFF), or 0.
- */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/* Encodes a scalar value (never a surrogate) as UTF-8; returns its length. */
-static size_t
-utf8_put(unsigned char *d, uint32_t cp)
-{
-	if (cp < 0x80) {
-		d[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (unsigned char)(0xc0 | (cp >> 6));
-		d[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (unsigned char)(0xe0 | (cp >> 12));
-		d[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		d[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	d[0] = (unsigned char)(0xf0 | (cp >> 18));
-	d[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-	d[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-	d[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /*
@@ -398,7 +339,7 @@ jp_escape(struct jp *p, size_t *i, unsigned char **d)
 	if (p->in[*i + 1] == 'u') {
 		if (jp_unicode_escape(p, i, &cp) != 0)
 			return -1;
-		*d += utf8_put(*d, cp);
+		*d += utf8_encode(cp, *d);
 		return 0;
 	}
 	k = p->in[*i + 1] != '\0' ? strchr(from, p->in[*i + 1]) : NULL;
@@ -441,7 +382,7 @@ jp_string(struct jp *p, const char **out, size_t *out_len)
 		} else if (in[i] < 0x20) {
 			return jp_fail(p, i, "unescaped control character 0x%02x in string", in[i]);
 		} else {
-			n = utf8_seq_len(in + i, p->len - i);
+			n = utf8_decode(in + i, p->len - i, NULL);
 			if (n == 0)
 				return jp_fail(p, i, "invalid UTF-8 in string");
 			memcpy(d, in + i, n);
@@ -1188,7 +1129,7 @@ jw_quoted(struct json_writer *w, const char *str, size_t len)
 			jw_escape_byte(w, s[i++]);
 			continue;
 		}
-		n = utf8_seq_len(s + i, len - i);
+		n = utf8_decode(s + i, len - i, NULL);
 		if (n == 0) {
 			jw_misuse(w, "invalid UTF-8 in string");
 			return;

@@ -9,6 +9,7 @@
 #include <bearssl_hash.h>
 
 #include "rtmr.h"
+#include "utf8.h"
 
 static const char hexdig[] = "0123456789abcdef";
 static const char b64dig[] =
@@ -30,36 +31,6 @@ static void
 hash_str(br_sha384_context *c, const char *s)
 {
 	br_sha384_update(c, s, strlen(s));
-}
-
-/* Length of the UTF-8 sequence at s (up to n bytes), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
 }
 
 /* A JSON string as RFC 8785 serialises it: only '"', '\\' and controls
@@ -89,7 +60,7 @@ hash_jcs_string(br_sha384_context *c, const char *s)
 			br_sha384_update(c, esc, 6);
 			i++;
 		} else {
-			k = utf8_len(p + i, n - i);
+			k = utf8_decode(p + i, n - i, NULL);
 			if (k == 0)
 				return -1;
 			br_sha384_update(c, p + i, k);
@@ -285,31 +256,6 @@ hex4(const char *p, unsigned long *v)
 	return 1;
 }
 
-static size_t
-utf8_put(unsigned long cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* \uXXXX (and a following low surrogate) at c->p, after the backslash. */
 static int
 unescape_u(struct cursor *c, unsigned long *cp)
@@ -353,7 +299,7 @@ json_string(struct cursor *c, char *out, size_t cap)
 			c->p++;
 			if (!unescape_u(c, &cp) || cp == 0)
 				return 0;
-			n = utf8_put(cp, tmp);
+			n = utf8_encode((uint32_t)cp, (unsigned char *)tmp);
 		} else {
 			const char *q = c->end - c->p >= 2 && c->p[1] ? strchr(from, c->p[1]) : NULL;
 			if (q == NULL)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "toml.h"
+#include "utf8.h"
 
 /* AVL height is < 1.45·log2(n+2): 96 covers any table that fits in memory. */
 #define INDEX_MAX_HEIGHT 96
@@ -92,81 +93,6 @@ static int
 is_ctl(int c)
 {
 	return (c < 0x20 && c != '\t') || c == 0x7f;
-}
-
-/* Offset of the first byte that does not start a valid UTF-8 sequence
- * (overlongs, surrogates and values above U+10FFFF are invalid), or len. */
-static size_t
-utf8_check(const unsigned char *s, size_t len)
-{
-	size_t i = 0, n, k;
-	unsigned c, lo, hi;
-	uint64_t w;
-
-	while (i < len) {
-		if (len - i >= 8) { /* ASCII runs, eight bytes at a time */
-			memcpy(&w, s + i, 8);
-			if ((w & 0x8080808080808080u) == 0) {
-				i += 8;
-				continue;
-			}
-		}
-		c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3;
-		else
-			return i;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-		else if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-		if (len - i - 1 < n || s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (k = 2; k <= n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-		i += n + 1;
-	}
-	return len;
-}
-
-static size_t
-utf8_put(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* A key made safe for a one-line message: printable ASCII, cut short. */
@@ -708,7 +634,7 @@ decode_string(const struct parser *p, const struct strscan *s, char *out)
 		cp = 0;
 		for (k = 0; k < n; k++)
 			cp = cp << 4 | (uint32_t)hex_val((unsigned char)b[i + 2 + k]);
-		o += utf8_put(out + o, cp);
+		o += utf8_encode(cp, (unsigned char *)out + o);
 		i += n + 2;
 	}
 }
@@ -1444,7 +1370,7 @@ toml_parse(const char *buf, size_t len, struct arena *a,
 		    len, TOML_MAX_INPUT);
 		return -1;
 	}
-	if ((bad = utf8_check((const unsigned char *)buf, len)) != len)
+	if ((bad = utf8_valid_prefix((const unsigned char *)buf, len)) != len)
 		return fail(&p, bad, "invalid UTF-8");
 	if (parse_document(&p) < 0) {
 		a->used = mark; /* nothing of a rejected document stays */
@@ -1530,7 +1456,7 @@ arena_strdup(struct arena *a, const char *s, size_t len, struct errbuf *err)
 {
 	char *out;
 
-	if (utf8_check((const unsigned char *)s, len) != len) {
+	if (utf8_valid_prefix((const unsigned char *)s, len) != len) {
 		errbuf_set(err, "text is not valid UTF-8");
 		return NULL;
 	}
@@ -1571,7 +1497,7 @@ toml_datetime_init(struct toml_value *v, const char *text, size_t len,
 	p.a = a;
 	p.err = err;
 	if (len == 0 || !is_digit((unsigned char)text[0]) ||
-	    utf8_check((const unsigned char *)text, len) != len) {
+	    utf8_valid_prefix((const unsigned char *)text, len) != len) {
 		errbuf_set(err, "invalid datetime");
 		return -1;
 	}
@@ -1825,7 +1751,7 @@ write_string(struct writer *w, const char *s, size_t n, int ml_ok)
 	size_t i;
 	unsigned char c;
 
-	if (utf8_check((const unsigned char *)s, n) != n) {
+	if (utf8_valid_prefix((const unsigned char *)s, n) != n) {
 		errbuf_set(w->err, "cannot write: string is not valid UTF-8");
 		return -1;
 	}
