@@ -27,12 +27,15 @@ STD := -std=c11 -D_GNU_SOURCE
 SRCS := $(sort $(wildcard src/*.c))
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 HDRS := $(sort $(wildcard include/*.h))
+# Build-time generators: run on the build host, never linked into the launcher.
+GEN_TOOL_SRCS := $(sort $(wildcard src/gen/*.c))
 INC := -Iinclude -I$(B)/gen -I$(BEARSSL_SRC)/inc
 
 LAUNCHER := $(B)/tee-launcher
 IMAGE := $(B)/image
 MUSL_OBJS := $(patsubst src/%.c,$(B)/musl/%.o,$(SRCS))
-GEN := $(B)/gen/ca_anchors.inc $(B)/gen/version.h $(B)/gen/compose_templates.inc
+GEN := $(B)/gen/ca_anchors.inc $(B)/gen/ca_anchors_packed.inc $(B)/gen/version.h \
+	$(B)/gen/compose_templates.inc
 
 .PHONY: FORCE all check unit clean distclean repro-check repro-pin ca-bundle demo \
 	fuzz bench warnings source-id drivers image image-pin unit-vg unit-clang analyze fuzzers
@@ -71,6 +74,17 @@ $(BEARSSL)/host/libbearssl.a: $(BEARSSL)/.verified
 $(B)/gen/ca_anchors.inc: assets/ca/mozilla-roots.pem $(BEARSSL)/musl/brssl
 	@mkdir -p $(@D)
 	$(BEARSSL)/musl/brssl ta -q assets/ca/mozilla-roots.pem > $@.tmp
+	mv $@.tmp $@
+
+# brssl's anchors repacked as one blob + a length table (src/gen/ca_pack.c).
+# Built with the musl compiler like brssl: the reproducible image has no
+# glibc headers.  Only its output reaches the launcher.
+CA_PACK := $(B)/gen/ca_pack
+$(CA_PACK): src/gen/ca_pack.c $(B)/gen/ca_anchors.inc
+	$(MUSL_CC) $(STD) -O1 $(WARN) -I$(B)/gen -I$(BEARSSL_SRC)/inc -static -o $@ $<
+
+$(B)/gen/ca_anchors_packed.inc: $(CA_PACK)
+	$(CA_PACK) > $@.tmp
 	mv $@.tmp $@
 
 # Compose templates become C string literals: a scratch container has no
@@ -185,9 +199,9 @@ check: $(LAUNCHER) $(T)/unit $(DRIVERS) $(IMAGE)/index.json $(VG)/unit $(VG_DRIV
 
 # Warning-clean on both compilers (the musl build already used gcc).
 warnings: $(GEN) $(BEARSSL)/musl/libbearssl.a
-	@for cc in gcc clang; do for f in $(SRCS); do \
+	@for cc in gcc clang; do for f in $(SRCS) $(GEN_TOOL_SRCS); do \
 		$$cc $(STD) $(WARN) $(INC) -fsyntax-only $$f || exit 1; done; \
-		echo "warnings: $$cc clean on $(words $(SRCS)) files"; done
+		echo "warnings: $$cc clean on $(words $(SRCS) $(GEN_TOOL_SRCS)) files"; done
 
 # ---- static analysis: clang-tidy (.clang-tidy), cppcheck
 # (tests/analyze/cppcheck.supp), gcc -fanalyzer; any finding fails.

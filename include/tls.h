@@ -33,14 +33,15 @@
 #include <stdint.h>
 #include <bearssl.h>
 
+#include "ca_anchors.h"
 #include "errbuf.h"
 #include "net.h"
 
 /* Environment variable naming a PEM file of extra trust anchors. */
 #define TLS_EXTRA_CA_ENV "TEE_LAUNCHER_EXTRA_CA_FILE"
 
-/* The Mozilla set has ~150 roots; room for future bundles, checked at init. */
-#define TLS_COMPILED_ANCHORS_MAX 256
+/* Room for every compiled-in anchor (the bundle is checked at build time). */
+#define TLS_COMPILED_ANCHORS_MAX CA_ANCHORS_MAX
 /* An operator adds a private registry or proxy CA, not a whole bundle. */
 #define TLS_EXTRA_ANCHORS_MAX 16
 /* DN + public key bytes of all extra anchors (≈ 1.5 KiB each for RSA-4096). */

@@ -59,11 +59,8 @@ fail(const char *what, const struct errbuf *err)
 static int
 print_version(void)
 {
-	size_t n;
-
-	ca_anchors_get(&n);
 	printf("tee-launcher %s\nsource %s\ntrust-anchors %zu\n",
-	    TL_VERSION, TL_SOURCE_ID, n);
+	    TL_VERSION, TL_SOURCE_ID, ca_anchors_count());
 	return 0;
 }
 

@@ -352,15 +352,13 @@ tls_anchors_init(struct tls_anchors *a, const char *extra_pem,
     struct errbuf *err)
 {
 	size_t n;
-	const br_x509_trust_anchor *builtin = ca_anchors_get(&n);
 
 	memset(a, 0, sizeof(*a));
-	if (n > TLS_COMPILED_ANCHORS_MAX) {
+	if (ca_anchors_load(a->list, TLS_COMPILED_ANCHORS_MAX, &n) < 0) {
 		errbuf_set(err, "compiled-in anchors: %zu over "
 		    "TLS_COMPILED_ANCHORS_MAX %d", n, TLS_COMPILED_ANCHORS_MAX);
 		return -1;
 	}
-	memcpy(a->list, builtin, n * sizeof(*builtin));
 	a->num = n;
 	if (extra_pem == NULL)
 		return 0;
