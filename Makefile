@@ -80,8 +80,10 @@ $(B)/gen/ca_anchors.inc: assets/ca/mozilla-roots.pem $(BEARSSL)/musl/brssl
 # Built with the musl compiler like brssl: the reproducible image has no
 # glibc headers.  Only its output reaches the launcher.
 CA_PACK := $(B)/gen/ca_pack
-$(CA_PACK): src/gen/ca_pack.c $(B)/gen/ca_anchors.inc
-	$(MUSL_CC) $(STD) -O1 $(WARN) -I$(B)/gen -I$(BEARSSL_SRC)/inc -static -o $@ $<
+# It links the launcher's own DN expander to prove each compact DN at build time.
+$(CA_PACK): src/gen/ca_pack.c src/ca_dn.c include/ca_dn.h $(B)/gen/ca_anchors.inc
+	$(MUSL_CC) $(STD) -O1 $(WARN) -Iinclude -I$(B)/gen -I$(BEARSSL_SRC)/inc -static \
+		-o $@ src/gen/ca_pack.c src/ca_dn.c
 
 $(B)/gen/ca_anchors_packed.inc: $(CA_PACK)
 	$(CA_PACK) > $@.tmp

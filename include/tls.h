@@ -12,9 +12,11 @@
  * ChaCha20-Poly1305), SNI, ALPN "http/1.1" (offered, not required).
  *
  * Memory (all caller-owned, nothing allocated):
- *   struct tls_anchors  ≈ 50 KiB: the anchor list + storage for the DNs and
- *                       keys of extra anchors.  It holds pointers into
- *                       itself: initialise it in place, never copy it.
+ *   struct tls_anchors  ≈ 74 KiB: the anchor list, the DNs of the
+ *                       compiled-in anchors (expanded at init) + storage
+ *                       for the DNs and keys of extra anchors.  It holds
+ *                       pointers into itself: initialise it in place,
+ *                       never copy it.
  *   struct tls_conn     ≈ 24 KiB with BearSSL's client and X.509 contexts;
  *                       the record buffer is TLS_IOBUF_SIZE (half-duplex,
  *                       see below).  One per open connection; it must stay
@@ -70,6 +72,7 @@ struct tls_anchors {
 	size_t num_extra; /* from the PEM file */
 	unsigned char data[TLS_EXTRA_DATA_MAX];
 	size_t data_used;
+	unsigned char builtin_dn[CA_ANCHORS_DN_MAX]; /* DNs of compiled-in ones */
 };
 
 /*

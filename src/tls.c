@@ -354,9 +354,11 @@ tls_anchors_init(struct tls_anchors *a, const char *extra_pem,
 	size_t n;
 
 	memset(a, 0, sizeof(*a));
-	if (ca_anchors_load(a->list, TLS_COMPILED_ANCHORS_MAX, &n) < 0) {
-		errbuf_set(err, "compiled-in anchors: %zu over "
-		    "TLS_COMPILED_ANCHORS_MAX %d", n, TLS_COMPILED_ANCHORS_MAX);
+	if (ca_anchors_load(a->list, TLS_COMPILED_ANCHORS_MAX, a->builtin_dn,
+	    sizeof(a->builtin_dn), &n) < 0) {
+		errbuf_set(err, "compiled-in anchors: %zu do not fit "
+		    "TLS_COMPILED_ANCHORS_MAX %d or CA_ANCHORS_DN_MAX %d", n,
+		    TLS_COMPILED_ANCHORS_MAX, CA_ANCHORS_DN_MAX);
 		return -1;
 	}
 	a->num = n;

@@ -13,6 +13,7 @@
 #include "ca_anchors.inc"
 
 static br_x509_trust_anchor loaded[CA_ANCHORS_MAX];
+static unsigned char dns[CA_ANCHORS_DN_MAX];
 
 /* Field-by-field equality; the caller names the anchor on failure. */
 static int
@@ -46,7 +47,8 @@ loaded_anchors_equal_brssl_output_byte_for_byte(struct th *t)
 	size_t i, n = 0;
 
 	memset(loaded, 0, sizeof(loaded));
-	REQUIRE_INT(t, ca_anchors_load(loaded, CA_ANCHORS_MAX, &n), 0);
+	REQUIRE_INT(t, ca_anchors_load(loaded, CA_ANCHORS_MAX, dns, sizeof(dns),
+	    &n), 0);
 	REQUIRE_INT(t, n, TAs_NUM);
 	CHECK_INT(t, ca_anchors_count(), TAs_NUM);
 	for (i = 0; i < n; i++) {
@@ -78,10 +80,35 @@ a_too_small_array_is_refused_and_left_untouched(struct th *t)
 	size_t n = 0;
 
 	memset(loaded, 0, sizeof(loaded));
-	CHECK_INT(t, ca_anchors_load(loaded, TAs_NUM - 1, &n), -1);
+	CHECK_INT(t, ca_anchors_load(loaded, TAs_NUM - 1, dns, sizeof(dns), &n),
+	    -1);
 	CHECK_INT(t, n, TAs_NUM);
 	CHECK(t, memcmp(loaded, zero, sizeof(loaded)) == 0);
-	CHECK_INT(t, ca_anchors_load(loaded, TAs_NUM, &n), 0);
+	CHECK_INT(t, ca_anchors_load(loaded, TAs_NUM, dns, sizeof(dns), &n), 0);
+}
+
+static size_t
+brssl_dn_total(void)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < TAs_NUM; i++)
+		total += TAs[i].dn.len;
+	return total;
+}
+
+static void
+a_dn_buffer_one_byte_short_is_refused_and_exact_fits(struct th *t)
+{
+	size_t n = 0, total = brssl_dn_total();
+
+	CHECK(t, total <= sizeof(dns));
+	CHECK_INT(t, ca_anchors_load(loaded, CA_ANCHORS_MAX, dns, total - 1, &n),
+	    -1);
+	CHECK_INT(t, ca_anchors_load(loaded, CA_ANCHORS_MAX, dns, total, &n), 0);
+	/* The DNs fill the buffer back to back, in anchor order. */
+	CHECK(t, loaded[0].dn.data == dns);
+	CHECK(t, loaded[n - 1].dn.data + loaded[n - 1].dn.len == dns + total);
 }
 
 void
@@ -93,4 +120,6 @@ suite_ca_anchors(struct th *t)
 	    both_key_types_are_present_so_both_unpack_paths_are_compared);
 	th_run(t, "ca_anchors: an array below the anchor count is refused and left untouched",
 	    a_too_small_array_is_refused_and_left_untouched);
+	th_run(t, "ca_anchors: a DN buffer one byte short is refused, the exact size fits",
+	    a_dn_buffer_one_byte_short_is_refused_and_exact_fits);
 }
