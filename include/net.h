@@ -45,6 +45,18 @@ enum net_status {
 	NET_EOF = -5          /* orderly end of stream from the peer */
 };
 
+/* Longest address text: a full IPv6 address with an embedded IPv4 one. */
+#define NET_ADDR_TEXT_MAX 46
+
+/*
+ * Writes the numeric text of an IPv4 or IPv6 socket address (RFC 5952 form:
+ * lower-case hex, the longest run of two or more zero groups as "::", and
+ * dotted IPv4 for ::ffff:0:0/96 and ::/96) into out, which holds
+ * NET_ADDR_TEXT_MAX bytes.  Any other family gives "?".  The C library's
+ * inet_ntop would link its whole printf for four numbers.
+ */
+void net_addr_format(const struct sockaddr *sa, char out[NET_ADDR_TEXT_MAX]);
+
 /* A clock in milliseconds.  now_ms must be monotonic. */
 struct net_clock {
 	uint64_t (*now_ms)(void *ctx);

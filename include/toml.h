@@ -37,6 +37,9 @@
 #define TOML_MAX_DEPTH 64
 /* One key segment after unescaping; keys are names, not payload. */
 #define TOML_MAX_KEY_LEN 1024
+/* Longest float literal: 17 significant digits need far less; longer
+ * text is an attack on the converter, not a number. */
+#define TOML_MAX_FLOAT_LEN 256
 /* Worst case: dotted keys of 1-byte segments, ~104 arena bytes (one table
  * node) per 2 input bytes on 64-bit; 64x leaves room for struct padding. */
 #define TOML_ARENA_FACTOR 64
@@ -75,10 +78,13 @@ struct toml_string {
 	size_t len;
 };
 
+/*
+ * A float is kept as its validated literal: the launcher only copies floats
+ * through, and converting them would link strtod and printf's %g (about
+ * 12 KB).  toml_float_value() converts when a caller needs the number.
+ */
 struct toml_float {
-	double num;
-	const char *text; /* the literal as written ("1_000.5e3", "-inf"), or
-	                     NULL for a built value; NUL-terminated */
+	const char *text; /* literal as written ("1_000.5e3", "-inf"); NUL-terminated */
 	size_t len;
 };
 
@@ -158,7 +164,12 @@ void toml_table_init(struct toml_value *v);
 void toml_array_init(struct toml_value *v);
 void toml_integer_init(struct toml_value *v, int64_t i);
 void toml_bool_init(struct toml_value *v, int b);
-void toml_float_init(struct toml_value *v, double d);
+/* Writes the shortest text that converts back to d into the arena. */
+int toml_float_init(struct toml_value *v, double d, struct arena *a,
+    struct errbuf *err);
+/* Converts a float literal (underscores, inf and nan included) into *out;
+ * returns 0, or -1 if the text is not a TOML float. */
+int toml_float_value(const struct toml_float *f, double *out);
 int toml_string_init(struct toml_value *v, const char *s, size_t len,
     struct arena *a, struct errbuf *err);
 int toml_datetime_init(struct toml_value *v, const char *text, size_t len,

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "compose.h"
+#include "fmt.h"
 #include "utf8.h"
 #include "compose_templates.inc"
 
@@ -54,7 +55,7 @@ w_escaped(struct w *w, const char *s, size_t n)
 			w_raw(w, "$$", 2); /* compose interpolation: $$ is a literal $ */
 			i++;
 		} else if (p[i] < 0x20 || p[i] == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\x%02X", p[i]);
+			fmt_snprintf(esc, sizeof(esc), "\\x%02X", p[i]);
 			w_raw(w, esc, 4);
 			i++;
 		} else if ((k = utf8_decode(p + i, n - i, &cp)) == 0) {
@@ -62,7 +63,7 @@ w_escaped(struct w *w, const char *s, size_t n)
 			return;
 		} else if (needs_u_escape(cp)) {
 			/* needs_u_escape() holds only for cp <= U+FFFF. */
-			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)(cp & 0xffffu));
+			fmt_snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)(cp & 0xffffu));
 			w_raw(w, esc, 6);
 			i += k;
 		} else {
@@ -133,7 +134,7 @@ put_ports(struct w *w, const struct compose_params *p)
 
 	w_raw(w, "[", 1);
 	for (i = 0; i < p->nports; i++) {
-		snprintf(one, sizeof(one), "%u:%u", (unsigned)p->ports[i].host,
+		fmt_snprintf(one, sizeof(one), "%u:%u", (unsigned)p->ports[i].host,
 		    (unsigned)p->ports[i].container);
 		if (i > 0)
 			w_raw(w, ", ", 2);

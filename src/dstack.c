@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "dstack.h"
+#include "fmt.h"
 #include "json.h"
 
 int
@@ -18,7 +19,7 @@ dstack_emit_event_body(const uint8_t payload[RTMR_PAYLOAD_LEN], char *out,
 		h[2 * i + 1] = hex[payload[i] & 15];
 	}
 	h[sizeof(h) - 1] = '\0';
-	n = snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%s\"}", RTMR_EVENT_NAME, h);
+	n = fmt_snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%s\"}", RTMR_EVENT_NAME, h);
 	if (n < 0 || (size_t)n >= cap) {
 		errbuf_set(err, "EmitEvent: body does not fit in %zu bytes", cap);
 		return DSTACK_ERR;
@@ -59,7 +60,7 @@ dstack_request_format(const char *path, const char *body, size_t body_len,
 		errbuf_set(err, "dstack: invalid method path");
 		return DSTACK_ERR;
 	}
-	n = snprintf(out, cap, "POST %s HTTP/1.1\r\nHost: %s\r\n"
+	n = fmt_snprintf(out, cap, "POST %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
 	    "Connection: close\r\n\r\n", path, DSTACK_HOST, body_len);
 	if (n < 0 || (size_t)n >= cap || body_len >= cap - (size_t)n) {
@@ -179,7 +180,7 @@ nested(const char *method, const char *body, size_t len, const char *key,
 	const struct json_value *s;
 	char what[96];
 
-	snprintf(what, sizeof(what), "dstack %s answer", method);
+	fmt_snprintf(what, sizeof(what), "dstack %s answer", method);
 	if (parse(what, body, len, a, &outer, err) != DSTACK_OK)
 		return DSTACK_ERR;
 	s = json_object_get(&outer, key);
@@ -187,7 +188,7 @@ nested(const char *method, const char *body, size_t len, const char *key,
 		errbuf_set(err, "%s: no string field \"%s\"", what, key);
 		return DSTACK_ERR;
 	}
-	snprintf(what, sizeof(what), "dstack %s answer: %s", method, key);
+	fmt_snprintf(what, sizeof(what), "dstack %s answer: %s", method, key);
 	return parse(what, s->u.str.ptr, s->u.str.len, a, inner, err);
 }
 

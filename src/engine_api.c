@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "engine_api.h"
+#include "fmt.h"
 #include "json.h"
 #include "log.h"
 
@@ -228,7 +229,7 @@ static int
 image_ref(const struct engine_launch *l, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
-	int n = snprintf(out, cap, "%s@sha256:", l->image_name);
+	int n = fmt_snprintf(out, cap, "%s@sha256:", l->image_name);
 	size_t i, o;
 
 	if (n < 0 || (size_t)n + 2 * COMPOSE_DIGEST_LEN >= cap)
@@ -259,7 +260,7 @@ put_port_key(struct json_writer *w, uint16_t container)
 {
 	char key[16];
 
-	snprintf(key, sizeof(key), "%u/tcp", (unsigned)container);
+	fmt_snprintf(key, sizeof(key), "%u/tcp", (unsigned)container);
 	json_write_key(w, key);
 }
 
@@ -298,7 +299,7 @@ put_bindings(struct json_writer *w, const struct engine_launch *l)
 		for (j = i; j < l->nports; j++) {
 			if (l->ports[j].container != l->ports[i].container)
 				continue;
-			snprintf(port, sizeof(port), "%u", (unsigned)l->ports[j].host);
+			fmt_snprintf(port, sizeof(port), "%u", (unsigned)l->ports[j].host);
 			json_write_object_begin(w);
 			put_str(w, "HostIp", "");
 			put_str(w, "HostPort", port);
@@ -316,7 +317,7 @@ static void
 put_joined(struct json_writer *w, char *buf, size_t cap, const char *a,
     const char *b, const char *c)
 {
-	int n = snprintf(buf, cap, "%s%s%s", a, b, c);
+	int n = fmt_snprintf(buf, cap, "%s%s%s", a, b, c);
 
 	if (n < 0 || (size_t)n >= cap)
 		w->overflow = 1;
@@ -330,7 +331,7 @@ put_bind(struct json_writer *w, char *buf, size_t cap, const char *src,
     const char *dst, const char *mode)
 {
 	char tail[COMPOSE_PATH_MAX + 8];
-	int n = snprintf(tail, sizeof(tail), ":%s:%s", dst, mode);
+	int n = fmt_snprintf(tail, sizeof(tail), ":%s:%s", dst, mode);
 
 	if (n < 0 || (size_t)n >= sizeof(tail))
 		w->overflow = 1;
@@ -477,7 +478,7 @@ answer_excerpt(struct engine_api *a, const struct call *c, char *out, size_t cap
 	if (c->stream != NULL) {
 		/* The answer's last line has no newline: read it first. */
 		(void)engine_api_progress_finish(c->stream, &jerr);
-		snprintf(out, cap, "%s", c->stream->message);
+		fmt_snprintf(out, cap, "%s", c->stream->message);
 		return;
 	}
 	a->arena.used = 0;
@@ -556,7 +557,7 @@ negotiate(struct engine_api *a, struct errbuf *err)
 	if (a->minor != 0)
 		return ENGINE_OK;
 	c.timeout_ms = a->timeouts.request_ms;
-	snprintf(url, sizeof(url), "http://" ENGINE_API_HOST "/version");
+	fmt_snprintf(url, sizeof(url), "http://" ENGINE_API_HOST "/version");
 	if (exchange(a, "GET", url, &c, &status, err) != ENGINE_OK)
 		return ENGINE_ERR;
 	if (status != 200)
@@ -569,7 +570,7 @@ negotiate(struct engine_api *a, struct errbuf *err)
 	if (engine_api_version_pick(json_get_string(&v, "ApiVersion"),
 	    json_get_string(&v, "MinAPIVersion"), &a->minor, err) != ENGINE_OK)
 		return ENGINE_ERR;
-	snprintf(ver, sizeof(ver), "1.%d", a->minor);
+	fmt_snprintf(ver, sizeof(ver), "1.%d", a->minor);
 	log_event(LOG_INFO, "engine API", { "socket", a->socket_path }, { "version", ver });
 	return ENGINE_OK;
 }
@@ -583,7 +584,7 @@ call(struct engine_api *a, const char *method, const char *path,
 
 	if (negotiate(a, err) != ENGINE_OK)
 		return ENGINE_ERR;
-	n = snprintf(a->url, sizeof(a->url), "http://" ENGINE_API_HOST "/v1.%d%s%s%s",
+	n = fmt_snprintf(a->url, sizeof(a->url), "http://" ENGINE_API_HOST "/v1.%d%s%s%s",
 	    a->minor, path, c->query != NULL ? "?" : "", c->query != NULL ? c->query : "");
 	if (n < 0 || (size_t)n >= sizeof(a->url)) {
 		errbuf_set(err, "engine API %s %s: URL longer than %d bytes", method, path,
@@ -707,7 +708,7 @@ api_inspect_id(void *ctx, const char *ref, char *id, size_t cap,
 		id[0] = '\0';
 	if (!ref_ok(ref, &at, err))
 		return ENGINE_ERR;
-	snprintf(path, sizeof(path), "/images/%s/json", ref);
+	fmt_snprintf(path, sizeof(path), "/images/%s/json", ref);
 	c.timeout_ms = a->timeouts.request_ms;
 	if (expect(a, "GET", path, &c, ok, &status, err) != ENGINE_OK)
 		return ENGINE_ERR;
@@ -758,13 +759,13 @@ api_remove(void *ctx, const char *name, struct errbuf *err)
 
 	if (!name_ok(name, err))
 		return ENGINE_ERR;
-	snprintf(path, sizeof(path), "/containers/%s/stop", name);
+	fmt_snprintf(path, sizeof(path), "/containers/%s/stop", name);
 	c.timeout_ms = a->timeouts.stop_ms;
 	if (expect(a, "POST", path, &c, stop_ok, &status, &stop_err) != ENGINE_OK)
 		log_event(LOG_WARN, "stop failed; deleting with force", { "detail", stop_err.msg });
 	else if (status == 404)
 		return ENGINE_OK;
-	snprintf(path, sizeof(path), "/containers/%s", name);
+	fmt_snprintf(path, sizeof(path), "/containers/%s", name);
 	c.query = "force=1";
 	c.timeout_ms = a->timeouts.request_ms;
 	return expect(a, "DELETE", path, &c, del_ok, &status, err);
@@ -799,7 +800,7 @@ put_project_labels(struct json_writer *w, const char *kind, const char *name)
 
 	json_write_key(w, "Labels");
 	json_write_object_begin(w);
-	snprintf(label, sizeof(label), "com.docker.compose.%s", kind);
+	fmt_snprintf(label, sizeof(label), "com.docker.compose.%s", kind);
 	put_str(w, label, name);
 	put_str(w, "com.docker.compose.project", ENGINE_PROJECT);
 	json_write_object_end(w);
@@ -818,7 +819,7 @@ ensure_volume(struct engine_api *a, const char *name, struct errbuf *err)
 	json_write_object_end(&w);
 	if (json_writer_finish(&w, err) != 0)
 		return ENGINE_ERR;
-	snprintf(path, sizeof(path), "/volumes/%s", name);
+	fmt_snprintf(path, sizeof(path), "/volumes/%s", name);
 	return ensure(a, path, "/volumes/create", w.len, err);
 }
 

@@ -3,13 +3,14 @@
 
 #include "atomicfile.h"
 #include "engine_cli.h"
+#include "fmt.h"
 #include "log.h"
 
 static int
 env_entry(char *out, size_t cap, const char *name, const char *val,
     struct errbuf *err)
 {
-	int n = snprintf(out, cap, "%s=%s", name, val);
+	int n = fmt_snprintf(out, cap, "%s=%s", name, val);
 
 	if (n < 0 || (size_t)n >= cap || strlen(val) >= ENGINE_CLI_ENV_MAX) {
 		errbuf_set(err, "engine: %s is longer than %d bytes", name, ENGINE_CLI_ENV_MAX - 1);
@@ -67,7 +68,7 @@ describe(const char *const *argv, char *out, size_t cap)
 
 	out[0] = '\0';
 	for (; *argv != NULL && len + 1 < cap; argv++) {
-		int n = snprintf(out + len, cap - len, "%s%s", len ? " " : "", *argv);
+		int n = fmt_snprintf(out + len, cap - len, "%s%s", len ? " " : "", *argv);
 		if (n < 0)
 			break;
 		len += (size_t)n;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "errbuf.h"
+#include "fmt.h"
 
 void
 errbuf_set(struct errbuf *e, const char *fmt, ...)
@@ -11,7 +12,7 @@ errbuf_set(struct errbuf *e, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	/* cppcheck-suppress ctuuninitvar ; vsnprintf only writes e->msg */
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	fmt_vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 }
 
@@ -24,7 +25,7 @@ errbuf_wrap(struct errbuf *e, const char *fmt, ...)
 
 	memcpy(old, e->msg, sizeof(old));
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	fmt_vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	n = strlen(e->msg);
 	if (n + 2 < sizeof(e->msg)) {

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "http.h"
 #include "log.h"
 
@@ -636,7 +637,7 @@ build_request(struct http_client *c, const struct http_request *r,
 		puts0(&o, "\r\n");
 	}
 	if (h->body != NULL || method_has_body(h->method)) {
-		snprintf(num, sizeof(num), "Content-Length: %zu\r\n",
+		fmt_snprintf(num, sizeof(num), "Content-Length: %zu\r\n",
 		    h->body != NULL ? h->body_len : 0);
 		puts0(&o, num);
 	}
@@ -704,7 +705,7 @@ tunnel_open(struct http_client *c, const struct http_url *u,
 	enum http_err e;
 	int rc;
 
-	snprintf(target, sizeof(target), u->ipv6_literal ? "[%s]:%u" : "%s:%u",
+	fmt_snprintf(target, sizeof(target), u->ipv6_literal ? "[%s]:%u" : "%s:%u",
 	    u->host, (unsigned)u->port);
 	rc = net_connect_tcp(c->proxy_host, c->proxy_port, c->clk, deadline,
 	    &io.fd, err);
@@ -789,7 +790,7 @@ conn_open(struct http_client *c, struct http_conn *k, const struct http_url *u,
 	k->https = u->https;
 	k->port = u->port;
 	memcpy(k->host, u->host, sizeof(k->host));
-	snprintf(k->unix_path, sizeof(k->unix_path), "%s",
+	fmt_snprintf(k->unix_path, sizeof(k->unix_path), "%s",
 	    unix_path ? unix_path : "");
 	return HTTP_OK;
 }
@@ -951,7 +952,7 @@ next_hop(struct http_client *c, const struct http_request *r,
 		h->body = NULL;
 		h->body_len = 0;
 	}
-	snprintf(st, sizeof(st), "%d", status);
+	fmt_snprintf(st, sizeof(st), "%d", status);
 	log_event(LOG_INFO, "following redirect", { "status", st },
 	    { "from", http_url_safe(&c->url, from, sizeof(from)) },
 	    { "to", to });

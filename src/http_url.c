@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "http_url.h"
 
 static char
@@ -195,7 +196,7 @@ http_url_safe(const struct http_url *u, char *out, size_t cap)
 	char auth[NET_HOST_MAX + 8];
 
 	http_url_authority(u, auth, sizeof(auth));
-	snprintf(out, cap, "%s://%s%.*s", u->https ? "https" : "http", auth,
+	fmt_snprintf(out, cap, "%s://%s%.*s", u->https ? "https" : "http", auth,
 	    (int)u->path_len, u->target);
 	return out;
 }
@@ -206,9 +207,9 @@ http_url_authority(const struct http_url *u, char *out, size_t cap)
 	int n;
 
 	if (u->port == (u->https ? 443 : 80))
-		n = snprintf(out, cap, u->ipv6_literal ? "[%s]" : "%s", u->host);
+		n = fmt_snprintf(out, cap, u->ipv6_literal ? "[%s]" : "%s", u->host);
 	else
-		n = snprintf(out, cap, u->ipv6_literal ? "[%s]:%u" : "%s:%u",
+		n = fmt_snprintf(out, cap, u->ipv6_literal ? "[%s]:%u" : "%s:%u",
 		    u->host, (unsigned)u->port);
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }
@@ -241,17 +242,17 @@ http_url_resolve(const struct http_url *base, const char *ref, size_t ref_len,
 		return url_fail(err, "Location has an unsupported scheme");
 	http_url_authority(base, auth, sizeof(auth));
 	if (r[0] == '/' && r[1] == '/')
-		n = snprintf(buf, sizeof(buf), "%s%s", scheme, r);
+		n = fmt_snprintf(buf, sizeof(buf), "%s%s", scheme, r);
 	else if (r[0] == '/')
-		n = snprintf(buf, sizeof(buf), "%s//%s%s", scheme, auth, r);
+		n = fmt_snprintf(buf, sizeof(buf), "%s//%s%s", scheme, auth, r);
 	else if (r[0] == '?')
-		n = snprintf(buf, sizeof(buf), "%s//%s%.*s%s", scheme, auth,
+		n = fmt_snprintf(buf, sizeof(buf), "%s//%s%.*s%s", scheme, auth,
 		    (int)base->path_len, base->target, r);
 	else {
 		/* Relative path: replace the last segment of the base path. */
 		while (dir > 0 && base->target[dir - 1] != '/')
 			dir--;
-		n = snprintf(buf, sizeof(buf), "%s//%s%.*s%s", scheme, auth,
+		n = fmt_snprintf(buf, sizeof(buf), "%s//%s%.*s%s", scheme, auth,
 		    (int)dir, base->target, r);
 	}
 	if (n < 0 || (size_t)n >= sizeof(buf))

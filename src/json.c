@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -177,7 +178,7 @@ jp_fail(struct jp *p, size_t off, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	errbuf_set(p->err, "offset %zu: %s", off, why);
 	return -1;
@@ -194,9 +195,9 @@ static const char *
 jp_show_byte(unsigned char c, char out[16])
 {
 	if (c > 0x20 && c < 0x7f)
-		snprintf(out, 16, "'%c'", c);
+		fmt_snprintf(out, 16, "'%c'", c);
 	else
-		snprintf(out, 16, "byte 0x%02x", c);
+		fmt_snprintf(out, 16, "byte 0x%02x", c);
 	return out;
 }
 
@@ -221,9 +222,9 @@ jp_show_key(const char *key, size_t len, char *out, size_t cap)
 		unsigned char c = (unsigned char)key[i];
 
 		if (c == '"' || c == '\\')
-			o += (size_t)snprintf(out + o, cap - o, "\\%c", c);
+			o += (size_t)fmt_snprintf(out + o, cap - o, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+			o += (size_t)fmt_snprintf(out + o, cap - o, "\\x%02x", c);
 		else
 			out[o++] = (char)c;
 	}

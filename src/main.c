@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "engine_api.h"
 #include "engine_cli.h"
+#include "fmt.h"
 #include "http.h"
 #include "image.h"
 #include "log.h"
@@ -59,8 +60,11 @@ fail(const char *what, const struct errbuf *err)
 static int
 print_version(void)
 {
-	printf("tee-launcher %s\nsource %s\ntrust-anchors %zu\n",
+	char out[128];
+
+	fmt_snprintf(out, sizeof(out), "tee-launcher %s\nsource %s\ntrust-anchors %zu\n",
 	    TL_VERSION, TL_SOURCE_ID, ca_anchors_count());
+	fputs(out, stdout);
 	return 0;
 }
 
@@ -193,7 +197,7 @@ launch(struct launcher *l, const char *pull_ref, struct errbuf *err)
 	char repo[REFERENCE_PULL_SIZE], *at;
 	size_t i;
 
-	snprintf(repo, sizeof(repo), "%s", pull_ref);
+	fmt_snprintf(repo, sizeof(repo), "%s", pull_ref);
 	if ((at = strchr(repo, '@')) == NULL) {
 		errbuf_set(err, "pull reference without a digest");
 		return -1;
@@ -261,7 +265,9 @@ main(int argc, char **argv, char **envp)
 	case CLI_VERSION:
 		return print_version();
 	case CLI_USAGE:
-		fprintf(stderr, "tee-launcher: %s\n", err.msg);
+		fputs("tee-launcher: ", stderr);
+		fputs(err.msg, stderr);
+		fputs("\n", stderr);
 		return EXIT_USAGE;
 	case CLI_RUN:
 		break;

@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "dstack.h"
+#include "fmt.h"
 #include "json.h"
 #include "log.h"
 #include "measure.h"
@@ -25,7 +26,7 @@ measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
 	rtmr_native_cfg_default(&m->native);
 	m->native.rtmr3_path = s->rtmr3_file;
 	for (i = 0; i < 3; i++) {
-		n = snprintf(pathbuf + i * third, third, "%s/%s", s->event_log_dir,
+		n = fmt_snprintf(pathbuf + i * third, third, "%s/%s", s->event_log_dir,
 		    names[i]);
 		if (n < 0 || (size_t)n >= third) {
 			errbuf_set(err, "TEE_LAUNCHER_EVENT_LOG_DIR: longer than %zu bytes",
@@ -49,7 +50,7 @@ agent_post(const struct measure_cfg *m, struct http_client *http,
 	struct http_request rq;
 	char url[64];
 
-	snprintf(url, sizeof(url), "http://" DSTACK_HOST "%s", path);
+	fmt_snprintf(url, sizeof(url), "http://" DSTACK_HOST "%s", path);
 	memset(&rq, 0, sizeof(rq));
 	rq.method = "POST";
 	rq.url = url;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "net.h"
 
 static uint64_t
@@ -80,15 +81,65 @@ socket_for(int family, int type)
 	return socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
 
-static void
-addr_text(const struct sockaddr *sa, char *out, size_t cap)
+static size_t
+put_ipv4(const unsigned char *b, char *out)
 {
-	const void *a = sa->sa_family == AF_INET6
-	    ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
-	    : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	return (size_t)fmt_snprintf(out, 16, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+}
 
-	if (inet_ntop(sa->sa_family, a, out, (socklen_t)cap) == NULL)
-		snprintf(out, cap, "?");
+/* The first longest run of at least two zero groups, as [*at, *at + *len). */
+static void
+zero_run(const unsigned char *b, int *at, int *len)
+{
+	int i, run = 0;
+
+	*at = -1;
+	*len = 1;
+	for (i = 0; i < 8; i++) {
+		run = (b[2 * i] | b[2 * i + 1]) == 0 ? run + 1 : 0;
+		if (run > *len) {
+			*len = run;
+			*at = i - run + 1;
+		}
+	}
+}
+
+static void
+put_ipv6(const unsigned char *b, char *out)
+{
+	size_t o = 0;
+	int i, at, len;
+
+	zero_run(b, &at, &len);
+	/* ::ffff:a.b.c.d (mapped) and ::a.b.c.d keep their IPv4 part dotted. */
+	if (at == 0 && (len == 6 || (len == 5 && b[10] == 0xff && b[11] == 0xff))) {
+		o = (size_t)fmt_snprintf(out, 8, len == 5 ? "::ffff:" : "::");
+		put_ipv4(b + 12, out + o);
+		return;
+	}
+	for (i = 0; i < 8; i++) {
+		if (i == at) {
+			out[o++] = ':';
+			if (i == 0)
+				out[o++] = ':';
+			i += len - 1;
+			continue;
+		}
+		o += (size_t)fmt_snprintf(out + o, 6, "%x%s",
+		    (unsigned)(b[2 * i] << 8 | b[2 * i + 1]), i < 7 ? ":" : "");
+	}
+	out[o] = '\0';
+}
+
+void
+net_addr_format(const struct sockaddr *sa, char out[NET_ADDR_TEXT_MAX])
+{
+	if (sa->sa_family == AF_INET)
+		put_ipv4((const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, out);
+	else if (sa->sa_family == AF_INET6)
+		put_ipv6(((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr, out);
+	else
+		memcpy(out, "?", 2);
 }
 
 /*
@@ -129,7 +180,7 @@ net_connect_addrs(const struct addrinfo *list, const char *host,
     struct errbuf *err)
 {
 	const struct addrinfo *ai;
-	char last[INET6_ADDRSTRLEN] = "";
+	char last[NET_ADDR_TEXT_MAX] = "";
 	int last_errno = 0, timed_out = 0, one = 1;
 	size_t left = 0, tried = 0;
 
@@ -145,7 +196,7 @@ net_connect_addrs(const struct addrinfo *list, const char *host,
 		}
 		slice = now + (deadline - now) / (left - tried);
 		tried++;
-		addr_text(ai->ai_addr, last, sizeof(last));
+		net_addr_format(ai->ai_addr, last);
 		s = socket_for(ai->ai_family, SOCK_STREAM);
 		if (s < 0) {
 			last_errno = errno;
@@ -192,7 +243,7 @@ net_connect_tcp(const char *host, uint16_t port, const struct net_clock *clk,
 	hints.ai_protocol = IPPROTO_TCP;
 	/* No AI_ADDRCONFIG: it hides ::1 on hosts with only loopback IPv6. */
 	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(service, sizeof(service), "%u", (unsigned)port);
+	fmt_snprintf(service, sizeof(service), "%u", (unsigned)port);
 	rc = getaddrinfo(host, service, &hints, &res);
 	if (rc != 0) {
 		errbuf_set(err, "resolve %s: %s", host,

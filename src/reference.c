@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "reference.h"
 
 /* ---- error text */
@@ -48,7 +49,7 @@ bad(struct errbuf *err, const char *what, const char *s, size_t len,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	fmt_vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	quote(q, sizeof(q), s, len);
 	errbuf_set(err, "invalid %s %s: %s", what, q, reason);
@@ -60,9 +61,9 @@ static const char *
 byte_desc(char buf[8], unsigned char ch)
 {
 	if (ch > 0x20 && ch < 0x7f && ch != '\'')
-		snprintf(buf, 8, "'%c'", ch);
+		fmt_snprintf(buf, 8, "'%c'", ch);
 	else
-		snprintf(buf, 8, "0x%02x", ch);
+		fmt_snprintf(buf, 8, "0x%02x", ch);
 	return buf;
 }
 
@@ -494,7 +495,7 @@ reference_api_name(const char *registry, size_t rlen, const char *name,
 		return -1;
 	library = reference_is_docker_hub(registry, rlen) &&
 	    memchr(name, '/', nlen) == NULL;
-	snprintf(out, REFERENCE_API_NAME_SIZE, "%s%.*s", library ? "library/" : "",
+	fmt_snprintf(out, REFERENCE_API_NAME_SIZE, "%s%.*s", library ? "library/" : "",
 	    (int)nlen, name);
 	return 0;
 }
@@ -511,9 +512,9 @@ reference_pull_format(const char *registry, size_t rlen, const char *name,
 		return -1;
 	digest_format(d, ds);
 	if (reference_is_docker_hub(registry, rlen))
-		snprintf(out, REFERENCE_PULL_SIZE, "%.*s@%s", (int)nlen, name, ds);
+		fmt_snprintf(out, REFERENCE_PULL_SIZE, "%.*s@%s", (int)nlen, name, ds);
 	else
-		snprintf(out, REFERENCE_PULL_SIZE, "%.*s/%.*s@%s", (int)rlen, registry,
+		fmt_snprintf(out, REFERENCE_PULL_SIZE, "%.*s/%.*s@%s", (int)rlen, registry,
 		    (int)nlen, name, ds);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <bearssl.h>
 
 #include "arena.h"
+#include "fmt.h"
 #include "json.h"
 #include "log.h"
 #include "registry.h"
@@ -191,7 +192,7 @@ token_url(struct run *u, const struct www_auth_bearer *b, char *out, size_t cap,
 		errbuf_set(err, "token realm is not an https:// URL");
 		return -1;
 	}
-	snprintf(scope, sizeof(scope), "repository:%s:pull", u->name);
+	fmt_snprintf(scope, sizeof(scope), "repository:%s:pull", u->name);
 	bad = raw_append(out, cap, &len, b->realm) ||
 	    raw_append(out, cap, &len, strchr(b->realm, '?') != NULL ? "&" : "?");
 	if (!bad && b->has_service)
@@ -297,7 +298,7 @@ authenticate(struct run *u, const struct http_response_head *head,
 static int
 manifest_url(struct run *u, const char *ref, struct errbuf *err)
 {
-	int n = snprintf(u->url, sizeof(u->url), "https://%s/v2/%s/manifests/%s",
+	int n = fmt_snprintf(u->url, sizeof(u->url), "https://%s/v2/%s/manifests/%s",
 	    u->host, u->name, ref);
 
 	if (n < 0 || (size_t)n >= sizeof(u->url)) {
@@ -353,7 +354,7 @@ attempt(struct run *u, int *fatal, struct errbuf *err)
 		rq.fields = f;
 		rq.num_fields = 1;
 		if (r->have_token) {
-			snprintf(authz, sizeof(authz), "Bearer %s", r->token);
+			fmt_snprintf(authz, sizeof(authz), "Bearer %s", r->token);
 			f[1].name = "Authorization";
 			f[1].value = authz;
 			rq.num_fields = 2;
@@ -425,7 +426,7 @@ fetch(struct run *u, const char *ref, struct errbuf *err)
 
 	if (manifest_url(u, ref, err) != 0)
 		return FETCH_FATAL;
-	snprintf(safe, sizeof(safe), "%s", u->url);
+	fmt_snprintf(safe, sizeof(safe), "%s", u->url);
 	for (;;) {
 		e = attempt(u, &fatal, err);
 		if (fatal)
@@ -437,7 +438,7 @@ fetch(struct run *u, const char *ref, struct errbuf *err)
 		if (e == HTTP_OK)
 			errbuf_set(err, "HTTP %d", u->status);
 		if (!retry || --left == 0)
-			snprintf(u->last_skip, sizeof(u->last_skip), "%.150s", err->msg);
+			fmt_snprintf(u->last_skip, sizeof(u->last_skip), "%.150s", err->msg);
 		if (!retry) {
 			log_event(LOG_WARN, "manifest request failed, skipping reference",
 			    { "url", safe }, { "error", err->msg });
@@ -453,7 +454,7 @@ fetch(struct run *u, const char *ref, struct errbuf *err)
 			    u->status == 429 ? u->retry_after_ms : delay;
 			char ms[24];
 
-			snprintf(ms, sizeof(ms), "%llu", (unsigned long long)wait);
+			fmt_snprintf(ms, sizeof(ms), "%llu", (unsigned long long)wait);
 			log_event(LOG_WARN, "manifest request failed, retrying",
 			    { "url", safe }, { "delay_ms", ms }, { "error", err->msg });
 			do_sleep(u->r, wait);
@@ -636,7 +637,7 @@ handle_manifest(struct run *u, const struct json_value *root,
 	}
 	out->manifest = u->body_digest;
 	out->config = config;
-	snprintf(out->ref, sizeof(out->ref), "%s", it->ref);
+	fmt_snprintf(out->ref, sizeof(out->ref), "%s", it->ref);
 	return 1;
 }
 
@@ -691,7 +692,7 @@ run_init(struct run *u, struct registry *r, const struct registry_config *cfg,
 	/* docker.io names the Hub, but its API lives on registry-1. */
 	if (strcmp(host, "docker.io") == 0 || strcmp(host, "index.docker.io") == 0)
 		host = "registry-1.docker.io";
-	snprintf(u->host, sizeof(u->host), "%s", host);
+	fmt_snprintf(u->host, sizeof(u->host), "%s", host);
 	return reference_api_name(cfg->registry, strlen(cfg->registry),
 	    cfg->image_name, strlen(cfg->image_name), u->name, err);
 }
@@ -716,7 +717,7 @@ queue_init(struct queue *q, const struct registry_config *cfg, struct errbuf *er
 			return -1;
 		}
 		it = &q->items[q->tail++];
-		snprintf(it->ref, sizeof(it->ref), "%s", ref);
+		fmt_snprintf(it->ref, sizeof(it->ref), "%s", ref);
 		it->by_digest = kind == REFERENCE_DIGEST;
 		if (it->by_digest)
 			digest_parse(ref, strlen(ref), &it->digest, err);

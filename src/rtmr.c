@@ -8,6 +8,7 @@
 
 #include <bearssl_hash.h>
 
+#include "fmt.h"
 #include "rtmr.h"
 #include "utf8.h"
 
@@ -108,7 +109,7 @@ rtmr_event_digest(enum rtmr_version v, const char *name, const uint8_t *payload,
 		}
 		hash_str(&c, ",\"payload\":\"");
 		hash_hex(&c, payload, len);
-		snprintf(type_dec, sizeof(type_dec), "%lu", (unsigned long)RTMR_EVENT_TYPE);
+		fmt_snprintf(type_dec, sizeof(type_dec), "%lu", (unsigned long)RTMR_EVENT_TYPE);
 		hash_str(&c, "\",\"type\":");
 		hash_str(&c, type_dec);
 		hash_str(&c, "}");
@@ -367,7 +368,7 @@ rtmr_log_line_format(enum rtmr_version v, const uint8_t payload[RTMR_PAYLOAD_LEN
 	size_t n = b64_encode(payload, RTMR_PAYLOAD_LEN, b64);
 	int len;
 
-	len = snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%.*s\"%s}\n",
+	len = fmt_snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%.*s\"%s}\n",
 	    RTMR_EVENT_NAME, (int)n, b64, v == RTMR_V2 ? ",\"version\":2" : "");
 	return (len > 0 && (size_t)len < cap) ? (size_t)len : 0;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "spawn.h"
 
 /* execve's prototype predates const; the strings are never written. */
@@ -388,10 +389,10 @@ spawn_status_describe(const struct spawn_status *st, char *out, size_t cap)
 	if (cap == 0)
 		return;
 	if (st->exited)
-		snprintf(out, cap, "exit status %d", st->code);
+		fmt_snprintf(out, cap, "exit status %d", st->code);
 	else if (st->signaled)
-		snprintf(out, cap, "killed by signal %d (%s)", st->signo,
+		fmt_snprintf(out, cap, "killed by signal %d (%s)", st->signo,
 		    strsignal(st->signo));
 	else
-		snprintf(out, cap, "unknown status");
+		fmt_snprintf(out, cap, "unknown status");
 }

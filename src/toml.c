@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "toml.h"
 #include "utf8.h"
 
@@ -298,7 +299,7 @@ fail(struct parser *p, size_t at, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	fmt_vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (at > p->len)
 		at = p->len;
@@ -329,17 +330,17 @@ unexpected(struct parser *p, const char *want)
 	int c = peek(p, 0);
 
 	if (c < 0)
-		snprintf(what, sizeof(what), "end of input");
+		fmt_snprintf(what, sizeof(what), "end of input");
 	else if (c == '\n')
-		snprintf(what, sizeof(what), "end of line");
+		fmt_snprintf(what, sizeof(what), "end of line");
 	else if (c == '\r')
-		snprintf(what, sizeof(what), "carriage return");
+		fmt_snprintf(what, sizeof(what), "carriage return");
 	else if (c > 0x20 && c < 0x7f)
-		snprintf(what, sizeof(what), "'%c'", c);
+		fmt_snprintf(what, sizeof(what), "'%c'", c);
 	else if (c < 0x80)
-		snprintf(what, sizeof(what), "U+%04X", (unsigned)c);
+		fmt_snprintf(what, sizeof(what), "U+%04X", (unsigned)c);
 	else
-		snprintf(what, sizeof(what), "non-ASCII character");
+		fmt_snprintf(what, sizeof(what), "non-ASCII character");
 	return fail(p, p->pos, "expected %s, found %s", want, what);
 }
 
@@ -419,7 +420,7 @@ end_line(struct parser *p, const char *after)
 		return -1;
 	if (p->pos >= p->len || eat_newline(p))
 		return 0;
-	snprintf(want, sizeof(want), "end of line after %s", after);
+	fmt_snprintf(want, sizeof(want), "end of line after %s", after);
 	return unexpected(p, want);
 }
 
@@ -857,36 +858,19 @@ make_integer(struct parser *p, struct toml_value *v, size_t s, int base)
 static int
 make_float(struct parser *p, struct toml_value *v, size_t s)
 {
-	size_t n = p->pos - s, i, o = 0, mark;
-	char *text = arena_alloc(p->a, n + 1, 1), *clean, *end;
-	const char *num;
+	size_t n = p->pos - s;
+	char *text;
 
-	if (text == NULL)
+	/* The grammar already matched: the literal is kept, not converted. */
+	if (n > TOML_MAX_FLOAT_LEN)
+		return fail(p, s, "float literal longer than %d bytes", TOML_MAX_FLOAT_LEN);
+	if ((text = arena_alloc(p->a, n + 1, 1)) == NULL)
 		return out_of_memory(p);
 	memcpy(text, p->buf + s, n);
+	text[n] = '\0';
 	v->type = TOML_FLOAT;
 	v->u.flt.text = text;
 	v->u.flt.len = n;
-	num = text + (text[0] == '+' || text[0] == '-');
-	if (strcmp(num, "inf") == 0 || strcmp(num, "nan") == 0) {
-		v->u.flt.num = num[0] == 'i' ? INFINITY : NAN;
-		if (text[0] == '-')
-			v->u.flt.num = -v->u.flt.num;
-		return 0;
-	}
-	/* strtod wants no underscores: use scratch space, then give it back.
-	 * The grammar already matched, and the launcher never calls
-	 * setlocale(), so strtod reads '.' as the radix point. */
-	mark = p->a->used;
-	if ((clean = arena_alloc(p->a, n + 1, 1)) == NULL)
-		return out_of_memory(p);
-	for (i = 0; i < n; i++)
-		if (text[i] != '_')
-			clean[o++] = text[i];
-	v->u.flt.num = strtod(clean, &end);
-	p->a->used = mark;
-	if (end != clean + o)
-		return fail(p, s, "invalid float");
 	return 0;
 }
 
@@ -1443,12 +1427,66 @@ toml_bool_init(struct toml_value *v, int b)
 	v->u.boolean = b != 0;
 }
 
-void
-toml_float_init(struct toml_value *v, double d)
+int
+toml_float_init(struct toml_value *v, double d, struct arena *a,
+    struct errbuf *err)
 {
+	char tmp[40], *text;
+	size_t n;
+	int prec;
+
+	/* libc's snprintf: %g is the one conversion fmt lacks, and only
+	 * tests build floats, so the launcher does not link this. */
+	if (isnan(d))
+		snprintf(tmp, sizeof(tmp), "%snan", signbit(d) ? "-" : "");
+	else if (isinf(d))
+		snprintf(tmp, sizeof(tmp), "%sinf", d < 0 ? "-" : "");
+	else {
+		for (prec = 1; prec <= 17; prec++) { /* shortest exact text */
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+			if (strtod(tmp, NULL) == d)
+				break;
+		}
+		if (strpbrk(tmp, ".e") == NULL) /* "1e+300" is a float; "1" is not */
+			strcat(tmp, ".0");
+	}
+	n = strlen(tmp);
+	if ((text = arena_alloc(a, n + 1, 1)) == NULL) {
+		errbuf_set(err, "out of memory for a float");
+		return -1;
+	}
+	memcpy(text, tmp, n + 1);
 	memset(v, 0, sizeof(*v));
 	v->type = TOML_FLOAT;
-	v->u.flt.num = d;
+	v->u.flt.text = text;
+	v->u.flt.len = n;
+	return 0;
+}
+
+int
+toml_float_value(const struct toml_float *f, double *out)
+{
+	char clean[TOML_MAX_FLOAT_LEN + 1], *end;
+	const char *num;
+	size_t i, o = 0;
+
+	if (f->text == NULL || f->len == 0 || f->len > TOML_MAX_FLOAT_LEN)
+		return -1;
+	num = f->text + (f->text[0] == '+' || f->text[0] == '-');
+	if (strcmp(num, "inf") == 0 || strcmp(num, "nan") == 0) {
+		*out = num[0] == 'i' ? INFINITY : NAN;
+		if (f->text[0] == '-')
+			*out = -*out;
+		return 0;
+	}
+	/* strtod wants no underscores; the launcher never calls setlocale(),
+	 * so '.' is the radix point. */
+	for (i = 0; i < f->len; i++)
+		if (f->text[i] != '_')
+			clean[o++] = f->text[i];
+	clean[o] = '\0';
+	*out = strtod(clean, &end);
+	return end == clean + o ? 0 : -1;
 }
 
 static char *
@@ -1579,8 +1617,12 @@ toml_array_append(struct toml_value *array, const struct toml_value *v,
 /* comparison                                                          */
 
 static int
-float_equal(double a, double b)
+float_equal(const struct toml_float *fa, const struct toml_float *fb)
 {
+	double a, b;
+
+	if (toml_float_value(fa, &a) != 0 || toml_float_value(fb, &b) != 0)
+		return 0;
 	if (isnan(a) || isnan(b))
 		return isnan(a) && isnan(b) && !signbit(a) == !signbit(b);
 	return a == b && !signbit(a) == !signbit(b);
@@ -1612,7 +1654,7 @@ equal_at(const struct toml_value *a, const struct toml_value *b, int depth) /* N
 	case TOML_INTEGER:
 		return a->u.integer == b->u.integer;
 	case TOML_FLOAT:
-		return float_equal(a->u.flt.num, b->u.flt.num);
+		return float_equal(&a->u.flt, &b->u.flt);
 	case TOML_BOOL:
 		return !a->u.boolean == !b->u.boolean;
 	case TOML_DATETIME:
@@ -1804,29 +1846,7 @@ write_key(struct writer *w, const char *k, size_t n)
 static void
 write_float(struct writer *w, const struct toml_float *f)
 {
-	char tmp[40];
-	int prec;
-
-	if (f->text != NULL) {
-		put(w, f->text, f->len);
-		return;
-	}
-	if (isnan(f->num)) {
-		puts_(w, signbit(f->num) ? "-nan" : "nan");
-		return;
-	}
-	if (isinf(f->num)) {
-		puts_(w, f->num < 0 ? "-inf" : "inf");
-		return;
-	}
-	for (prec = 1; prec <= 17; prec++) { /* shortest exact text */
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, f->num);
-		if (strtod(tmp, NULL) == f->num)
-			break;
-	}
-	puts_(w, tmp);
-	if (strpbrk(tmp, ".e") == NULL)
-		PUT_LIT(w, ".0");
+	put(w, f->text, f->len);
 }
 
 static int write_inline(struct writer *w, const struct toml_value *v,

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "www_auth.h"
 
 struct p {
@@ -23,7 +24,7 @@ fail_limit(struct p *p, size_t at, const char *pre, int limit, const char *post)
 {
 	char why[96];
 
-	snprintf(why, sizeof(why), "%s %d %s", pre, limit, post);
+	fmt_snprintf(why, sizeof(why), "%s %d %s", pre, limit, post);
 	return fail(p, at, why);
 }
 
@@ -166,7 +167,7 @@ parse_quoted(struct p *p, struct www_auth_param *prm)
 			ch = (unsigned char)p->s[p->pos];
 		}
 		if (!is_text(ch)) {
-			snprintf(msg, sizeof(msg), "invalid byte 0x%02x in quoted string", ch);
+			fmt_snprintf(msg, sizeof(msg), "invalid byte 0x%02x in quoted string", ch);
 			return fail(p, p->pos, msg);
 		}
 		p->pos++;
@@ -186,7 +187,7 @@ check_new_param(struct p *p, const struct www_auth_challenge *c, size_t at)
 	for (i = 0; i < c->num_params; i++) {
 		if (ieqn(c->params[i].name, c->params[i].name_len, prm->name,
 		    prm->name_len)) {
-			snprintf(msg, sizeof(msg), "parameter \"%.*s\" repeated",
+			fmt_snprintf(msg, sizeof(msg), "parameter \"%.*s\" repeated",
 			    (int)(prm->name_len > 64 ? 64 : prm->name_len), prm->name);
 			return fail(p, at, msg);
 		}

@@ -96,6 +96,7 @@ emit(FILE *f, const struct toml_value *v)
 	const struct toml_kv *kv;
 	const struct toml_elem *e;
 	char tmp[32];
+	double num;
 
 	switch (v->type) {
 	case TOML_STRING:
@@ -106,7 +107,9 @@ emit(FILE *f, const struct toml_value *v)
 		tagged(f, "integer", tmp, strlen(tmp));
 		break;
 	case TOML_FLOAT:
-		emit_float(f, v->u.flt.num);
+		if (toml_float_value(&v->u.flt, &num) != 0)
+			abort(); /* the parser accepted it: it must convert */
+		emit_float(f, num);
 		break;
 	case TOML_BOOL:
 		tagged(f, "bool", v->u.boolean ? "true" : "false",

@@ -327,9 +327,53 @@ idle_check_sees_a_closed_peer(struct th *t)
 	close(sp[0]);
 }
 
+/* Addresses with zero runs of every length at every place, checked against
+ * the C library's inet_ntop (glibc here). */
+static void
+addr_format_matches_inet_ntop(struct th *t)
+{
+	struct sockaddr_in6 s6;
+	struct sockaddr_in s4;
+	char got[NET_ADDR_TEXT_MAX], want[INET6_ADDRSTRLEN];
+	unsigned pattern, seed = 12345;
+	int i, n = 0;
+
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	for (pattern = 0; pattern < 256; pattern++) {
+		for (i = 0; i < 8; i++) {
+			/* bit i set: group i is non-zero, sometimes a small value */
+			seed = seed * 1103515245u + 12345u;
+			unsigned g = pattern >> i & 1 ? ((seed >> 8) & (i % 2 ? 0xffffu : 0xfu)) | 1u : 0;
+			s6.sin6_addr.s6_addr[2 * i] = (unsigned char)(g >> 8);
+			s6.sin6_addr.s6_addr[2 * i + 1] = (unsigned char)g;
+		}
+		if (pattern % 7 == 0) { /* and as an IPv4-mapped address */
+			memset(s6.sin6_addr.s6_addr, 0, 10);
+			s6.sin6_addr.s6_addr[10] = s6.sin6_addr.s6_addr[11] = 0xff;
+		}
+		net_addr_format((const struct sockaddr *)&s6, got);
+		inet_ntop(AF_INET6, &s6.sin6_addr, want, sizeof(want));
+		if (!CHECK_STR(t, got, want))
+			return;
+		n++;
+	}
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	s4.sin_addr.s_addr = htonl(0xff000a01u);
+	net_addr_format((const struct sockaddr *)&s4, got);
+	CHECK_STR(t, got, "255.0.10.1");
+	s4.sin_family = AF_UNIX;
+	net_addr_format((const struct sockaddr *)&s4, got);
+	CHECK_STR(t, got, "?");
+	CHECK_INT(t, n, 256);
+}
+
 void
 suite_net(struct th *t)
 {
+	th_run(t, "net: address text is RFC 5952 and agrees with inet_ntop",
+	    addr_format_matches_inet_ntop);
 	th_run(t, "net: TCP connect reaches a listener on 127.0.0.1",
 	    tcp_connect_reaches_a_listener);
 	th_run(t, "net: a refused connect names host:port and the reason",
