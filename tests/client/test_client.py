@@ -433,6 +433,24 @@ def t_tls12_sni_and_alpn_offered():
           "server saw %r" % info, r)
 
 
+def t_p384_chain_and_p384_key_exchange():
+    # A P-384 leaf signed with ECDSA-SHA384 by a P-384 intermediate, and
+    # ECDHE over P-384: the generic i31 curve code beside the P-256 one.
+    F.https_p384.tls_info.clear()
+    r = run(url(F.https_p384, "/cl?n=1000"))
+    ok(r)
+    check(r.last["body_sha256"] == fx.sha256(fx.pattern(1000)), "body hash", r)
+    check(F.https_p384.tls_info[-1]["version"] == "TLSv1.2", "TLS 1.2", r)
+
+
+def t_x25519_and_chacha20_are_not_offered():
+    # Left out to keep the binary small: every server has P-256 and AES-GCM.
+    r = run(url(F.https_x25519, "/cl"))
+    fails(r, "tls", "handshake_failure")
+    r = run(url(F.https_chacha, "/cl"))
+    fails(r, "tls", "handshake_failure")
+
+
 def t_tls_close_without_close_notify_is_io_error():
     r = run(url(F.https, "/close-unclean?n=1000"))
     fails(r, "io", "close_notify")

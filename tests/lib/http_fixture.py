@@ -387,9 +387,14 @@ class UnixServer(_Base, socketserver.ThreadingUnixStreamServer):
         self.port = None
 
 
-def tls_context(cert, key, chain=None):
+def tls_context(cert, key, chain=None, curve=None, ciphers=None):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    if curve:
+        ctx.set_ecdh_curve(curve)
+    if ciphers:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers(ciphers)
     ctx.set_alpn_protocols(["http/1.1"])
 
     def sni(sock, name, _ctx):
@@ -511,6 +516,12 @@ class Fixture:
         self.https = serve(TCPServer(tls=good))
         self.https_b = serve(TCPServer(tls=good))
         self.https_rsa = serve(TCPServer(tls=tls_context(p("rsa.pem"), p("rsa.key"))))
+        self.https_p384 = serve(TCPServer(tls=tls_context(p("p384.pem"), p("p384.key"),
+                                                          curve="secp384r1")))
+        self.https_x25519 = serve(TCPServer(tls=tls_context(p("server.pem"), p("server.key"),
+                                                            curve="X25519")))
+        self.https_chacha = serve(TCPServer(tls=tls_context(
+            p("server.pem"), p("server.key"), ciphers="ECDHE-ECDSA-CHACHA20-POLY1305")))
         self.https_expired = serve(TCPServer(tls=tls_context(p("expired.pem"), p("expired.key"))))
         self.https_wrongname = serve(TCPServer(tls=tls_context(p("wrongname.pem"), p("wrongname.key"))))
         self.https_untrusted = serve(TCPServer(tls=tls_context(p("untrusted.pem"), p("untrusted.key"))))
@@ -520,7 +531,8 @@ class Fixture:
         self.proxy_refusing = serve(ProxyServer(refuse=407))
         self.blackhole = BlackHole()
         self.all = [self.http, self.http_b, self.http6, self.https, self.https_b,
-                    self.https_rsa, self.https_expired, self.https_wrongname,
+                    self.https_rsa, self.https_p384, self.https_x25519,
+                    self.https_chacha, self.https_expired, self.https_wrongname,
                     self.https_untrusted, self.unix, self.proxy,
                     self.proxy_refusing, self.blackhole]
 

@@ -8,6 +8,8 @@
 #   wrongname.pem/.key DNS:wrong.example
 #   untrusted.pem/.key DNS:localhost, issued by another root (not trusted)
 #   untrusted-ca.pem  that other root
+#   p384.pem/.key     DNS:localhost, P-384 key, signed with ECDSA-SHA384 by
+#                     a P-384 intermediate; p384.pem holds leaf + intermediate
 # Everything valid is valid from now for 30 days.  Needs openssl(1).
 set -eu
 d=${1:?usage: testca.sh DIR}
@@ -46,12 +48,12 @@ root() { # name, subject
 	o req -new -x509 -key "$1.key" -subj "$2" -days 30 -sha256 \
 	    -extensions ca -config ext.cnf -out "$1.pem"
 }
-# issue name issuer ext [keyfile-generator]
+# issue name issuer ext [digest]  (a key made beforehand as $1.key is kept)
 issue() {
 	[ -f "$1.key" ] || eckey "$1.key"
 	o req -new -key "$1.key" -subj "/CN=$1" -out "$1.csr"
 	o x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial \
-	    -days 30 -sha256 -extfile ext.cnf -extensions "$3" -out "$1.crt"
+	    -days 30 "-${4:-sha256}" -extfile ext.cnf -extensions "$3" -out "$1.crt"
 }
 
 root ca "/CN=tee-launcher test root"
@@ -68,6 +70,12 @@ issue wrongname ca wrong
 mv wrongname.crt wrongname.pem
 issue untrusted untrusted-ca leaf
 mv untrusted.crt untrusted.pem
+o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out inter384.key
+issue inter384 ca inter
+mv inter384.crt inter384.pem
+o genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out p384.key
+issue p384 inter384 leaf sha384
+cat p384.crt inter384.pem > p384.pem
 
 # Expired: `openssl ca` is the one 3.0 command that takes explicit dates.
 mkdir -p caDB
@@ -92,4 +100,4 @@ o ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr \
     -startdate 20200101000000Z -enddate 20210101000000Z \
     -extfile ext.cnf -extensions leaf -notext -out expired.pem
 rm -f ./*.csr ./*.crt ./*.srl
-test -s expired.pem && test -s server.pem && test -s untrusted.pem
+test -s expired.pem && test -s server.pem && test -s untrusted.pem && test -s p384.pem
