@@ -22,6 +22,17 @@ struct errbuf {
 void errbuf_set(struct errbuf *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Shorter common runs are coincidence ("sha256:", "https://"), not a leak. */
+#define ERRBUF_REDACT_MIN 8
+
+/*
+ * Overwrites with '*' every run of at least ERRBUF_REDACT_MIN bytes of the
+ * message that also occurs in secret[0..len): the whole secret, and the
+ * pieces of it that a truncated or spliced quote of hostile input leaves.
+ * Cost: O(message × len) byte compares; meant for error paths only.
+ */
+void errbuf_redact(struct errbuf *e, const char *secret, size_t len);
+
 /* Prepends "<prefix>: " to the current message (printf format). */
 void errbuf_wrap(struct errbuf *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -36,3 +36,36 @@ errbuf_wrap(struct errbuf *e, const char *fmt, ...)
 		e->msg[sizeof(e->msg) - 1] = '\0';
 	}
 }
+
+/* Length of the longest run starting at m[0..n) that occurs in s[0..len). */
+static size_t
+longest_common_run(const char *m, size_t n, const char *s, size_t len)
+{
+	size_t j, k, best = 0;
+
+	for (j = 0; j < len && best < n; j++) {
+		for (k = 0; k < n && j + k < len && m[k] == s[j + k]; k++)
+			continue;
+		if (k > best)
+			best = k;
+	}
+	return best;
+}
+
+void
+errbuf_redact(struct errbuf *e, const char *secret, size_t len)
+{
+	size_t n = strnlen(e->msg, sizeof(e->msg)), i = 0, run;
+
+	if (len < ERRBUF_REDACT_MIN)
+		return;
+	while (i < n) {
+		run = longest_common_run(e->msg + i, n - i, secret, len);
+		if (run >= ERRBUF_REDACT_MIN) {
+			memset(e->msg + i, '*', run);
+			i += run;
+		} else {
+			i++;
+		}
+	}
+}

@@ -437,6 +437,9 @@ fetch(struct run *u, const char *ref, struct errbuf *err)
 		    (u->status >= 500 || u->status == 429);
 		if (e == HTTP_OK)
 			errbuf_set(err, "HTTP %d", u->status);
+		/* The message may quote what the registry sent, which may echo
+		 * the token; it is logged below. */
+		errbuf_redact(err, u->r->token, strlen(u->r->token));
 		if (!retry || --left == 0)
 			fmt_snprintf(u->last_skip, sizeof(u->last_skip), "%.150s", err->msg);
 		if (!retry) {
@@ -725,8 +728,8 @@ queue_init(struct queue *q, const struct registry_config *cfg, struct errbuf *er
 	return 0;
 }
 
-int
-registry_resolve(struct registry *r, const struct registry_config *cfg,
+static int
+resolve(struct registry *r, const struct registry_config *cfg,
     const struct digest *want, struct registry_result *out, struct errbuf *err)
 {
 	struct queue *q = r->queue;
@@ -765,6 +768,19 @@ registry_resolve(struct registry *r, const struct registry_config *cfg,
 	else
 		errbuf_set(err, "Image hash not found among tags");
 	return -1;
+}
+
+int
+registry_resolve(struct registry *r, const struct registry_config *cfg,
+    const struct digest *want, struct registry_result *out, struct errbuf *err)
+{
+	int rc = resolve(r, cfg, want, out, err);
+
+	/* Every error line may quote registry input: none may carry the token
+	 * (kept after a failed renewal too, until registry_free). */
+	if (rc != 0)
+		errbuf_redact(err, r->token, strlen(r->token));
+	return rc;
 }
 
 int

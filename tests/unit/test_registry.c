@@ -144,9 +144,57 @@ a_second_refusal_skips_without_a_third_token(struct th *t)
 	CHECK_INT(t, g.r.stats.manifest_requests, 3);
 }
 
+/* Whether a and b share a run of at least min bytes. */
+static int
+shares_run(const char *a, const char *b, size_t min)
+{
+	size_t i, j;
+
+	for (i = 0; i + min <= strlen(a); i++)
+		for (j = 0; j + min <= strlen(b); j++)
+			if (memcmp(a + i, b + j, min) == 0)
+				return 1;
+	return 0;
+}
+
+#define LONG_TOKEN "tokQWxhZGRpbjpvcGVuIHNlc2FtZQ"
+
+/* A registry that echoes the token into the header the error quotes. */
+static void
+a_token_echoed_by_the_registry_is_not_in_the_error(struct th *t)
+{
+	static char tokr[256], lie1[1024], lie2[1024];
+	static const char *answers[] = { CHALLENGE, tokr, lie1, NULL };
+	static struct rig g;
+	struct registry_result res;
+	struct errbuf err;
+
+	snprintf(tokr, sizeof(tokr), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n"
+	    "{\"token\":\"%s\"}", strlen(LONG_TOKEN) + 12, LONG_TOKEN);
+	/* A malformed digest (quoted by the parser's error) ... */
+	snprintf(lie1, sizeof(lie1), "HTTP/1.1 200 OK\r\nContent-Type: application/vnd."
+	    "docker.distribution.manifest.v2+json\r\nDocker-Content-Digest: sha256:%s"
+	    "\r\nContent-Length: %zu\r\n\r\n%s", LONG_TOKEN, strlen(MANIFEST_BODY),
+	    MANIFEST_BODY);
+	CHECK_INT(t, resolve(&g, answers, &res, &err), -1);
+	CHECK(t, strstr(err.msg, "Docker-Content-Digest") != NULL);
+	CHECK(t, !shares_run(err.msg, LONG_TOKEN, 8));
+	/* ... and a well-formed one that disagrees, quoted up to 80 bytes. */
+	snprintf(lie2, sizeof(lie2), "HTTP/1.1 200 OK\r\nContent-Type: application/vnd."
+	    "docker.distribution.manifest.v2+json\r\nDocker-Content-Digest: sha256:%s"
+	    "%.35s\r\nContent-Length: %zu\r\n\r\n%s", "abcdef0123456789abcdef0123456789",
+	    LONG_TOKEN, strlen(MANIFEST_BODY), MANIFEST_BODY);
+	answers[2] = lie2;
+	CHECK_INT(t, resolve(&g, answers, &res, &err), -1);
+	CHECK(t, strstr(err.msg, "Docker-Content-Digest") != NULL);
+	CHECK(t, !shares_run(err.msg, LONG_TOKEN, 8));
+}
+
 void
 suite_registry(struct th *t)
 {
+	th_run(t, "registry: no piece of the token reaches an error, even when the registry echoes it",
+	    a_token_echoed_by_the_registry_is_not_in_the_error);
 	th_run(t, "registry: a token the registry refuses is renewed once and used in the same attempt",
 	    a_refused_token_is_renewed_and_used);
 	th_run(t, "registry: a refusal of the renewed token skips the reference without a third token",
