@@ -93,6 +93,12 @@ struct http_response_head {
 	int keep_alive;          /* connection may be reused after the body */
 };
 
+/* RFC 9110 §5.6.2 tchar: a byte of a token (header name, auth scheme). */
+int http_is_tchar(unsigned char ch);
+
+/* HTAB, SP, VCHAR or obs-text: a byte a field value or quoted-pair may hold. */
+int http_is_field_byte(unsigned char ch);
+
 /*
  * Parses the response head at buf[0..len).  Interim 1xx responses (other than
  * 101, which is an error here) are skipped: their bytes count as consumed and

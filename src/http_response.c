@@ -23,9 +23,8 @@ fail(struct cur *c, size_t at, const char *why)
 	return HTTP_PARSE_ERROR;
 }
 
-/* RFC 9110 §5.6.2 tchar. */
-static int
-is_tchar(unsigned char ch)
+int
+http_is_tchar(unsigned char ch)
 {
 	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
 	    (ch >= 'A' && ch <= 'Z'))
@@ -33,9 +32,9 @@ is_tchar(unsigned char ch)
 	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
 }
 
-/* field-vchar / SP / HTAB (also valid in a reason phrase). */
-static int
-is_field_byte(unsigned char ch)
+/* Also what a reason phrase may hold. */
+int
+http_is_field_byte(unsigned char ch)
 {
 	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
 }
@@ -143,7 +142,7 @@ parse_status_line(struct cur *c, struct http_response_head *out)
 		unsigned char ch = (unsigned char)c->buf[c->pos];
 		if (ch == '\r')
 			break;
-		if (!is_field_byte(ch))
+		if (!http_is_field_byte(ch))
 			return bad_byte(c, "reason phrase");
 	}
 	if (c->pos >= c->avail)
@@ -168,7 +167,7 @@ parse_value(struct cur *c, struct http_header *h)
 		unsigned char ch = (unsigned char)c->buf[c->pos];
 		if (ch == '\r')
 			break;
-		if (!is_field_byte(ch))
+		if (!http_is_field_byte(ch))
 			return bad_byte(c, "header value");
 		if (ch != ' ' && ch != '\t')
 			end = c->pos + 1;
@@ -199,7 +198,7 @@ parse_header_line(struct cur *c, struct http_response_head *out)
 		if (c->pos >= c->avail)
 			return HTTP_PARSE_INCOMPLETE;
 		ch = (unsigned char)c->buf[c->pos];
-		if (!is_tchar(ch))
+		if (!http_is_tchar(ch))
 			break;
 	}
 	if (ch != ':') {
@@ -511,7 +510,7 @@ hexval(unsigned char ch)
 static int
 is_qdtext(unsigned char ch)
 {
-	return is_field_byte(ch) && ch != '"' && ch != '\\';
+	return http_is_field_byte(ch) && ch != '"' && ch != '\\';
 }
 
 /* The next state after a byte that may end an extension element. */
@@ -559,9 +558,9 @@ ch_ext(int state, unsigned char ch, const char **why)
 	case CH_EXT_SEMI:
 		return ws ? state : ch == ';' ? CH_EXT_NAME_WS : CH_FAILED;
 	case CH_EXT_NAME_WS:
-		return ws ? state : is_tchar(ch) ? CH_EXT_NAME : CH_FAILED;
+		return ws ? state : http_is_tchar(ch) ? CH_EXT_NAME : CH_FAILED;
 	case CH_EXT_NAME:
-		if (is_tchar(ch))
+		if (http_is_tchar(ch))
 			return state;
 		return ws ? CH_EXT_AFTER_NAME : ch == '=' ? CH_EXT_VAL_WS :
 		    ext_end(ch);
@@ -569,15 +568,15 @@ ch_ext(int state, unsigned char ch, const char **why)
 		return ws ? state : ch == '=' ? CH_EXT_VAL_WS :
 		    ch == ';' ? CH_EXT_NAME_WS : CH_FAILED;
 	case CH_EXT_VAL_WS:
-		return ws ? state : is_tchar(ch) ? CH_EXT_VAL_TOKEN :
+		return ws ? state : http_is_tchar(ch) ? CH_EXT_VAL_TOKEN :
 		    ch == '"' ? CH_EXT_VAL_Q : CH_FAILED;
 	case CH_EXT_VAL_TOKEN:
-		return is_tchar(ch) ? state : ext_end(ch);
+		return http_is_tchar(ch) ? state : ext_end(ch);
 	case CH_EXT_VAL_Q:
 		return ch == '"' ? CH_EXT_AFTER_VAL : ch == '\\' ? CH_EXT_Q_ESC :
 		    is_qdtext(ch) ? state : CH_FAILED;
 	case CH_EXT_Q_ESC:
-		return is_field_byte(ch) ? CH_EXT_VAL_Q : CH_FAILED;
+		return http_is_field_byte(ch) ? CH_EXT_VAL_Q : CH_FAILED;
 	default: /* CH_EXT_AFTER_VAL */
 		return ext_end(ch);
 	}
@@ -592,14 +591,14 @@ ch_trailer(struct http_chunked_decoder *d, unsigned char ch, const char **why)
 			return CH_END_LF;
 		*why = ch == ' ' || ch == '\t' ? "obs-fold in trailer" :
 		    "invalid byte at start of trailer line";
-		return is_tchar(ch) ? CH_TR_NAME : CH_FAILED;
+		return http_is_tchar(ch) ? CH_TR_NAME : CH_FAILED;
 	case CH_TR_NAME:
 		*why = "invalid byte in trailer name";
-		return is_tchar(ch) ? CH_TR_NAME : ch == ':' ? CH_TR_VALUE :
+		return http_is_tchar(ch) ? CH_TR_NAME : ch == ':' ? CH_TR_VALUE :
 		    CH_FAILED;
 	default: /* CH_TR_VALUE */
 		*why = "invalid byte in trailer value";
-		return ch == '\r' ? CH_TR_LF : is_field_byte(ch) ? CH_TR_VALUE :
+		return ch == '\r' ? CH_TR_LF : http_is_field_byte(ch) ? CH_TR_VALUE :
 		    CH_FAILED;
 	}
 }

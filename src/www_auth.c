@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "http_response.h"
 #include "www_auth.h"
 
 struct p {
@@ -29,28 +30,12 @@ fail_limit(struct p *p, size_t at, const char *pre, int limit, const char *post)
 }
 
 static int
-is_tchar(unsigned char ch)
-{
-	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-	    (ch >= 'A' && ch <= 'Z'))
-		return 1;
-	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
-}
-
-static int
 is_t68char(unsigned char ch)
 {
 	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
 	    (ch >= 'A' && ch <= 'Z'))
 		return 1;
 	return ch != '\0' && strchr("-._~+/", ch) != NULL;
-}
-
-/* HTAB / SP / VCHAR / obs-text: what a quoted-pair may escape. */
-static int
-is_text(unsigned char ch)
-{
-	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
 }
 
 static unsigned char
@@ -94,7 +79,7 @@ token_len_at(const struct p *p, size_t q)
 {
 	size_t n = 0;
 
-	while (q + n < p->len && is_tchar((unsigned char)p->s[q + n]))
+	while (q + n < p->len && http_is_tchar((unsigned char)p->s[q + n]))
 		n++;
 	return n;
 }
@@ -166,7 +151,7 @@ parse_quoted(struct p *p, struct www_auth_param *prm)
 				return fail(p, open, "unterminated quoted string");
 			ch = (unsigned char)p->s[p->pos];
 		}
-		if (!is_text(ch)) {
+		if (!http_is_field_byte(ch)) {
 			fmt_snprintf(msg, sizeof(msg), "invalid byte 0x%02x in quoted string", ch);
 			return fail(p, p->pos, msg);
 		}
