@@ -44,8 +44,9 @@ longest_common_run(const char *m, size_t n, const char *s, size_t len)
 	size_t j, k, best = 0;
 
 	for (j = 0; j < len && best < n; j++) {
-		for (k = 0; k < n && j + k < len && m[k] == s[j + k]; k++)
-			continue;
+		k = 0;
+		while (k < n && j + k < len && m[k] == s[j + k])
+			k++;
 		if (k > best)
 			best = k;
 	}

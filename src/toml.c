@@ -1447,8 +1447,9 @@ toml_float_init(struct toml_value *v, double d, struct arena *a,
 			if (strtod(tmp, NULL) == d)
 				break;
 		}
-		if (strpbrk(tmp, ".e") == NULL) /* "1e+300" is a float; "1" is not */
-			strcat(tmp, ".0");
+		n = strlen(tmp); /* %.17g of a double is at most 24 bytes */
+		if (strpbrk(tmp, ".e") == NULL && n + 3 <= sizeof(tmp))
+			memcpy(tmp + n, ".0", 3); /* "1e+300" is a float; "1" is not */
 	}
 	n = strlen(tmp);
 	if ((text = arena_alloc(a, n + 1, 1)) == NULL) {
