@@ -33,6 +33,9 @@ void errbuf_set(struct errbuf *e, const char *fmt, ...)
  */
 void errbuf_redact(struct errbuf *e, const char *secret, size_t len);
 
+/* The same for any NUL-terminated text the caller owns (a log value). */
+void errbuf_redact_text(char *text, const char *secret, size_t len);
+
 /* Prepends "<prefix>: " to the current message (printf format). */
 void errbuf_wrap(struct errbuf *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -54,19 +54,26 @@ longest_common_run(const char *m, size_t n, const char *s, size_t len)
 }
 
 void
-errbuf_redact(struct errbuf *e, const char *secret, size_t len)
+errbuf_redact_text(char *text, const char *secret, size_t len)
 {
-	size_t n = strnlen(e->msg, sizeof(e->msg)), i = 0, run;
+	size_t n = strlen(text), i = 0, run;
 
 	if (len < ERRBUF_REDACT_MIN)
 		return;
 	while (i < n) {
-		run = longest_common_run(e->msg + i, n - i, secret, len);
+		run = longest_common_run(text + i, n - i, secret, len);
 		if (run >= ERRBUF_REDACT_MIN) {
-			memset(e->msg + i, '*', run);
+			memset(text + i, '*', run);
 			i += run;
 		} else {
 			i++;
 		}
 	}
+}
+
+void
+errbuf_redact(struct errbuf *e, const char *secret, size_t len)
+{
+	e->msg[sizeof(e->msg) - 1] = '\0';
+	errbuf_redact_text(e->msg, secret, len);
 }

@@ -917,6 +917,20 @@ exchange(struct http_client *c, const struct http_request *r,
 	return e;
 }
 
+/* A server may put the credentials it was sent into the URLs it redirects
+ * to, and those URLs are logged. */
+static void
+redact_credentials(const struct http_request *r, char *text)
+{
+	size_t i;
+
+	for (i = 0; i < r->num_fields; i++)
+		if (strcasecmp(r->fields[i].name, "Authorization") == 0 ||
+		    strcasecmp(r->fields[i].name, "Proxy-Authorization") == 0)
+			errbuf_redact_text(text, r->fields[i].value,
+			    strlen(r->fields[i].value));
+}
+
 /* Prepares the next hop from the Location of the response in c->head. */
 static enum http_err
 next_hop(struct http_client *c, const struct http_request *r,
@@ -953,9 +967,11 @@ next_hop(struct http_client *c, const struct http_request *r,
 		h->body_len = 0;
 	}
 	fmt_snprintf(st, sizeof(st), "%d", status);
+	http_url_safe(&c->url, from, sizeof(from));
+	redact_credentials(r, from);
+	redact_credentials(r, to);
 	log_event(LOG_INFO, "following redirect", { "status", st },
-	    { "from", http_url_safe(&c->url, from, sizeof(from)) },
-	    { "to", to });
+	    { "from", from }, { "to", to });
 	memcpy(&c->url, &c->next, sizeof(c->url));
 	out->redirects++;
 	c->stats.redirects++;

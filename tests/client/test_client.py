@@ -573,6 +573,11 @@ def t_no_secrets_in_errors_or_logs():
     ok(r)
     check("following redirect" in r.err and "/cl" in r.err, "redirect logged", r)
     check("QSECRET2" not in r.out + r.err and "HDRSECRET2" not in r.out + r.err, "leak", r)
+    # A server that echoes the credential it got into the path it redirects to.
+    r = run("-H", "Authorization: Bearer HDRSECRET3-abcdefgh",
+            url(F.http, "/redirect?to=/cl/HDRSECRET3-abcdefgh%3Fn%3D1"))
+    check("following redirect" in r.err and "/cl/" in r.err, "redirect logged", r)
+    check("HDRSECRET3" not in r.out + r.err and "abcdefgh" not in r.out + r.err, "leak", r)
 
 
 # ---- the real registry
