@@ -3,6 +3,7 @@
 
 #include "compose.h"
 #include "fmt.h"
+#include "hex.h"
 #include "utf8.h"
 #include "compose_templates.inc"
 
@@ -108,17 +109,11 @@ compose_scalar_write(char *out, size_t cap, const char *s, size_t n, /* NOLINT(r
 static void
 put_image(struct w *w, const struct compose_params *p)
 {
-	static const char hex[] = "0123456789abcdef";
 	char ref[8 + 2 * COMPOSE_DIGEST_LEN + 1];
 	const char *pieces[3];
-	size_t i;
 
 	memcpy(ref, "@sha256:", 8);
-	for (i = 0; i < COMPOSE_DIGEST_LEN; i++) {
-		ref[8 + 2 * i] = hex[p->manifest_digest[i] >> 4];
-		ref[9 + 2 * i] = hex[p->manifest_digest[i] & 15];
-	}
-	ref[sizeof(ref) - 1] = '\0';
+	hex_encode(p->manifest_digest, COMPOSE_DIGEST_LEN, ref + 8);
 	pieces[0] = p->image_name;
 	pieces[1] = ref;
 	pieces[2] = NULL;

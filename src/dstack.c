@@ -3,22 +3,17 @@
 
 #include "dstack.h"
 #include "fmt.h"
+#include "hex.h"
 #include "json.h"
 
 int
 dstack_emit_event_body(const uint8_t payload[RTMR_PAYLOAD_LEN], char *out,
     size_t cap, size_t *len, struct errbuf *err)
 {
-	static const char hex[] = "0123456789abcdef";
 	char h[2 * RTMR_PAYLOAD_LEN + 1];
-	size_t i;
 	int n;
 
-	for (i = 0; i < RTMR_PAYLOAD_LEN; i++) {
-		h[2 * i] = hex[payload[i] >> 4];
-		h[2 * i + 1] = hex[payload[i] & 15];
-	}
-	h[sizeof(h) - 1] = '\0';
+	hex_encode(payload, RTMR_PAYLOAD_LEN, h);
 	n = fmt_snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%s\"}", RTMR_EVENT_NAME, h);
 	if (n < 0 || (size_t)n >= cap) {
 		errbuf_set(err, "EmitEvent: body does not fit in %zu bytes", cap);
@@ -74,35 +69,6 @@ dstack_request_format(const char *path, const char *body, size_t body_len,
 }
 
 static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes hex into out; returns the byte count, or -1 (bad hex / too long). */
-static long
-unhex(const char *s, size_t n, uint8_t *out, size_t cap)
-{
-	size_t i;
-
-	if (n % 2 != 0 || n / 2 > cap)
-		return -1;
-	for (i = 0; i < n; i += 2) {
-		int hi = hex_nibble(s[i]), lo = hex_nibble(s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return (long)(n / 2);
-}
-
-static int
 note_event(const struct json_value *ev, size_t idx, struct rtmr_once *o,
     struct errbuf *err)
 {
@@ -120,7 +86,7 @@ note_event(const struct json_value *ev, size_t idx, struct rtmr_once *o,
 		return DSTACK_OK;
 	pv = json_object_get(ev, "event_payload");
 	n = (pv != NULL && pv->type == JSON_STRING) ?
-	    unhex(pv->u.str.ptr, pv->u.str.len, payload, sizeof(payload)) : -1;
+	    hex_decode(pv->u.str.ptr, pv->u.str.len, payload, sizeof(payload)) : -1;
 	/* A payload that is not 32 bytes of hex is not ours: it still counts. */
 	rtmr_once_note(o, name, payload, n < 0 ? 0 : (size_t)n);
 	return DSTACK_OK;

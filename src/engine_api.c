@@ -3,6 +3,7 @@
 
 #include "engine_api.h"
 #include "fmt.h"
+#include "hex.h"
 #include "json.h"
 #include "log.h"
 
@@ -228,18 +229,11 @@ put_str(struct json_writer *w, const char *key, const char *val)
 static int
 image_ref(const struct engine_launch *l, char *out, size_t cap)
 {
-	static const char hex[] = "0123456789abcdef";
 	int n = fmt_snprintf(out, cap, "%s@sha256:", l->image_name);
-	size_t i, o;
 
 	if (n < 0 || (size_t)n + 2 * COMPOSE_DIGEST_LEN >= cap)
 		return -1;
-	o = (size_t)n;
-	for (i = 0; i < COMPOSE_DIGEST_LEN; i++) {
-		out[o++] = hex[l->manifest_digest[i] >> 4];
-		out[o++] = hex[l->manifest_digest[i] & 15];
-	}
-	out[o] = '\0';
+	hex_encode(l->manifest_digest, COMPOSE_DIGEST_LEN, out + n);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hex.h"
 #include "http_response.h"
 
 /* Internal result of a step: OK, or the public INCOMPLETE / ERROR codes. */
@@ -494,18 +495,6 @@ http_chunked_init(struct http_chunked_decoder *d)
 	d->state = CH_SIZE;
 }
 
-static int
-hexval(unsigned char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* qdtext (RFC 9110 §5.6.4): HTAB, SP, VCHAR except '"' and '\', obs-text. */
 static int
 is_qdtext(unsigned char ch)
@@ -529,7 +518,7 @@ ext_end(unsigned char ch)
 static int
 ch_size(struct http_chunked_decoder *d, unsigned char ch, const char **why)
 {
-	int v = hexval(ch);
+	int v = hex_digit(ch);
 
 	if (v >= 0) {
 		if (d->remaining >> 60 != 0) {

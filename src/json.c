@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "hex.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -70,18 +71,6 @@ static int
 is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int
-hex_val(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -291,7 +280,7 @@ jp_hex4(const struct jp *p, size_t i)
 	if (i > p->len || p->len - i < 4)
 		return -1;
 	for (k = 0; k < 4; k++) {
-		int h = hex_val(p->in[i + k]);
+		int h = hex_digit(p->in[i + k]);
 
 		if (h < 0)
 			return -1;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "hex.h"
 #include "reference.h"
 
 /* ---- error text */
@@ -87,18 +88,6 @@ is_alnum(unsigned char ch)
 	return is_lower_alnum(ch) || (ch >= 'A' && ch <= 'Z');
 }
 
-static int
-hexval(unsigned char ch)
-{
-	if (is_digit(ch))
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* ---- digests */
 
 int
@@ -112,7 +101,7 @@ digest_parse(const char *s, size_t len, struct digest *d, struct errbuf *err)
 		return bad(err, "digest", s, len, "missing sha256: prefix");
 	n = len - plen;
 	for (i = 0; i < n; i++) {
-		if (hexval((unsigned char)s[plen + i]) < 0)
+		if (hex_digit((unsigned char)s[plen + i]) < 0)
 			return bad(err, "digest", s, len,
 			    "invalid hex: non-hex character at offset %zu", plen + i);
 	}
@@ -123,22 +112,15 @@ digest_parse(const char *s, size_t len, struct digest *d, struct errbuf *err)
 		return bad(err, "digest", s, len, "wrong length: %zu bytes, want %d",
 		    n / 2, DIGEST_LEN);
 	for (i = 0; i < DIGEST_LEN; i++)
-		d->b[i] = (unsigned char)(hexval((unsigned char)s[plen + 2 * i]) << 4 |
-		    hexval((unsigned char)s[plen + 2 * i + 1]));
+		d->b[i] = (unsigned char)(hex_digit((unsigned char)s[plen + 2 * i]) << 4 |
+		    hex_digit((unsigned char)s[plen + 2 * i + 1]));
 	return 0;
 }
 
 void
 digest_hex(const struct digest *d, char out[DIGEST_HEX_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < DIGEST_LEN; i++) {
-		out[2 * i] = hex[d->b[i] >> 4];
-		out[2 * i + 1] = hex[d->b[i] & 15];
-	}
-	out[DIGEST_HEX_LEN] = '\0';
+	hex_encode(d->b, DIGEST_LEN, out);
 }
 
 void
@@ -288,7 +270,7 @@ ipv6_ok(const char *s, size_t len)
 	}
 	while (i < len) {
 		start = i;
-		for (digits = 0; i < len && hexval((unsigned char)s[i]) >= 0; i++)
+		for (digits = 0; i < len && hex_digit((unsigned char)s[i]) >= 0; i++)
 			digits++;
 		if (i < len && s[i] == '.') {
 			if (!ipv4_ok(s + start, len - start))

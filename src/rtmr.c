@@ -9,6 +9,7 @@
 #include <bearssl_hash.h>
 
 #include "fmt.h"
+#include "hex.h"
 #include "rtmr.h"
 #include "utf8.h"
 
@@ -75,12 +76,11 @@ hash_jcs_string(br_sha384_context *c, const char *s)
 static void
 hash_hex(br_sha384_context *c, const uint8_t *p, size_t n)
 {
-	char pair[2];
+	char pair[3];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		pair[0] = hexdig[p[i] >> 4];
-		pair[1] = hexdig[p[i] & 15];
+		hex_encode(p + i, 1, pair);
 		br_sha384_update(c, pair, 2);
 	}
 }
@@ -232,25 +232,13 @@ take(struct cursor *c, const char *lit)
 }
 
 static int
-hex_nibble(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static int
 hex4(const char *p, unsigned long *v)
 {
 	int i, x;
 
 	*v = 0;
 	for (i = 0; i < 4; i++) {
-		if ((x = hex_nibble(p[i])) < 0)
+		if ((x = hex_digit((unsigned char)p[i])) < 0)
 			return 0;
 		*v = (*v << 4) | (unsigned long)x;
 	}

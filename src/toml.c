@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "hex.h"
 #include "toml.h"
 #include "utf8.h"
 
@@ -72,14 +73,6 @@ static int
 is_bin(int c)
 {
 	return c == '0' || c == '1';
-}
-
-static int
-hex_val(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	return (c | 0x20) - 'a' + 10;
 }
 
 static int
@@ -465,7 +458,7 @@ scan_escape(struct parser *p, size_t i, size_t *dlen)
 	for (k = 0; k < n; k++) {
 		if (i + 2 + k >= p->len || !is_hex((unsigned char)p->buf[i + 2 + k]))
 			return fail(p, i, "\\%c needs %zu hex digits", c, n);
-		cp = cp << 4 | (uint32_t)hex_val((unsigned char)p->buf[i + 2 + k]);
+		cp = cp << 4 | (uint32_t)hex_digit((unsigned char)p->buf[i + 2 + k]);
 	}
 	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return fail(p, i, "escape is not a Unicode scalar value");
@@ -634,7 +627,7 @@ decode_string(const struct parser *p, const struct strscan *s, char *out)
 		n = b[i + 1] == 'u' ? 4 : 8;
 		cp = 0;
 		for (k = 0; k < n; k++)
-			cp = cp << 4 | (uint32_t)hex_val((unsigned char)b[i + 2 + k]);
+			cp = cp << 4 | (uint32_t)hex_digit((unsigned char)b[i + 2 + k]);
 		o += utf8_encode(cp, (unsigned char *)out + o);
 		i += n + 2;
 	}
@@ -840,7 +833,7 @@ make_integer(struct parser *p, struct toml_value *v, size_t s, int base)
 	for (; i < p->pos; i++) {
 		if (p->buf[i] == '_')
 			continue;
-		d = hex_val((unsigned char)p->buf[i]);
+		d = hex_digit((unsigned char)p->buf[i]);
 		if (u > (limit - (uint64_t)d) / (uint64_t)base)
 			return fail(p, s, "integer does not fit in 64 bits");
 		u = u * (uint64_t)base + (uint64_t)d;
