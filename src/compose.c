@@ -112,7 +112,7 @@ put_image(struct w *w, const struct compose_params *p)
 	char ref[8 + 2 * COMPOSE_DIGEST_LEN + 1];
 	const char *pieces[3];
 
-	memcpy(ref, "@sha256:", 8);
+	memcpy(ref, "@sha256:", 9); /* with its NUL: hex_encode writes on from [8] */
 	hex_encode(p->manifest_digest, COMPOSE_DIGEST_LEN, ref + 8);
 	pieces[0] = p->image_name;
 	pieces[1] = ref;
