@@ -3,7 +3,8 @@
  *
  * The MPC node reads its config the moment it starts; a half-written file,
  * or one lost in a crash after rename, would be worse than the old one.  So:
- * create `.tmpXXXXXX` (random suffix from getrandom) in the same directory
+ * open the directory with O_DIRECTORY|O_NOFOLLOW, create `.tmpXXXXXX`
+ * (random suffix from getrandom) in it
  * with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600, write every byte (short
  * writes and EINTR handled), fsync, rename over the target, fsync the
  * directory.  On any failure the temp file is unlinked and the old target is
@@ -48,5 +49,10 @@ struct atomicfile_ops {
 /* name: one path component (no '/', not "." or ".."). */
 int atomicfile_write(const char *dir, const char *name, const void *data,
     size_t len, const struct atomicfile_ops *ops, struct errbuf *err);
+
+/* Whether path may be replaced: absent or a regular file.  A symlink,
+ * directory, FIFO, socket or device there (planted by whoever could write
+ * the directory) is an error naming what it is. */
+int atomicfile_target_check(const char *path, struct errbuf *err);
 
 #endif

@@ -35,6 +35,8 @@ struct cli_settings {
 	const char *rtmr3_file;     /* TEE_LAUNCHER_RTMR3_FILE */
 	const char *event_log_dir;  /* TEE_LAUNCHER_EVENT_LOG_DIR */
 	const char *extra_ca_file;  /* TEE_LAUNCHER_EXTRA_CA_FILE, or NULL */
+	const char *lock_file;      /* TEE_LAUNCHER_LOCK_FILE, or NULL: next to
+	                               the node config (the volume launchers share) */
 	const char *docker_host;    /* DOCKER_HOST, or NULL */
 	const char *path;           /* PATH for finding docker */
 	const char *home;           /* HOME, passed to docker */

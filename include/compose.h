@@ -12,7 +12,8 @@
  * rescanned, and an unknown or unterminated placeholder is an error.
  *
  * Placeholders: {{PROJECT_NAME}} {{IMAGE}} {{CONTAINER_NAME}} {{PORTS}}
- * {{CONFIG_PATH}} {{DSTACK_ENDPOINT_ENV}} {{DSTACK_SOCKET_VOLUME}}.
+ * {{CONFIG_PATH}} {{DSTACK_ENDPOINT_ENV}} {{DSTACK_SOCKET_VOLUME}}
+ * {{SPEC_LABEL}} (the launcher's spec label, "<name>=<id>").
  * A template line starting with {{?SPEC}} is kept only for the compose-spec
  * flavour: docker-compose 1.29 (the fallback) rejects top-level `name:`, and
  * `-p mpc-node` names the project for both tools anyway.
@@ -64,7 +65,12 @@ struct compose_params {
 	size_t nports;
 	const char *dstack_socket; /* TEE: absolute, no ':' (volume syntax) */
 	const char *config_path;   /* the node's view: absolute */
+	const char *spec_id;       /* the spec label's value (hex), or NULL:
+	                              the label is rendered empty */
 };
+
+/* The label carrying the spec id (the same name as engine.h's). */
+#define COMPOSE_LABEL_SPEC "org.tee-launcher.spec"
 
 /* Renders into out[0..cap); *len excludes the NUL.  COMPOSE_ERR if the
  * output does not fit (nothing usable is left in out then). */

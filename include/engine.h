@@ -37,11 +37,22 @@ enum engine_compose_tool {
 #define ENGINE_PROJECT "mpc-node"
 #define ENGINE_SERVICE "mpc-node"
 #define ENGINE_CONTAINER "mpc-node"
+/* An old node whose spec differs is kept under this name, stopped, with
+ * restart policy "no", so its logs survive an upgrade (near/mpc #3702). */
+#define ENGINE_CONTAINER_PREVIOUS "mpc-node-previous"
+/* Label carrying the spec id (engine_api_spec_id) of what we created: an
+ * old container with the same id is restarted instead of replaced. */
+#define ENGINE_LABEL_SPEC COMPOSE_LABEL_SPEC
+#define ENGINE_SPEC_HEX 64
 #define ENGINE_NETWORK "mpc-node_default"       /* compose's default network */
 #define ENGINE_VOLUME_SHARED "shared-volume"    /* → /mnt/shared */
 #define ENGINE_VOLUME_DATA "mpc-data"           /* → /data */
 #define ENGINE_NODE_BINARY "/app/mpc-node"
 #define ENGINE_NODE_SUBCOMMAND "start-with-config-file"
+
+/* The engine's socket when DOCKER_HOST is not set. */
+#define ENGINE_DEFAULT_SOCKET "/var/run/docker.sock"
+#define ENGINE_DEFAULT_HOST "unix://" ENGINE_DEFAULT_SOCKET
 
 /* The reference grammar's limit on a repository name (with its host). */
 #define ENGINE_IMAGE_NAME_MAX 255
@@ -63,6 +74,9 @@ struct engine_launch {
 	const char *config_path;         /* the node's view of its config file */
 	const char *compose_file;        /* CLI backend: the rendered file is kept
 	                                    here for the operator; others ignore it */
+	const char *spec_id;             /* ENGINE_SPEC_HEX hex digits, labelled on
+	                                    the container; NULL: no label (used
+	                                    only to compute the id itself) */
 };
 
 struct engine {
@@ -75,8 +89,13 @@ struct engine {
 	/* Force-remove the container called name.  Callers treat a failure as
 	 * non-fatal (SPEC §9.1): the container may simply not exist. */
 	int (*remove)(void *ctx, const char *name, struct errbuf *err);
-	/* Replace any container ENGINE_CONTAINER with a new one running l,
-	 * detached, with its named volumes (created if missing). */
+	/* Renders what launch will send (compose text or create body) from l
+	 * into the backend's buffers, touching nothing: every failure that
+	 * depends on l happens here, before anything is measured. */
+	int (*prepare)(void *ctx, const struct engine_launch *l, struct errbuf *err);
+	/* Creates and starts ENGINE_CONTAINER from what prepare rendered (the
+	 * old one has been stopped and renamed by then), detached, with its
+	 * named volumes (created if missing).  Reads no file. */
 	int (*launch)(void *ctx, const struct engine_launch *l, struct errbuf *err);
 };
 

@@ -55,7 +55,7 @@
 #include "http.h"
 #include "net.h"
 
-#define ENGINE_API_DEFAULT_SOCKET "/var/run/docker.sock"
+#define ENGINE_API_DEFAULT_SOCKET ENGINE_DEFAULT_SOCKET
 /* Host header sent over the socket (the engine ignores it). */
 #define ENGINE_API_HOST "docker"
 
@@ -127,6 +127,48 @@ void engine_api_bind(struct engine_api *a, struct engine *e);
 
 /* Closes the kept-alive connection. */
 void engine_api_close(struct engine_api *a);
+
+/* ---- the containers around the node (the launch's takeover step) */
+
+/* More containers than this around one node means something is wrong. */
+#define ENGINE_NODE_CONTAINERS_MAX 32
+
+struct engine_node_container {
+	char id[65];                  /* 64 hex */
+	char name[129];               /* without the leading '/' */
+	char spec[ENGINE_SPEC_HEX + 1]; /* ENGINE_LABEL_SPEC, or "" */
+	int running;                  /* State is not exited/created/dead */
+	int launcher;                 /* binds the engine socket */
+};
+
+struct engine_node_containers {
+	struct engine_node_container c[ENGINE_NODE_CONTAINERS_MAX];
+	size_t n;
+};
+
+/* Every container named mpc-node, labelled with compose project mpc-node
+ * or mounting the shared volume (three GET /containers/json?all=1). */
+int engine_api_node_containers(struct engine_api *a,
+    struct engine_node_containers *list, struct errbuf *err);
+
+/* POST stop, then wait?condition=not-running: returns once it has exited. */
+int engine_api_container_stop(struct engine_api *a, const char *id,
+    struct errbuf *err);
+/* Restart policy "no" (POST update). */
+int engine_api_container_no_restart(struct engine_api *a, const char *id,
+    struct errbuf *err);
+int engine_api_container_rename(struct engine_api *a, const char *id,
+    const char *name, struct errbuf *err);
+int engine_api_container_start(struct engine_api *a, const char *id,
+    struct errbuf *err);
+/* Stop and force-delete by name; absent is success. */
+int engine_api_container_remove(struct engine_api *a, const char *name,
+    struct errbuf *err);
+
+/* sha256 (hex) of the create body for l without the spec label: changes
+ * whenever anything the container would get changes. */
+int engine_api_spec_id(const struct engine_launch *l, char out[ENGINE_SPEC_HEX + 1],
+    struct errbuf *err);
 
 /* ---- the pieces, exposed for tests */
 

@@ -9,13 +9,19 @@
  *                                          on the PATH → v1; else an error)
  *   compose_up  docker compose -p mpc-node -f <file> up -d
  *           or  docker-compose -p mpc-node -f <file> up -d
- *   launch      render the compose file (compose.h) for the probed tool,
- *               write it atomically to l->compose_file (kept for the
- *               operator), docker rm -f mpc-node (failure only logged),
- *               then compose_up.
+ *   prepare     render the compose file (compose.h) for the probed tool
+ *               into memory.
+ *   launch      write the rendered file into a fresh mode-0700 directory
+ *               under ENGINE_CLI_PRIVATE_DIR and bring it up from there
+ *               (-f <dir>/<file> --project-directory <dir>): compose reads
+ *               no file the node can write (no .env, no override file);
+ *               write a copy to l->compose_file for the operator (never
+ *               read back); docker rm -f mpc-node (failure only logged);
+ *               compose_up; remove the private directory.
  *
  * Children get exactly this environment and nothing else:
- *   PATH, HOME (each only if given), DOCKER_HOST (only if given),
+ *   PATH, HOME (each only if given), DOCKER_HOST (the given one, else
+ *   ENGINE_DEFAULT_HOST: never left for a file to decide), and
  *   DOCKER_CONTENT_TRUST=1.
  * (Without HOME the docker CLI falls back to the passwd entry.)
  *
@@ -40,6 +46,10 @@
 #define ENGINE_CLI_DOCKER "docker"
 #define ENGINE_CLI_COMPOSE_V1 "docker-compose"
 #define ENGINE_CLI_PROJECT "mpc-node"
+/* Where the private compose directory is made (mkdtemp, mode 0700). */
+#define ENGINE_CLI_PRIVATE_DIR "/tmp"
+#define ENGINE_CLI_PRIVATE_TEMPLATE ENGINE_CLI_PRIVATE_DIR "/tee-launcher-compose.XXXXXX"
+#define ENGINE_CLI_PRIVATE_FILE "compose.yaml"
 
 /* docker's progress output is small; 64 KiB keeps every error message. */
 #define ENGINE_CLI_OUTPUT_CAP 65536
@@ -72,6 +82,7 @@ struct engine_cli {
 	char out[ENGINE_CLI_OUTPUT_CAP];    /* last command's stdout */
 	char errout[ENGINE_CLI_OUTPUT_CAP]; /* last command's stderr */
 	char compose[COMPOSE_OUT_MAX];      /* last rendered compose file */
+	size_t compose_len;
 	struct spawn_buf outb, errb;
 	struct spawn_status status;         /* how the last command ended */
 };
@@ -92,8 +103,9 @@ void engine_cli_bind(struct engine_cli *c, struct engine *e);
 int engine_cli_compose_probe(struct engine_cli *c, enum engine_compose_tool *tool,
     struct errbuf *err);
 
-/* Bring up the project "mpc-node" from the compose file at path, detached. */
-int engine_cli_compose_up(struct engine_cli *c, const char *path,
+/* Bring up the project "mpc-node" from the compose file at path, with
+ * project directory dir, detached. */
+int engine_cli_compose_up(struct engine_cli *c, const char *path, const char *dir,
     struct errbuf *err);
 
 #endif

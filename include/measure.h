@@ -7,15 +7,24 @@
  *   dstack-api  POST /EmitEvent to the guest agent (dstack OS 0.5.x)
  *   native      the kernel's RTMR3 sysfs file + dstack's runtime event log
  *               (dstack ≥ 0.6, which removed EmitEvent), see rtmr.h
- *   auto        the agent if it answers, else native if the sysfs file
- *               exists, else an error.  An agent that answers EmitEvent with
- *               400/404/405/501 (0.6+ removed it) has extended nothing, so
- *               auto falls back to native then.
+ *   auto        decided once, before anything is measured, from files only:
+ *               native when dstack's runtime_event_version file exists (dstack
+ *               >= 0.6 writes it at boot) and the RTMR3 file is writable,
+ *               otherwise dstack-api.  Never switched afterwards: dstack 0.5
+ *               answers 400 for any EmitEvent error, possibly after it
+ *               extended, so no answer proves that nothing was extended.
  * Before emitting, the event log is read (agent: GetQuote's event_log;
  * native: the runtime log): the same digest already there → nothing is
  * emitted (a restarted launcher stays verifiable); a different one → error.
  * EmitEvent is sent once and never retried: a lost answer after the agent
- * extended RTMR3 would otherwise extend it twice.
+ * extended RTMR3 would otherwise extend it twice.  The check-then-emit is
+ * serialised by the caller's launcher-wide lock (TEE_LAUNCHER_LOCK_FILE)
+ * for the agent, and additionally by dstack's runtime_event.lock for native.
+ *
+ * measure_plan() runs before the first network request: it resolves auto,
+ * and fails when the agent socket is missing (the node needs it for its
+ * quotes: a missing socket would become a directory at the engine's bind)
+ * or when native is chosen without a version file.
  *
  * Memory: agent answers go to a heap buffer of DSTACK_RESPONSE_MAX bytes and
  * an arena, both freed before return.
@@ -50,6 +59,14 @@ int measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *
 
 enum measure_outcome { MEASURE_EXTENDED, MEASURE_ALREADY };
 
+/* Replaces m->method AUTO by the method to use, checks that method's
+ * prerequisites, and logs the choice and its evidence. */
+int measure_plan(struct measure_cfg *m, struct errbuf *err);
+
+/* Name of a resolved method for logs ("native", "dstack-api"). */
+const char *measure_method_name(enum cli_rtmr_method method);
+
+/* m->method must be resolved (measure_plan). */
 int measure_image(const struct measure_cfg *m, struct http_client *http,
     const struct digest *d, enum measure_outcome *out, struct errbuf *err);
 

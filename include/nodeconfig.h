@@ -42,6 +42,24 @@ int nodeconfig_add_tee(struct launcher_config *c, int tee_platform,
 int nodeconfig_render(const struct launcher_config *c, char *buf, size_t cap,
     size_t *len, struct errbuf *err);
 
+/* The rendered text, held from before the first network request until it
+ * is written after the measurement. */
+struct nodeconfig_text {
+	char *buf;  /* heap; cleared and freed by nodeconfig_text_free */
+	size_t cap, len;
+};
+
+/* Renders into a buffer of NODECONFIG_FIRST_TRY, else NODECONFIG_MAX
+ * bytes; -1 if it does not fit even then (an operator error, reported
+ * before anything irreversible). */
+int nodeconfig_render_alloc(const struct launcher_config *c, struct nodeconfig_text *t,
+    struct errbuf *err);
+void nodeconfig_text_free(struct nodeconfig_text *t);
+
+/* Writes t atomically to path (mode 0600). */
+int nodeconfig_write_text(const struct nodeconfig_text *t, const char *path,
+    struct errbuf *err);
+
 /* Renders and writes atomically to path (mode 0600). */
 int nodeconfig_write(const struct launcher_config *c, const char *path,
     struct errbuf *err);

@@ -7,8 +7,11 @@
  * runtime produces, under dstack's own lock:
  *
  *   1. exclusive flock(2) on the lock file (bounded wait, see lock_timeout_ms);
- *   2. the digest format from the version file: absent → V1, "1" or "2"
- *      with one optional trailing newline, anything else is an error;
+ *   2. the digest format from the version file: "1" or "2" with one
+ *      optional trailing newline; absent or anything else is an error
+ *      (dstack >= 0.6 writes it at boot and itself refuses to emit without it);
+ *   2b. the log's replay must equal the register where the RTMR3 file reads
+ *      back as one (sysfs, or FUSE in tests); elsewhere the log alone decides;
  *   3. emit once: the runtime log must not already name mpc-image-digest
  *      (same payload → skip, report SAME; other payload → error, nothing
  *      written; the NEAR verifier rejects a log with two such events);
@@ -62,6 +65,10 @@
 #define RTMR_LOCK_POLL_MS 10
 /* "1\n" or "2\n"; anything longer is invalid anyway. */
 #define RTMR_VERSION_FILE_MAX 16
+/* statfs(2) f_type of the file systems whose RTMR3 file reads back the
+ * register: sysfs (the kernel), FUSE (the tests' kernel stand-in). */
+#define RTMR_SYSFS_MAGIC 0x62656572
+#define RTMR_FUSE_MAGIC 0x65735546
 
 enum { RTMR_OK = 0, RTMR_ERR = -1 };
 
@@ -151,6 +158,7 @@ struct rtmr_native_result {
 	enum rtmr_version version;
 	enum rtmr_seen seen;              /* NONE: we extended; SAME: skipped */
 	uint8_t digest[RTMR_DIGEST_LEN];  /* valid when seen == NONE */
+	int register_read; /* the register was read and equals the log's replay */
 };
 
 /*

@@ -151,7 +151,7 @@ atomicfile_write(const char *dir, const char *name, const void *data,
 		errbuf_set(err, "%.64s…: path too long", dir);
 		return ATOMICFILE_ERR;
 	}
-	j.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	j.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (j.dirfd < 0)
 		return fail(&j, err, "open directory", errno);
 	rc = stage(&j, data, len, err);
@@ -164,4 +164,23 @@ atomicfile_write(const char *dir, const char *name, const void *data,
 		rc = fail(&j, err, "fsync directory", errno);
 	close(j.dirfd);
 	return rc;
+}
+
+int
+atomicfile_target_check(const char *path, struct errbuf *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return ATOMICFILE_OK;
+		errbuf_set(err, "%s: %s", path, strerror(errno));
+		return ATOMICFILE_ERR;
+	}
+	if (S_ISREG(st.st_mode))
+		return ATOMICFILE_OK;
+	errbuf_set(err, "%s: is a %s, not a regular file; refusing to replace it", path,
+	    S_ISLNK(st.st_mode) ? "symbolic link" : S_ISDIR(st.st_mode) ? "directory" :
+	    S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket" : "device");
+	return ATOMICFILE_ERR;
 }

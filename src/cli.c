@@ -23,6 +23,7 @@ const char cli_usage_text[] =
 "  TEE_LAUNCHER_EVENT_LOG_DIR         " CLI_DEFAULT_EVENT_LOG_DIR "\n"
 "  TEE_LAUNCHER_ENGINE                api | cli (default: cli if docker is on PATH)\n"
 "  TEE_LAUNCHER_EXTRA_CA_FILE         PEM file of extra trust anchors (default none)\n"
+"  TEE_LAUNCHER_LOCK_FILE             <node config dir>/.tee-launcher.lock\n"
 "  DOCKER_HOST, HTTPS_PROXY, NO_PROXY as usual\n"
 "\n"
 "Exit status: 0 node started, 1 runtime failure, 2 usage error.\n";
@@ -165,6 +166,7 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	s->rtmr3_file = env_or(envp, "TEE_LAUNCHER_RTMR3_FILE", CLI_DEFAULT_RTMR3_FILE);
 	s->event_log_dir = env_or(envp, "TEE_LAUNCHER_EVENT_LOG_DIR", CLI_DEFAULT_EVENT_LOG_DIR);
 	s->extra_ca_file = env_get(envp, "TEE_LAUNCHER_EXTRA_CA_FILE");
+	s->lock_file = env_get(envp, "TEE_LAUNCHER_LOCK_FILE");
 	if (check_path("TEE_LAUNCHER_USER_CONFIG", s->user_config, err) ||
 	    check_path("TEE_LAUNCHER_APPROVED_HASHES_FILE", s->approved_file, err) ||
 	    check_path("TEE_LAUNCHER_NODE_CONFIG", s->node_config, err) ||
@@ -172,6 +174,7 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	    check_path("TEE_LAUNCHER_DSTACK_SOCKET", s->dstack_socket, err) ||
 	    check_path("TEE_LAUNCHER_RTMR3_FILE", s->rtmr3_file, err) ||
 	    check_path("TEE_LAUNCHER_EVENT_LOG_DIR", s->event_log_dir, err) ||
+	    (s->lock_file != NULL && check_path("TEE_LAUNCHER_LOCK_FILE", s->lock_file, err)) ||
 	    (s->extra_ca_file != NULL &&
 	    check_path("TEE_LAUNCHER_EXTRA_CA_FILE", s->extra_ca_file, err)))
 		return -1;

@@ -146,6 +146,8 @@ put_placeholder(struct w *w, const char *name, size_t n,
 	const char *env[] = { "DSTACK_ENDPOINT=", sock, NULL };
 	const char *vol[] = { sock, ":", sock, NULL };
 	const char *one[] = { NULL, NULL };
+	const char *label[] = { COMPOSE_LABEL_SPEC "=", p->spec_id != NULL ? p->spec_id : "",
+		NULL };
 
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(name, lit, n) == 0)
 	if (IS("IMAGE")) {
@@ -156,6 +158,8 @@ put_placeholder(struct w *w, const char *name, size_t n,
 		one[0] = IS("PROJECT_NAME") ? COMPOSE_PROJECT_NAME :
 		    IS("CONTAINER_NAME") ? COMPOSE_CONTAINER_NAME : p->config_path;
 		w_scalar(w, one);
+	} else if (IS("SPEC_LABEL")) {
+		w_scalar(w, label);
 	} else if ((IS("DSTACK_ENDPOINT_ENV") || IS("DSTACK_SOCKET_VOLUME")) && sock != NULL) {
 		w_scalar(w, IS("DSTACK_ENDPOINT_ENV") ? env : vol);
 	} else {

@@ -285,6 +285,7 @@ config_load(const char *path, int tee, struct launcher_config *c,
 	}
 	arena_init(&c->arena, c->mem, cap);
 	rc = toml_parse(buf, len, &c->arena, &c->root, err);
+	explicit_bzero(buf, len); /* [mpc_node_config] holds secrets */
 	free(buf);
 	if (rc == 0)
 		rc = load_launcher(&c->root, c, err);
@@ -301,6 +302,8 @@ config_load(const char *path, int tee, struct launcher_config *c,
 void
 config_free(struct launcher_config *c)
 {
+	if (c->mem != NULL)
+		explicit_bzero(c->mem, c->arena.used); /* the parsed secrets */
 	free(c->mem);
 	memset(c, 0, sizeof(*c));
 }

@@ -38,6 +38,11 @@ engine_launch_check(const struct engine_launch *l, struct errbuf *err)
 		}
 	if (!path_ok("config path", l->config_path, 0, err))
 		return ENGINE_ERR;
+	if (l->spec_id != NULL && (strlen(l->spec_id) != ENGINE_SPEC_HEX ||
+	    strspn(l->spec_id, "0123456789abcdef") != ENGINE_SPEC_HEX)) {
+		errbuf_set(err, "launch: spec id must be %d lowercase hex digits", ENGINE_SPEC_HEX);
+		return ENGINE_ERR;
+	}
 	if (l->platform == COMPOSE_TEE &&
 	    !path_ok("dstack socket path", l->dstack_socket, 1, err))
 		return ENGINE_ERR;

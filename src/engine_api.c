@@ -1,5 +1,8 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <bearssl_hash.h>
 
 #include "engine_api.h"
 #include "fmt.h"
@@ -363,7 +366,7 @@ put_host_config(struct json_writer *w, const struct engine_launch *l,
 }
 
 static void
-put_labels(struct json_writer *w)
+put_labels(struct json_writer *w, const struct engine_launch *l)
 {
 	json_write_key(w, "Labels");
 	json_write_object_begin(w);
@@ -371,6 +374,8 @@ put_labels(struct json_writer *w)
 	put_str(w, "com.docker.compose.oneoff", "False");
 	put_str(w, "com.docker.compose.project", ENGINE_PROJECT);
 	put_str(w, "com.docker.compose.service", ENGINE_SERVICE);
+	if (l->spec_id != NULL)
+		put_str(w, ENGINE_LABEL_SPEC, l->spec_id);
 	json_write_object_end(w);
 }
 
@@ -432,7 +437,7 @@ engine_api_create_body(const struct engine_launch *l, char *out, size_t cap,
 	json_write_array_end(&w);
 	put_env(&w, l, scratch, sizeof(scratch));
 	put_exposed(&w, l);
-	put_labels(&w);
+	put_labels(&w, l);
 	put_host_config(&w, l, scratch, sizeof(scratch));
 	put_networking(&w);
 	json_write_object_end(&w);
@@ -442,6 +447,35 @@ engine_api_create_body(const struct engine_launch *l, char *out, size_t cap,
 	}
 	*len = w.len;
 	return ENGINE_OK;
+}
+
+int
+engine_api_spec_id(const struct engine_launch *l, char out[ENGINE_SPEC_HEX + 1],
+    struct errbuf *err)
+{
+	struct engine_launch bare = *l;
+	br_sha256_context h;
+	uint8_t d[32];
+	char *body;
+	size_t len;
+	int rc;
+
+	body = malloc(ENGINE_API_REQUEST_MAX);
+	if (body == NULL) {
+		errbuf_set(err, "launch: out of memory");
+		return ENGINE_ERR;
+	}
+	bare.spec_id = NULL;
+	rc = engine_api_create_body(&bare, body, ENGINE_API_REQUEST_MAX, &len, err);
+	if (rc == ENGINE_OK) {
+		br_sha256_init(&h);
+		br_sha256_update(&h, body, len);
+		br_sha256_out(&h, d);
+		hex_encode(d, sizeof(d), out);
+		out[ENGINE_SPEC_HEX] = '\0';
+	}
+	free(body);
+	return rc;
 }
 
 /* ---- requests */
@@ -765,6 +799,213 @@ api_remove(void *ctx, const char *name, struct errbuf *err)
 	return expect(a, "DELETE", path, &c, del_ok, &status, err);
 }
 
+/* ---- the containers around the node */
+
+/* Every id the launcher sends in a path: 64 lowercase hex digits. */
+static int
+id_ok(const char *id, struct errbuf *err)
+{
+	if (id == NULL || strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64) {
+		errbuf_set(err, "engine: container id must be 64 lowercase hex digits");
+		return 0;
+	}
+	return 1;
+}
+
+/* A bind of the engine socket marks a launcher (ours or a second one): it
+ * can drive the engine anyway, so it is not the node the model fears. */
+static int
+mounts_engine(const struct engine_api *a, const struct json_value *c)
+{
+	const struct json_value *m = json_get_array(c, "Mounts");
+	size_t i;
+
+	for (i = 0; m != NULL && i < m->u.arr.n; i++) {
+		const char *src = json_get_string(&m->u.arr.items[i], "Source");
+		const char *dst = json_get_string(&m->u.arr.items[i], "Destination");
+
+		if ((src != NULL && strcmp(src, a->socket_path) == 0) ||
+		    (dst != NULL && strcmp(dst, a->socket_path) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+copy_bounded(char *out, size_t cap, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n >= cap)
+		n = 0; /* too long to be ours: compare as absent */
+	memcpy(out, s != NULL ? s : "", n);
+	out[n] = '\0';
+}
+
+/* Adds one /containers/json entry to the list unless it is there already. */
+static int
+note_container(const struct engine_api *a, const struct json_value *c,
+    struct engine_node_containers *list, struct errbuf *err)
+{
+	const struct json_value *names = json_get_array(c, "Names");
+	const struct json_value *labels = json_get_object(c, "Labels");
+	const char *id = json_get_string(c, "Id"), *state = json_get_string(c, "State");
+	const char *name = names != NULL && names->u.arr.n > 0 ?
+	    json_string(&names->u.arr.items[0]) : NULL;
+	struct engine_node_container *e;
+	size_t i;
+
+	if (!id_ok(id, err) || state == NULL) {
+		errbuf_wrap(err, "engine API GET /containers/json: entry without an Id or State");
+		return ENGINE_ERR;
+	}
+	for (i = 0; i < list->n; i++)
+		if (strcmp(list->c[i].id, id) == 0)
+			return ENGINE_OK;
+	if (list->n == ENGINE_NODE_CONTAINERS_MAX) {
+		errbuf_set(err, "engine: more than %d containers are named mpc-node, belong to "
+		    "its project or mount %s", ENGINE_NODE_CONTAINERS_MAX, ENGINE_VOLUME_SHARED);
+		return ENGINE_ERR;
+	}
+	e = &list->c[list->n++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->id, id, 65);
+	if (name != NULL && name[0] == '/')
+		name++;
+	copy_bounded(e->name, sizeof(e->name), name);
+	copy_bounded(e->spec, sizeof(e->spec),
+	    labels != NULL ? json_get_string(labels, ENGINE_LABEL_SPEC) : NULL);
+	e->running = strcmp(state, "exited") != 0 && strcmp(state, "created") != 0 &&
+	    strcmp(state, "dead") != 0;
+	e->launcher = mounts_engine(a, c);
+	return ENGINE_OK;
+}
+
+/* One GET /containers/json?all=1&filters=<filter>, merged into list. */
+static int
+list_filtered(struct engine_api *a, const char *filter,
+    struct engine_node_containers *list, struct errbuf *err)
+{
+	static const int ok[] = { 200, 0 };
+	struct call c = { NULL, NULL, 0, 0, NULL };
+	char query[256];
+	struct json_value v;
+	size_t i, n;
+	int status;
+
+	memcpy(query, "all=1&filters=", 15);
+	n = pct(filter, strlen(filter), query + 14, sizeof(query) - 14);
+	if (n == 0)
+		return ENGINE_ERR;
+	c.query = query;
+	c.timeout_ms = a->timeouts.request_ms;
+	if (expect(a, "GET", "/containers/json", &c, ok, &status, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	a->arena.used = 0;
+	if (json_parse(a->body, a->body_len, &a->arena, &v, err) != 0 ||
+	    v.type != JSON_ARRAY) {
+		errbuf_wrap(err, "engine API GET /containers/json: not a JSON array");
+		return ENGINE_ERR;
+	}
+	for (i = 0; i < v.u.arr.n; i++)
+		if (note_container(a, &v.u.arr.items[i], list, err) != ENGINE_OK)
+			return ENGINE_ERR;
+	return ENGINE_OK;
+}
+
+int
+engine_api_node_containers(struct engine_api *a, struct engine_node_containers *list,
+    struct errbuf *err)
+{
+	/* Filters of different kinds are ANDed by the engine: one query each. */
+	static const char *const filters[] = {
+		"{\"name\":[\"^/?" ENGINE_CONTAINER "$\"]}",
+		"{\"label\":[\"com.docker.compose.project=" ENGINE_PROJECT "\"]}",
+		"{\"volume\":[\"" ENGINE_VOLUME_SHARED "\"]}",
+	};
+	size_t i;
+
+	list->n = 0;
+	for (i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
+		if (list_filtered(a, filters[i], list, err) != ENGINE_OK)
+			return ENGINE_ERR;
+	return ENGINE_OK;
+}
+
+/* POST /containers/<id><what>[?query] answering one of ok[]. */
+static int
+container_post(struct engine_api *a, const char *id, const char *what,
+    const char *query, const char *body, const int *ok, int timeout_ms,
+    struct errbuf *err)
+{
+	struct call c = { NULL, NULL, 0, 0, NULL };
+	char path[128];
+	int status;
+
+	if (!id_ok(id, err))
+		return ENGINE_ERR;
+	fmt_snprintf(path, sizeof(path), "/containers/%s%s", id, what);
+	c.query = query;
+	c.body = body;
+	c.body_len = body != NULL ? strlen(body) : 0;
+	c.timeout_ms = timeout_ms;
+	return expect(a, "POST", path, &c, ok, &status, err);
+}
+
+int
+engine_api_container_stop(struct engine_api *a, const char *id, struct errbuf *err)
+{
+	static const int stop_ok[] = { 204, 304, 404, 0 };
+	static const int wait_ok[] = { 200, 404, 0 };
+
+	/* stop returns once the container is gone or killed; wait confirms
+	 * it is not running (a restart policy could have raced us). */
+	if (container_post(a, id, "/stop", NULL, NULL, stop_ok, a->timeouts.stop_ms,
+	    err) != ENGINE_OK)
+		return ENGINE_ERR;
+	return container_post(a, id, "/wait", "condition=not-running", NULL, wait_ok,
+	    a->timeouts.stop_ms, err);
+}
+
+int
+engine_api_container_no_restart(struct engine_api *a, const char *id,
+    struct errbuf *err)
+{
+	static const int ok[] = { 200, 0 };
+
+	return container_post(a, id, "/update", NULL, "{\"RestartPolicy\":{\"Name\":\"no\"}}",
+	    ok, a->timeouts.request_ms, err);
+}
+
+int
+engine_api_container_rename(struct engine_api *a, const char *id,
+    const char *name, struct errbuf *err)
+{
+	static const int ok[] = { 204, 0 };
+	char query[160];
+
+	if (!name_ok(name, err))
+		return ENGINE_ERR;
+	fmt_snprintf(query, sizeof(query), "name=%s", name);
+	return container_post(a, id, "/rename", query, NULL, ok, a->timeouts.request_ms,
+	    err);
+}
+
+int
+engine_api_container_start(struct engine_api *a, const char *id, struct errbuf *err)
+{
+	static const int ok[] = { 204, 304, 0 };
+
+	return container_post(a, id, "/start", NULL, NULL, ok, a->timeouts.request_ms, err);
+}
+
+int
+engine_api_container_remove(struct engine_api *a, const char *name,
+    struct errbuf *err)
+{
+	return api_remove(a, name, err);
+}
+
 /* GET path; 404 → POST create with the body in a->req. */
 static int
 ensure(struct engine_api *a, const char *path, const char *create, size_t len,
@@ -866,6 +1107,15 @@ create_and_start(struct engine_api *a, size_t len, struct errbuf *err)
 }
 
 static int
+api_prepare(void *ctx, const struct engine_launch *l, struct errbuf *err)
+{
+	struct engine_api *a = ctx;
+	size_t len;
+
+	return engine_api_create_body(l, a->req, sizeof(a->req), &len, err);
+}
+
+static int
 api_launch(void *ctx, const struct engine_launch *l, struct errbuf *err)
 {
 	struct engine_api *a = ctx;
@@ -893,5 +1143,6 @@ engine_api_bind(struct engine_api *a, struct engine *e)
 	e->pull = api_pull;
 	e->inspect_id = api_inspect_id;
 	e->remove = api_remove;
+	e->prepare = api_prepare;
 	e->launch = api_launch;
 }

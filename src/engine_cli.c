@@ -1,5 +1,8 @@
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomicfile.h"
 #include "engine_cli.h"
@@ -44,12 +47,12 @@ engine_cli_init(struct engine_cli *c, const char *path, const char *home,
 			return ENGINE_ERR;
 		c->envp[n++] = c->env_home;
 	}
-	if (docker_host != NULL && docker_host[0] != '\0') {
-		if (env_entry(c->env_docker_host, sizeof(c->env_docker_host),
-		    "DOCKER_HOST", docker_host, err) != ENGINE_OK)
-			return ENGINE_ERR;
-		c->envp[n++] = c->env_docker_host;
-	}
+	if (docker_host == NULL || docker_host[0] == '\0')
+		docker_host = ENGINE_DEFAULT_HOST;
+	if (env_entry(c->env_docker_host, sizeof(c->env_docker_host),
+	    "DOCKER_HOST", docker_host, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	c->envp[n++] = c->env_docker_host;
 	c->envp[n++] = "DOCKER_CONTENT_TRUST=1";
 	c->envp[n] = NULL;
 	c->outb.data = c->out;
@@ -194,15 +197,17 @@ engine_cli_compose_probe(struct engine_cli *c, enum engine_compose_tool *tool,
 }
 
 int
-engine_cli_compose_up(struct engine_cli *c, const char *path, struct errbuf *err)
+engine_cli_compose_up(struct engine_cli *c, const char *path, const char *dir,
+    struct errbuf *err)
 {
 	enum engine_compose_tool tool;
 	const char *plugin[] = { ENGINE_CLI_DOCKER, "compose", "-p", ENGINE_CLI_PROJECT,
-		"-f", path, "up", "-d", NULL };
+		"--project-directory", dir, "-f", path, "up", "-d", NULL };
 	const char *v1[] = { ENGINE_CLI_COMPOSE_V1, "-p", ENGINE_CLI_PROJECT,
-		"-f", path, "up", "-d", NULL };
+		"--project-directory", dir, "-f", path, "up", "-d", NULL };
 
 	if (!arg_ok("compose file path", path, err) ||
+	    !arg_ok("compose project directory", dir, err) ||
 	    engine_cli_compose_probe(c, &tool, err) != ENGINE_OK)
 		return ENGINE_ERR;
 	return run(c, tool == ENGINE_COMPOSE_PLUGIN ? plugin : v1,
@@ -228,15 +233,23 @@ split_dir(const char *path, char *dir, size_t cap, const char **name)
 }
 
 static int
-render(struct engine_cli *c, const struct engine_launch *l, size_t *len,
-    struct errbuf *err)
+cli_prepare(void *ctx, const struct engine_launch *l, struct errbuf *err)
 {
+	struct engine_cli *c = ctx;
 	struct compose_params p;
 	enum engine_compose_tool tool;
+	char dir[ATOMICFILE_PATH_MAX];
+	const char *name;
 
+	c->compose_len = 0;
 	if (engine_launch_check(l, err) != ENGINE_OK ||
 	    engine_cli_compose_probe(c, &tool, err) != ENGINE_OK)
 		return ENGINE_ERR;
+	if (split_dir(l->compose_file, dir, sizeof(dir), &name) != 0) {
+		errbuf_set(err, "compose file path %s: not <dir>/<file>",
+		    l->compose_file != NULL ? l->compose_file : "(none)");
+		return ENGINE_ERR;
+	}
 	memset(&p, 0, sizeof(p));
 	p.platform = l->platform;
 	p.flavour = tool == ENGINE_COMPOSE_PLUGIN ? COMPOSE_SPEC : COMPOSE_V1;
@@ -246,34 +259,58 @@ render(struct engine_cli *c, const struct engine_launch *l, size_t *len,
 	p.nports = l->nports;
 	p.dstack_socket = l->dstack_socket;
 	p.config_path = l->config_path;
-	return compose_render(&p, c->compose, sizeof(c->compose), len, err) == COMPOSE_OK ?
-	    ENGINE_OK : ENGINE_ERR;
+	p.spec_id = l->spec_id;
+	return compose_render(&p, c->compose, sizeof(c->compose), &c->compose_len, err) ==
+	    COMPOSE_OK ? ENGINE_OK : ENGINE_ERR;
 }
 
-/* Render, keep the file for the operator, replace the container, compose up. */
+/* The operator's copy: written, never read (the node can rewrite it). */
+static int
+write_copy(const struct engine_cli *c, const char *path, struct errbuf *err)
+{
+	char dir[ATOMICFILE_PATH_MAX];
+	const char *name;
+
+	if (split_dir(path, dir, sizeof(dir), &name) != 0) {
+		errbuf_set(err, "compose file path %s: not <dir>/<file>", path);
+		return ENGINE_ERR;
+	}
+	if (atomicfile_write(dir, name, c->compose, c->compose_len, NULL, err) != ATOMICFILE_OK)
+		return ENGINE_ERR;
+	log_event(LOG_INFO, "compose file copy written (not read back)", { "path", path });
+	return ENGINE_OK;
+}
+
+/* Compose reads its file from a directory only the launcher can write. */
 static int
 cli_launch(void *ctx, const struct engine_launch *l, struct errbuf *err)
 {
 	struct engine_cli *c = ctx;
-	char dir[ATOMICFILE_PATH_MAX];
-	const char *name;
+	char dir[] = ENGINE_CLI_PRIVATE_TEMPLATE;
+	char file[sizeof(dir) + sizeof(ENGINE_CLI_PRIVATE_FILE) + 1];
 	struct errbuf ignored;
-	size_t len;
+	int rc = ENGINE_ERR;
 
-	if (render(c, l, &len, err) != ENGINE_OK)
-		return ENGINE_ERR;
-	if (split_dir(l->compose_file, dir, sizeof(dir), &name) != 0) {
-		errbuf_set(err, "compose file path %s: not <dir>/<file>",
-		    l->compose_file != NULL ? l->compose_file : "(none)");
+	if (c->compose_len == 0) {
+		errbuf_set(err, "launch: nothing prepared");
 		return ENGINE_ERR;
 	}
-	if (atomicfile_write(dir, name, c->compose, len, NULL, err) != ATOMICFILE_OK)
+	if (mkdtemp(dir) == NULL) {
+		errbuf_set(err, "%s: mkdtemp: %s", ENGINE_CLI_PRIVATE_TEMPLATE, strerror(errno));
 		return ENGINE_ERR;
-	log_event(LOG_INFO, "compose file written", { "path", l->compose_file });
+	}
+	fmt_snprintf(file, sizeof(file), "%s/%s", dir, ENGINE_CLI_PRIVATE_FILE);
+	if (atomicfile_write(dir, ENGINE_CLI_PRIVATE_FILE, c->compose, c->compose_len,
+	    NULL, err) != ATOMICFILE_OK || write_copy(c, l->compose_file, err) != ENGINE_OK)
+		goto out;
 	if (cli_remove(c, ENGINE_CONTAINER, &ignored) != ENGINE_OK)
 		log_event(LOG_INFO, "no previous mpc-node container removed",
 		    { "detail", ignored.msg });
-	return engine_cli_compose_up(c, l->compose_file, err);
+	rc = engine_cli_compose_up(c, file, dir, err);
+out:
+	unlink(file);
+	rmdir(dir);
+	return rc;
 }
 
 void
@@ -283,5 +320,6 @@ engine_cli_bind(struct engine_cli *c, struct engine *e)
 	e->pull = cli_pull;
 	e->inspect_id = cli_inspect_id;
 	e->remove = cli_remove;
+	e->prepare = cli_prepare;
 	e->launch = cli_launch;
 }

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "ca_anchors.h"
 #include "cli.h"
@@ -19,18 +21,25 @@
 #include "engine_cli.h"
 #include "fmt.h"
 #include "http.h"
+#include "atomicfile.h"
 #include "image.h"
+#include "lockfile.h"
 #include "log.h"
 #include "measure.h"
 #include "nodeconfig.h"
 #include "registry.h"
 #include "select.h"
 #include "spawn.h"
+#include "takeover.h"
 #include "tls.h"
 #include "version.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+/* A second launcher waits this long for the first one's takeover, measure,
+ * write and start (engine stops take up to 2 min, compose up more). */
+#define LAUNCH_LOCK_TIMEOUT_MS (10 * 60 * 1000)
+#define LAUNCH_LOCK_NAME ".tee-launcher.lock"
 
 /* Everything one run holds; static storage, too big for the stack. */
 struct launcher {
@@ -46,8 +55,18 @@ struct launcher {
 	struct engine_cli cli;
 	struct engine_api api;
 	int api_ready;
+	int use_cli;
 	struct engine engine;
+	struct measure_cfg measure;
 	char measure_paths[MEASURE_PATHBUF];
+	struct nodeconfig_text node_text;
+	struct compose_port ports[CONFIG_PORTS_MAX];
+	char repo[REFERENCE_PULL_SIZE];
+	char spec_id[ENGINE_SPEC_HEX + 1];
+	struct engine_launch spec;
+	struct takeover takeover;
+	char lock_path[ATOMICFILE_PATH_MAX];
+	int lock_fd;
 };
 
 static int
@@ -142,16 +161,18 @@ engine_setup(struct launcher *l, struct errbuf *err)
 	if (which == CLI_ENGINE_DEFAULT)
 		which = spawn_resolve(ENGINE_CLI_DOCKER, l->s.path, where, sizeof(where),
 		    &none) == SPAWN_OK ? CLI_ENGINE_CLI : CLI_ENGINE_API;
+	/* Both backends stop and restart containers through the API. */
+	if (engine_api_init(&l->api, l->s.docker_host, err) != ENGINE_OK)
+		return -1;
+	l->api_ready = 1;
 	if (which == CLI_ENGINE_API) {
-		if (engine_api_init(&l->api, l->s.docker_host, err) != ENGINE_OK)
-			return -1;
-		l->api_ready = 1;
 		engine_api_bind(&l->api, &l->engine);
 	} else {
 		if (engine_cli_init(&l->cli, l->s.path, l->s.home, l->s.docker_host,
 		    err) != ENGINE_OK)
 			return -1;
 		engine_cli_bind(&l->cli, &l->engine);
+		l->use_cli = 1;
 	}
 	log_event(LOG_INFO, "engine backend",
 	    { "engine", which == CLI_ENGINE_API ? "api" : "cli" });
@@ -173,56 +194,152 @@ pull(struct launcher *l, char *ref, struct errbuf *err)
 	return 0;
 }
 
+/* TEE: the RTMR3 method and its prerequisites, decided from files only. */
 static int
-measure(struct launcher *l, struct errbuf *err)
+plan_measure(struct launcher *l, struct errbuf *err)
 {
-	struct measure_cfg m;
-	enum measure_outcome out;
-
 	if (l->s.platform != CLI_PLATFORM_TEE)
 		return 0;
-	if (measure_cfg_from_settings(&m, &l->s, l->measure_paths,
+	if (measure_cfg_from_settings(&l->measure, &l->s, l->measure_paths,
 	    sizeof(l->measure_paths), err) != 0)
 		return -1;
-	return measure_image(&m, &l->http, &l->selected, &out, err);
+	return measure_plan(&l->measure, err);
 }
 
-/* The node runs exactly what was pulled: the same repository, registry host
- * included (the seed dropped it), at the manifest digest. */
+/* The spec id and the backend's rendering, for the current digest. */
 static int
-launch(struct launcher *l, const char *pull_ref, struct errbuf *err)
+finish_spec(struct launcher *l, struct errbuf *err)
 {
-	struct compose_port ports[CONFIG_PORTS_MAX];
-	struct engine_launch el;
-	char repo[REFERENCE_PULL_SIZE], *at;
+	memcpy(l->spec.manifest_digest, l->resolved.manifest.b,
+	    sizeof(l->spec.manifest_digest));
+	l->spec.spec_id = NULL;
+	if (engine_api_spec_id(&l->spec, l->spec_id, err) != ENGINE_OK)
+		return -1;
+	l->spec.spec_id = l->spec_id;
+	return l->engine.prepare(l->engine.ctx, &l->spec, err) == ENGINE_OK ? 0 : -1;
+}
+
+/* The container spec, complete but for the manifest digest (all zero until
+ * resolved: same length, so the later rendering cannot fail differently). */
+static int
+plan_container(struct launcher *l, struct errbuf *err)
+{
+	char *at;
 	size_t i;
 
-	fmt_snprintf(repo, sizeof(repo), "%s", pull_ref);
-	if ((at = strchr(repo, '@')) == NULL) {
+	if (reference_pull_format(l->cfg.registry, strlen(l->cfg.registry),
+	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.manifest,
+	    l->repo, err) != 0)
+		return -1;
+	if ((at = strchr(l->repo, '@')) == NULL) {
 		errbuf_set(err, "pull reference without a digest");
 		return -1;
 	}
 	*at = '\0';
-	memset(&el, 0, sizeof(el));
-	el.platform = l->s.platform == CLI_PLATFORM_TEE ? COMPOSE_TEE : COMPOSE_NONTEE;
-	el.image_name = repo;
-	memcpy(el.manifest_digest, l->resolved.manifest.b, sizeof(el.manifest_digest));
+	memset(&l->spec, 0, sizeof(l->spec));
+	l->spec.platform = l->s.platform == CLI_PLATFORM_TEE ? COMPOSE_TEE : COMPOSE_NONTEE;
+	l->spec.image_name = l->repo;
 	for (i = 0; i < l->cfg.nports; i++) {
-		ports[i].host = l->cfg.ports[i].host;
-		ports[i].container = l->cfg.ports[i].container;
+		l->ports[i].host = l->cfg.ports[i].host;
+		l->ports[i].container = l->cfg.ports[i].container;
 	}
-	el.ports = ports;
-	el.nports = l->cfg.nports;
-	el.dstack_socket = l->s.dstack_socket;
-	el.config_path = CLI_DEFAULT_NODE_CONFIG;
-	el.compose_file = l->s.compose_file;
-	return l->engine.launch(l->engine.ctx, &el, err) == ENGINE_OK ? 0 : -1;
+	l->spec.ports = l->ports;
+	l->spec.nports = l->cfg.nports;
+	l->spec.dstack_socket = l->s.dstack_socket;
+	l->spec.config_path = CLI_DEFAULT_NODE_CONFIG;
+	l->spec.compose_file = l->s.compose_file;
+	return finish_spec(l, err);
+}
+
+/*
+ * Everything the operator's input decides, validated and rendered before
+ * the first network request: nothing that depends only on it may fail
+ * after RTMR3 was extended.
+ */
+static int
+plan(struct launcher *l, struct errbuf *err)
+{
+	if (plan_measure(l, err) != 0)
+		return -1;
+	if (nodeconfig_add_tee(&l->cfg, l->s.platform == CLI_PLATFORM_TEE,
+	    &l->selected, err) != 0 ||
+	    nodeconfig_render_alloc(&l->cfg, &l->node_text, err) != 0)
+		return -1;
+	return plan_container(l, err);
+}
+
+/* Default: next to the node config, i.e. in the volume launchers share. */
+static int
+lock_take(struct launcher *l, struct errbuf *err)
+{
+	const char *slash = strrchr(l->s.node_config, '/');
+	int n;
+
+	if (l->s.lock_file != NULL)
+		n = fmt_snprintf(l->lock_path, sizeof(l->lock_path), "%s", l->s.lock_file);
+	else
+		n = fmt_snprintf(l->lock_path, sizeof(l->lock_path), "%.*s/%s",
+		    (int)(slash - l->s.node_config), l->s.node_config, LAUNCH_LOCK_NAME);
+	if (n < 0 || (size_t)n >= sizeof(l->lock_path)) {
+		errbuf_set(err, "lock file path longer than %zu bytes", sizeof(l->lock_path) - 1);
+		return -1;
+	}
+	if (lockfile_acquire(l->lock_path, LAUNCH_LOCK_TIMEOUT_MS, &l->lock_fd, err) !=
+	    LOCKFILE_OK)
+		return -1;
+	log_event(LOG_INFO, "launch lock held", { "path", l->lock_path });
+	return 0;
+}
+
+/* Nothing may write the shared volume from here on; check what we replace. */
+static int
+take_over(struct launcher *l, struct errbuf *err)
+{
+	l->takeover.keep_previous = !l->use_cli;
+	if (takeover_stop_old(&l->takeover, &l->api, l->spec_id, err) != 0 ||
+	    lockfile_check(l->lock_path, l->lock_fd, err) != LOCKFILE_OK ||
+	    atomicfile_target_check(l->s.node_config, err) != ATOMICFILE_OK)
+		return -1;
+	if (l->use_cli && atomicfile_target_check(l->s.compose_file, err) != ATOMICFILE_OK)
+		return -1;
+	return 0;
+}
+
+static int
+measure(struct launcher *l, struct errbuf *err)
+{
+	enum measure_outcome out;
+
+	if (l->s.platform != CLI_PLATFORM_TEE)
+		return 0;
+	return measure_image(&l->measure, &l->http, &l->selected, &out, err);
+}
+
+static int
+act(struct launcher *l, struct errbuf *err, const char **step)
+{
+	*step = "lock";
+	if (lock_take(l, err) != 0)
+		return -1;
+	*step = "take over";
+	if (take_over(l, err) != 0)
+		return -1;
+	*step = "measure";
+	if (measure(l, err) != 0)
+		return -1;
+	*step = "node config";
+	if (nodeconfig_write_text(&l->node_text, l->s.node_config, err) != 0)
+		return -1;
+	log_event(LOG_INFO, "node config written", { "path", l->s.node_config });
+	*step = "launch";
+	return takeover_start(&l->takeover, &l->api, &l->engine, &l->spec, err);
 }
 
 static int
 run(struct launcher *l)
 {
 	char ref[REFERENCE_PULL_SIZE];
+	const char *step;
 	struct errbuf err;
 
 	log_event(LOG_INFO, "platform", { "platform",
@@ -234,19 +351,16 @@ run(struct launcher *l)
 		return fail("select image", &err);
 	if (engine_setup(l, &err) != 0)
 		return fail("engine", &err);
+	if (plan(l, &err) != 0)
+		return fail("plan", &err);
 	if (resolve(l, &err) != 0)
 		return fail("resolve", &err);
 	if (pull(l, ref, &err) != 0)
 		return fail("pull", &err);
-	if (measure(l, &err) != 0)
-		return fail("measure", &err);
-	if (nodeconfig_add_tee(&l->cfg, l->s.platform == CLI_PLATFORM_TEE,
-	    &l->selected, &err) != 0 ||
-	    nodeconfig_write(&l->cfg, l->s.node_config, &err) != 0)
-		return fail("node config", &err);
-	log_event(LOG_INFO, "node config written", { "path", l->s.node_config });
-	if (launch(l, ref, &err) != 0)
-		return fail("launch", &err);
+	if (finish_spec(l, &err) != 0)
+		return fail("plan", &err);
+	if (act(l, &err, &step) != 0)
+		return fail(step, &err);
 	log_event(LOG_INFO, "MPC node started", { "image", ref });
 	return 0;
 }
@@ -272,8 +386,14 @@ main(int argc, char **argv, char **envp)
 	case CLI_RUN:
 		break;
 	}
+	/* No core dump or ptrace by the same uid: memory holds node secrets. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	l.lock_fd = -1;
 	log_event(LOG_INFO, "start", { "version", TL_VERSION });
 	rc = run(&l);
+	nodeconfig_text_free(&l.node_text);
+	if (l.lock_fd >= 0)
+		close(l.lock_fd);
 	registry_free(&l.reg);
 	if (l.http_ready)
 		http_client_close(&l.http);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "dstack.h"
@@ -97,7 +98,8 @@ agent_scan(const struct measure_cfg *m, struct http_client *http, char *resp,
 	return rc == DSTACK_OK ? 0 : -1;
 }
 
-/* 1: emitted, 0: the agent has no EmitEvent (400/404/405/501), -1: error. */
+/* Emits once; any answer but 2xx is an error (never a reason to try the
+ * native path: dstack 0.5 answers 400 for any failure, extended or not). */
 static int
 agent_emit(const struct measure_cfg *m, struct http_client *http,
     const struct digest *d, char *resp, struct errbuf *err)
@@ -105,35 +107,27 @@ agent_emit(const struct measure_cfg *m, struct http_client *http,
 	struct http_response rs;
 	char body[DSTACK_BODY_MAX];
 	size_t len;
-	enum http_err e;
 
 	if (dstack_emit_event_body(d->b, body, sizeof(body), &len, err) != DSTACK_OK)
 		return -1;
-	e = agent_post(m, http, DSTACK_PATH_EMIT_EVENT, body, resp, &rs, err);
-	if (e != HTTP_OK) {
+	if (agent_post(m, http, DSTACK_PATH_EMIT_EVENT, body, resp, &rs, err) != HTTP_OK) {
 		errbuf_wrap(err, "EmitEvent failed while extending RTMR3 (not retried)");
 		return -1;
 	}
-	/* dstack >= 0.6 has no EmitEvent: a 4xx extended nothing, so auto may
-	 * fall back to the native path without extending twice. */
-	if (rs.status == 400 || rs.status == 404 || rs.status == 405 ||
-	    rs.status == 501)
-		return 0;
 	if (rs.status < 200 || rs.status > 299) {
-		errbuf_set(err, "EmitEvent failed while extending RTMR3: HTTP %d", rs.status);
+		errbuf_set(err, "EmitEvent failed while extending RTMR3: HTTP %d (not retried; "
+		    "RTMR3 may or may not have been extended)", rs.status);
 		return -1;
 	}
-	return 1;
+	return 0;
 }
 
 static int
-file_exists(const char *path, int want_socket)
+path_is(const char *path, mode_t type)
 {
 	struct stat st;
 
-	if (stat(path, &st) != 0)
-		return 0;
-	return want_socket ? S_ISSOCK(st.st_mode) : 1;
+	return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == type;
 }
 
 static int
@@ -144,6 +138,9 @@ via_native(const struct measure_cfg *m, const struct digest *d,
 
 	if (rtmr_native_emit_once(&m->native, d->b, &res, err) != RTMR_OK)
 		return -1;
+	if (!res.register_read)
+		log_event(LOG_WARN, "RTMR3 file does not read back as a register; "
+		    "the event log alone decided", { "path", m->native.rtmr3_path });
 	*out = res.seen == RTMR_SEEN_SAME ? MEASURE_ALREADY : MEASURE_EXTENDED;
 	log_event(LOG_INFO, *out == MEASURE_ALREADY ?
 	    "RTMR3 already holds this image digest, not extending again" :
@@ -152,11 +149,9 @@ via_native(const struct measure_cfg *m, const struct digest *d,
 	return 0;
 }
 
-/* The dstack API path.  *absent: the agent is not there (auto may go on). */
 static int
 via_agent(const struct measure_cfg *m, struct http_client *http,
-    const struct digest *d, enum measure_outcome *out, int *absent,
-    struct errbuf *err)
+    const struct digest *d, enum measure_outcome *out, struct errbuf *err)
 {
 	struct rtmr_once once;
 	enum rtmr_seen seen;
@@ -164,18 +159,14 @@ via_agent(const struct measure_cfg *m, struct http_client *http,
 	char *resp;
 	int rc = -1;
 
-	*absent = 0;
 	resp = malloc(DSTACK_RESPONSE_MAX);
 	if (resp == NULL) {
 		errbuf_set(err, "out of memory");
 		return -1;
 	}
 	rtmr_once_init(&once, d->b);
-	if (agent_scan(m, http, resp, &once, &e, err) != 0) {
-		*absent = e == HTTP_ERR_CONNECT;
-		goto out;
-	}
-	if (rtmr_once_decide(&once, &seen, err) != RTMR_OK)
+	if (agent_scan(m, http, resp, &once, &e, err) != 0 ||
+	    rtmr_once_decide(&once, &seen, err) != RTMR_OK)
 		goto out;
 	if (seen == RTMR_SEEN_DIFFERENT) {
 		errbuf_set(err, "the event log already holds a different mpc-image-digest; "
@@ -189,14 +180,7 @@ via_agent(const struct measure_cfg *m, struct http_client *http,
 		rc = 0;
 		goto out;
 	}
-	rc = agent_emit(m, http, d, resp, err);
-	if (rc == 0) {
-		*absent = 1;
-		errbuf_set(err, "the dstack agent has no EmitEvent (dstack >= 0.6)");
-		rc = -1;
-		goto out;
-	}
-	if (rc == 1) {
+	if (agent_emit(m, http, d, resp, err) == 0) {
 		*out = MEASURE_EXTENDED;
 		log_event(LOG_INFO, "RTMR3 extended", { "method", "dstack-api" });
 		rc = 0;
@@ -206,31 +190,45 @@ out:
 	return rc;
 }
 
+const char *
+measure_method_name(enum cli_rtmr_method method)
+{
+	return method == CLI_RTMR_NATIVE ? "native" :
+	    method == CLI_RTMR_DSTACK_API ? "dstack-api" : "auto";
+}
+
+int
+measure_plan(struct measure_cfg *m, struct errbuf *err)
+{
+	int have_version = path_is(m->native.version_path, S_IFREG);
+	int writable = access(m->native.rtmr3_path, W_OK) == 0;
+
+	if (m->method == CLI_RTMR_AUTO)
+		m->method = have_version && writable ? CLI_RTMR_NATIVE : CLI_RTMR_DSTACK_API;
+	if (!path_is(m->dstack_socket, S_IFSOCK)) {
+		errbuf_set(err, "no dstack agent socket at %s (TEE_LAUNCHER_DSTACK_SOCKET); "
+		    "the node needs it for its quotes", m->dstack_socket);
+		return -1;
+	}
+	if (m->method == CLI_RTMR_NATIVE && !have_version) {
+		errbuf_set(err, "%s: missing; dstack >= 0.6 writes it at boot and refuses "
+		    "to emit events without it", m->native.version_path);
+		return -1;
+	}
+	log_event(LOG_INFO, "RTMR3 method", { "method", measure_method_name(m->method) },
+	    { "version_file", have_version ? "present" : "absent" },
+	    { "rtmr3_writable", writable ? "yes" : "no" });
+	return 0;
+}
+
 int
 measure_image(const struct measure_cfg *m, struct http_client *http,
     const struct digest *d, enum measure_outcome *out, struct errbuf *err)
 {
-	int absent = 0;
-
-	switch (m->method) {
-	case CLI_RTMR_NATIVE:
+	if (m->method == CLI_RTMR_NATIVE)
 		return via_native(m, d, out, err);
-	case CLI_RTMR_DSTACK_API:
-		return via_agent(m, http, d, out, &absent, err);
-	case CLI_RTMR_AUTO:
-		break;
-	}
-	if (file_exists(m->dstack_socket, 1)) {
-		if (via_agent(m, http, d, out, &absent, err) == 0)
-			return 0;
-		if (!absent)
-			return -1;
-		log_event(LOG_INFO, "dstack agent unavailable, trying the native RTMR3 interface",
-		    { "reason", err->msg });
-	}
-	if (file_exists(m->native.rtmr3_path, 0))
-		return via_native(m, d, out, err);
-	errbuf_set(err, "cannot extend RTMR3: no dstack agent at %s and no %s",
-	    m->dstack_socket, m->native.rtmr3_path);
+	if (m->method == CLI_RTMR_DSTACK_API)
+		return via_agent(m, http, d, out, err);
+	errbuf_set(err, "RTMR3 method not decided (measure_plan was not called)");
 	return -1;
 }

@@ -87,30 +87,60 @@ split_path(const char *path, char *dir, size_t cap, const char **name,
 }
 
 int
-nodeconfig_write(const struct launcher_config *c, const char *path,
+nodeconfig_render_alloc(const struct launcher_config *c, struct nodeconfig_text *t,
     struct errbuf *err)
 {
 	static const size_t caps[] = { NODECONFIG_FIRST_TRY, NODECONFIG_MAX };
-	char dir[ATOMICFILE_PATH_MAX];
-	const char *name;
-	char *buf;
-	size_t i, len;
-	int rc = -1, rendered = 0;
+	size_t i;
 
-	if (split_path(path, dir, sizeof(dir), &name, err) != 0)
-		return -1;
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]) && !rendered; i++) {
-		buf = malloc(caps[i]);
-		if (buf == NULL) {
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		t->buf = malloc(caps[i]);
+		if (t->buf == NULL) {
 			errbuf_set(err, "node config: out of memory");
 			return -1;
 		}
-		rendered = nodeconfig_render(c, buf, caps[i], &len, err) == 0;
-		if (rendered && atomicfile_write(dir, name, buf, len, NULL, err) == ATOMICFILE_OK)
-			rc = 0;
-		/* The buffer held secrets. */
-		explicit_bzero(buf, caps[i]);
-		free(buf);
+		t->cap = caps[i];
+		if (nodeconfig_render(c, t->buf, t->cap, &t->len, err) == 0)
+			return 0;
+		nodeconfig_text_free(t);
 	}
+	errbuf_wrap(err, "node config larger than %u bytes once rendered", NODECONFIG_MAX);
+	return -1;
+}
+
+void
+nodeconfig_text_free(struct nodeconfig_text *t)
+{
+	if (t->buf != NULL) {
+		explicit_bzero(t->buf, t->cap); /* it held secrets */
+		free(t->buf);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+int
+nodeconfig_write_text(const struct nodeconfig_text *t, const char *path,
+    struct errbuf *err)
+{
+	char dir[ATOMICFILE_PATH_MAX];
+	const char *name;
+
+	if (split_path(path, dir, sizeof(dir), &name, err) != 0)
+		return -1;
+	return atomicfile_write(dir, name, t->buf, t->len, NULL, err) == ATOMICFILE_OK ? 0 : -1;
+}
+
+int
+nodeconfig_write(const struct launcher_config *c, const char *path,
+    struct errbuf *err)
+{
+	struct nodeconfig_text t;
+	int rc;
+
+	if (nodeconfig_render_alloc(c, &t, err) != 0)
+		return -1;
+	rc = nodeconfig_write_text(&t, path, err);
+	nodeconfig_text_free(&t);
 	return rc;
 }

@@ -2,13 +2,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <time.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <bearssl_hash.h>
 
 #include "fmt.h"
+#include "lockfile.h"
 #include "hex.h"
 #include "rtmr.h"
 #include "utf8.h"
@@ -507,45 +507,6 @@ rtmr_log_scan_file(const char *path, struct rtmr_once *o,
 
 /* ---- the native extend */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-lock_acquire(const struct rtmr_native_cfg *cfg, int *fd, struct errbuf *err)
-{
-	long long deadline = now_ms() + cfg->lock_timeout_ms;
-	struct timespec pause = { 0, RTMR_LOCK_POLL_MS * 1000000L };
-
-	*fd = open(cfg->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0) {
-		errbuf_set(err, "%s: open: %s", cfg->lock_path, strerror(errno));
-		return RTMR_ERR;
-	}
-	for (;;) {
-		if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
-			return RTMR_OK;
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			errbuf_set(err, "%s: flock: %s", cfg->lock_path, strerror(errno));
-			break;
-		}
-		if (now_ms() >= deadline) {
-			errbuf_set(err, "%s: still locked by another process after %d ms",
-			    cfg->lock_path, cfg->lock_timeout_ms);
-			break;
-		}
-		nanosleep(&pause, NULL);
-	}
-	close(*fd);
-	*fd = -1;
-	return RTMR_ERR;
-}
-
 static int
 version_read(const char *path, enum rtmr_version *v, struct errbuf *err)
 {
@@ -554,8 +515,11 @@ version_read(const char *path, enum rtmr_version *v, struct errbuf *err)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	*v = RTMR_V1;
-	if (fd < 0 && errno == ENOENT)
-		return RTMR_OK;
+	if (fd < 0 && errno == ENOENT) {
+		errbuf_set(err, "%s: missing; dstack >= 0.6 writes it at boot and refuses "
+		    "to emit events without it, so the event format is unknown", path);
+		return RTMR_ERR;
+	}
 	if (fd < 0) {
 		errbuf_set(err, "%s: open: %s", path, strerror(errno));
 		return RTMR_ERR;
@@ -636,17 +600,74 @@ log_append(const char *path, enum rtmr_version v,
 	return RTMR_OK;
 }
 
+/*
+ * Where the RTMR3 file has register semantics (sysfs; FUSE, where tests
+ * emulate the kernel), a read returns the register: *readable = 1 and
+ * mr holds it.  A file elsewhere is not a register: *readable = 0.
+ */
+static int
+rtmr3_read(const char *path, uint8_t mr[RTMR_DIGEST_LEN], int *readable,
+    struct errbuf *err)
+{
+	struct statfs fs;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	*readable = 0;
+	if (fd < 0) {
+		errbuf_set(err, "%s: open: %s", path, strerror(errno));
+		return RTMR_ERR;
+	}
+	if (fstatfs(fd, &fs) != 0 || (fs.f_type != RTMR_SYSFS_MAGIC &&
+	    fs.f_type != RTMR_FUSE_MAGIC)) {
+		close(fd);
+		return RTMR_OK;
+	}
+	do
+		n = pread(fd, mr, RTMR_DIGEST_LEN, 0);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n != RTMR_DIGEST_LEN) {
+		errbuf_set(err, "%s: read %zd bytes, expected the %d-byte register", path, n,
+		    RTMR_DIGEST_LEN);
+		return RTMR_ERR;
+	}
+	*readable = 1;
+	return RTMR_OK;
+}
+
+/* The log must replay to the register before we skip or add to it: a
+ * mismatch means this boot's measurement can no longer be verified. */
+static int
+register_matches(const struct rtmr_native_cfg *cfg, const uint8_t replay[RTMR_DIGEST_LEN],
+    struct rtmr_native_result *res, struct errbuf *err)
+{
+	uint8_t mr[RTMR_DIGEST_LEN];
+
+	if (rtmr3_read(cfg->rtmr3_path, mr, &res->register_read, err) != RTMR_OK)
+		return RTMR_ERR;
+	if (res->register_read && memcmp(mr, replay, RTMR_DIGEST_LEN) != 0) {
+		errbuf_set(err, "%s: the register does not equal the replay of %s; this "
+		    "boot's RTMR3 is already inconsistent (reboot required)",
+		    cfg->rtmr3_path, cfg->log_path);
+		return RTMR_ERR;
+	}
+	return RTMR_OK;
+}
+
 /* Everything that happens under the lock. */
 static int
 emit_locked(const struct rtmr_native_cfg *cfg, const uint8_t payload[RTMR_PAYLOAD_LEN],
     struct rtmr_native_result *res, struct errbuf *err)
 {
+	uint8_t replay[RTMR_DIGEST_LEN];
 	struct rtmr_once once;
 
 	if (version_read(cfg->version_path, &res->version, err) != RTMR_OK)
 		return RTMR_ERR;
 	rtmr_once_init(&once, payload);
-	if (rtmr_log_scan_file(cfg->log_path, &once, NULL, NULL, err) != RTMR_OK ||
+	if (rtmr_log_scan_file(cfg->log_path, &once, replay, NULL, err) != RTMR_OK ||
+	    register_matches(cfg, replay, res, err) != RTMR_OK ||
 	    rtmr_once_decide(&once, &res->seen, err) != RTMR_OK)
 		return RTMR_ERR;
 	if (res->seen == RTMR_SEEN_SAME)
@@ -661,8 +682,8 @@ emit_locked(const struct rtmr_native_cfg *cfg, const uint8_t payload[RTMR_PAYLOA
 	    rtmr3_write(cfg->rtmr3_path, res->digest, err) != RTMR_OK)
 		return RTMR_ERR;
 	if (log_append(cfg->log_path, res->version, payload, err) != RTMR_OK) {
-		errbuf_wrap(err, "RTMR3 was extended but the event log was not updated "
-		    "(replay will not match)");
+		errbuf_wrap(err, "RTMR3 was extended but the event log was not: "
+		    "reboot required (replay will not match)");
 		return RTMR_ERR;
 	}
 	return RTMR_OK;
@@ -676,7 +697,7 @@ rtmr_native_emit_once(const struct rtmr_native_cfg *cfg,
 	int fd, rc;
 
 	memset(res, 0, sizeof(*res));
-	if (lock_acquire(cfg, &fd, err) != RTMR_OK)
+	if (lockfile_acquire(cfg->lock_path, cfg->lock_timeout_ms, &fd, err) != LOCKFILE_OK)
 		return RTMR_ERR;
 	rc = emit_locked(cfg, payload, res, err);
 	close(fd); /* releases the flock */

@@ -36,6 +36,9 @@ parse_ports(const char *s, struct compose_port *ports, size_t *n)
 	return 0;
 }
 
+#define COMPOSE_RENDER_SPEC_ID \
+	"5bec5bec5bec5bec5bec5bec5bec5bec5bec5bec5bec5bec5bec5bec5bec5bec"
+
 int
 main(int argc, char **argv)
 {
@@ -66,6 +69,8 @@ main(int argc, char **argv)
 	p.ports = ports;
 	p.dstack_socket = strcmp(argv[6], "-") == 0 ? NULL : argv[6];
 	p.config_path = argv[7];
+	/* The launcher labels its containers with a spec id; a fixed one here. */
+	p.spec_id = COMPOSE_RENDER_SPEC_ID;
 	if (compose_render(&p, out, sizeof(out), &len, &e) != COMPOSE_OK) {
 		fprintf(stderr, "%s\n", e.msg);
 		return 1;

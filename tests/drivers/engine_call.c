@@ -87,6 +87,21 @@ setup(const char *which, struct engine *e, struct errbuf *err)
 	return 0;
 }
 
+/* As the launcher does: the spec id labelled on the container, then the
+ * backend's rendering, then the start. */
+static int
+launch(struct engine *e, struct engine_launch *l, struct errbuf *err)
+{
+	static char spec[ENGINE_SPEC_HEX + 1];
+
+	if (engine_api_spec_id(l, spec, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	l->spec_id = spec;
+	if (e->prepare(e->ctx, l, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	return e->launch(e->ctx, l, err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -122,7 +137,7 @@ main(int argc, char **argv)
 		rc = e.remove(e.ctx, argv[3], &err);
 	else if (strcmp(argv[2], "launch") == 0 &&
 	    parse_launch(argc - 3, argv + 3, 1, &l, ports) == 0)
-		rc = e.launch(e.ctx, &l, &err);
+		rc = launch(&e, &l, &err);
 	else
 		return usage();
 	if (rc != ENGINE_OK) {

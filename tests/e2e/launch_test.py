@@ -290,8 +290,8 @@ def case_tee_dstack_api(ctx, engine):
         T.check("%s: and emits no second event" % n,
                 len(agent.events()) == 1 and "already" in p2.stderr, p2.stderr[-800:])
         running, _ = node_running(ctx["dk"])
-        T.check("%s: the node container was replaced and runs" % n,
-                running and container_id(ctx["dk"]) not in ("", first))
+        T.check("%s: the same node container (same spec) was started again" % n,
+                running and container_id(ctx["dk"]) == first)
         T.check("%s: no secrets in the logs" % n, no_secrets(p) and no_secrets(p2))
     finally:
         agent.stop()
@@ -303,9 +303,16 @@ def case_tee_native(ctx, version):
     c.write(c.user_config, user_config(ctx["reg"].host, ["oci"]))
     with open(c.rtmr3, "wb") as f:
         f.write(b"")
-    if version == 2:
-        c.write(os.path.join(c.logdir, "runtime_event_version"), "2\n")
+    c.write(os.path.join(c.logdir, "runtime_event_version"), "%d\n" % version)
     env = c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native")
+    agent = FakeDstack(c)  # dstack >= 0.6 still serves quotes on its socket
+    try:
+        native_runs(c, env, img, version, agent)
+    finally:
+        agent.stop()
+
+
+def native_runs(c, env, img, version, agent):
     p = c.run(env)
     T.check("TEE/native V%d: exits 0" % version, p.returncode == 0, why(p))
     payload = bytes.fromhex(img["config_digest"][7:])
@@ -328,25 +335,46 @@ def case_tee_native(ctx, version):
         n = sum(1 for x in f if x.strip())
     T.check("TEE/native V%d: restart emits nothing new" % version,
             p2.returncode == 0 and n == 1, p2.stderr[-800:])
+    T.check("TEE/native V%d: the agent was never asked to emit" % version,
+            agent.events() == [])
 
 
-def case_auto_fallback(ctx):
-    """auto: an agent without EmitEvent (dstack >= 0.6) → the native path."""
-    c = Case(ctx["root"], "tee-auto-removed")
+def case_auto_decides_from_files(ctx):
+    """auto is decided from files before anything is measured, and never
+    switches after an EmitEvent answer (dstack 0.5 answers 400 for any
+    error, possibly after it extended)."""
+    c = Case(ctx["root"], "tee-auto-native")
     img = ctx["images"]["docker-v2"]
+    payload = bytes.fromhex(img["config_digest"][7:])
+    c.write(c.user_config, user_config(ctx["reg"].host, ["docker-v2"]))
+    with open(c.rtmr3, "wb"):
+        pass
+    c.write(os.path.join(c.logdir, "runtime_event_version"), "1\n")
+    agent = FakeDstack(c)
+    try:
+        p = c.run(c.env(ctx["env"], "TEE", img["config_digest"]))
+        T.check("TEE/auto: with a version file and a writable RTMR3 file, exits 0",
+                p.returncode == 0, why(p))
+        with open(c.rtmr3, "rb") as f:
+            got = f.read()
+        T.check("TEE/auto: picked native", got == v1_digest(payload), got.hex())
+        T.check("TEE/auto: EmitEvent was never called",
+                agent.counts().get("by_path", {}).get("/EmitEvent", 0) == 0
+                and agent.events() == [], agent.counts())
+    finally:
+        agent.stop()
+
+    c = Case(ctx["root"], "tee-auto-400")
     c.write(c.user_config, user_config(ctx["reg"].host, ["docker-v2"]))
     with open(c.rtmr3, "wb"):
         pass
     agent = FakeDstack(c, "--fault", "removed", "--fault-path", "/EmitEvent")
     try:
-        p = c.run(c.env(ctx["env"], "TEE", img["config_digest"]))
-        T.check("TEE/auto: exits 0 when the agent has no EmitEvent", p.returncode == 0, why(p))
-        with open(c.rtmr3, "rb") as f:
-            got = f.read()
-        payload = bytes.fromhex(img["config_digest"][7:])
-        T.check("TEE/auto: fell back to the native RTMR3 file",
-                got == v1_digest(payload) and "native" in p.stderr, got.hex())
-        T.check("TEE/auto: the agent extended nothing", agent.events() == [])
+        fails(ctx, "TEE/auto without a version file, EmitEvent 400", c,
+              c.env(ctx["env"], "TEE", img["config_digest"]), 1,
+              "EmitEvent failed while extending RTMR3: HTTP 400", before="old = 6\n")
+        T.check("TEE/auto: EmitEvent 400: no native fallback, no runtime log",
+                not os.path.exists(c.runtime_log) and os.path.getsize(c.rtmr3) == 0)
     finally:
         agent.stop()
 
@@ -430,15 +458,30 @@ def case_errors(ctx):
 
     c = Case(ctx["root"], "not-found")
     c.write(c.user_config, user_config(reg, ["missing", "other"]))
-    fails(ctx, "no tag matches", c,
-          c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native"),
-          1, "Image hash not found among tags", before="old = 3\n")
+    c.write(os.path.join(c.logdir, "runtime_event_version"), "1\n")
+    agent = FakeDstack(c)
+    try:
+        fails(ctx, "no tag matches", c,
+              c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native"),
+              1, "Image hash not found among tags", before="old = 3\n")
+    finally:
+        agent.stop()
 
-    c = Case(ctx["root"], "no-measure")
+    c = Case(ctx["root"], "no-agent")
     c.write(c.user_config, user_config(reg, ["docker-v2"]))
-    fails(ctx, "TEE with neither agent nor RTMR3 file", c,
-          c.env(ctx["env"], "TEE", img["config_digest"]), 1, "cannot extend RTMR3",
+    fails(ctx, "TEE without an agent socket (fails before the network)", c,
+          c.env(ctx["env"], "TEE", img["config_digest"]), 1, "no dstack agent socket",
           before="old = 4\n")
+
+    c = Case(ctx["root"], "native-no-version")
+    c.write(c.user_config, user_config(reg, ["docker-v2"]))
+    agent = FakeDstack(c)
+    try:
+        fails(ctx, "TEE native without a runtime_event_version file", c,
+              c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native"),
+              1, "runtime_event_version: missing", before="old = 7\n")
+    finally:
+        agent.stop()
 
     c = Case(ctx["root"], "agent-500")
     c.write(c.user_config, user_config(reg, ["docker-v2"]))
@@ -470,7 +513,7 @@ def main():
             for fn, args in ((case_nontee_happy, ("cli",)), (case_nontee_happy, ("api",)),
                              (case_tee_dstack_api, ("cli",)), (case_tee_dstack_api, ("api",)),
                              (case_tee_native, (1,)), (case_tee_native, (2,)),
-                             (case_auto_fallback, ()),
+                             (case_auto_decides_from_files, ()),
                              (case_errors, ())):
                 T.run(fn.__name__, fn, ctx, *args)
             dk.docker("rm", "-f", "mpc-node", check=False)

@@ -53,6 +53,7 @@ def expected(platform, flavour, image_value, ports):
         "image": image_value,
         "container_name": "mpc-node",
         "restart": "on-failure",
+        "labels": ["org.tee-launcher.spec=" + "5bec" * 16],
         "security_opt": ["no-new-privileges:true"],
         "ports": ports,
     }

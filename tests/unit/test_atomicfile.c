@@ -351,9 +351,60 @@ names_that_are_not_one_component_are_refused(struct th *t)
 	CHECK_INT(t, atomicfile_write("/tmp", ".", "a", 1, NULL, &e), ATOMICFILE_ERR);
 }
 
+static void
+only_an_absent_path_or_a_regular_file_may_be_replaced(struct th *t)
+{
+	struct tdir d;
+	struct errbuf e;
+	char p[128], q[128];
+
+	REQUIRE(t, tdir_make(&d));
+	snprintf(p, sizeof(p), "%s/cfg.toml", d.path);
+	snprintf(q, sizeof(q), "%s/elsewhere", d.path);
+	CHECK_INT(t, atomicfile_target_check(p, &e), ATOMICFILE_OK);
+	REQUIRE_INT(t, atomicfile_write(d.path, "cfg.toml", "a", 1, NULL, &e), ATOMICFILE_OK);
+	CHECK_INT(t, atomicfile_target_check(p, &e), ATOMICFILE_OK);
+	unlink(p);
+	REQUIRE(t, symlink(q, p) == 0);
+	CHECK_INT(t, atomicfile_target_check(p, &e), ATOMICFILE_ERR);
+	CHECK(t, strstr(e.msg, "is a symbolic link, not a regular file") != NULL);
+	unlink(p);
+	REQUIRE(t, mkfifo(p, 0600) == 0);
+	CHECK_INT(t, atomicfile_target_check(p, &e), ATOMICFILE_ERR);
+	CHECK(t, strstr(e.msg, "is a FIFO") != NULL);
+	unlink(p);
+	REQUIRE(t, mkdir(p, 0700) == 0);
+	CHECK_INT(t, atomicfile_target_check(p, &e), ATOMICFILE_ERR);
+	CHECK(t, strstr(e.msg, "is a directory") != NULL);
+	rmdir(p);
+	tdir_remove(&d);
+}
+
+static void
+a_symlinked_directory_is_not_written_through(struct th *t)
+{
+	struct tdir d, other;
+	struct errbuf e;
+	char link[128], target[128];
+
+	REQUIRE(t, tdir_make(&d) && tdir_make(&other));
+	snprintf(link, sizeof(link), "%s/dir", d.path);
+	REQUIRE(t, symlink(other.path, link) == 0);
+	CHECK_INT(t, atomicfile_write(link, "cfg.toml", "a", 1, NULL, &e), ATOMICFILE_ERR);
+	snprintf(target, sizeof(target), "%s/cfg.toml", other.path);
+	CHECK(t, access(target, F_OK) != 0);
+	unlink(link);
+	tdir_remove(&other);
+	tdir_remove(&d);
+}
+
 void
 suite_atomicfile(struct th *t)
 {
+	th_run(t, "atomicfile: only an absent path or a regular file may be replaced",
+	    only_an_absent_path_or_a_regular_file_may_be_replaced);
+	th_run(t, "atomicfile: a symlinked directory is not written through",
+	    a_symlinked_directory_is_not_written_through);
 	th_run(t, "atomicfile: content is written with mode 0600 whatever the umask",
 	    content_is_written_with_mode_0600_whatever_the_umask);
 	th_run(t, "atomicfile: an old file is replaced by a new inode",

@@ -35,6 +35,8 @@ static const char tee_golden[] =
     "    image: \"nearone/mpc-node@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
     "    container_name: \"mpc-node\"\n"
     "    restart: on-failure\n"
+    "    labels:\n"
+    "      - \"org.tee-launcher.spec=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n"
     "    security_opt:\n"
     "      - \"no-new-privileges:true\"\n"
     "    ports: [\"11780:11780\", \"2200:2200\"]\n"
@@ -60,6 +62,7 @@ tee_rendering_is_exactly_the_reviewed_file(struct th *t)
 	char out[COMPOSE_OUT_MAX];
 
 	params(&p, COMPOSE_TEE, "nearone/mpc-node");
+	p.spec_id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	REQUIRE(t, render(&p, out, sizeof(out), &e) == 0);
 	CHECK_STR(t, out, tee_golden);
 }

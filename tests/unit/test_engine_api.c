@@ -17,6 +17,7 @@
 #include "engine_api.h"
 #include "harness.h"
 #include "json.h"
+#include "takeover.h"
 
 static struct engine_api api; /* large: static storage, as the header asks */
 
@@ -287,11 +288,13 @@ bad_launch_parameters_are_refused(struct th *t)
 
 /* ------------------------------------------------------------ fake engine */
 
-/* One scripted answer: the first rule whose "METHOD target" prefix matches. */
+/* One scripted answer: the first rule whose "METHOD target" prefix matches
+ * and that has answered fewer than max times (0: no limit). */
 struct rule {
 	const char *match;
 	int status;
 	const char *body;
+	int max;
 };
 
 struct fake {
@@ -305,6 +308,7 @@ static void
 serve_one(int c, int logfd, const struct rule *rules)
 {
 	static char buf[256 * 1024];
+	static int used[64]; /* per rule, for the life of the fake's process */
 	char head[512], *end, *cl;
 	size_t have = 0, need;
 	ssize_t n;
@@ -330,8 +334,11 @@ serve_one(int c, int logfd, const struct rule *rules)
 				}
 				(void)!write(logfd, "\n", 1);
 				for (r = rules; r->match != NULL; r++)
-					if (strncmp(buf, r->match, strlen(r->match)) == 0)
+					if (strncmp(buf, r->match, strlen(r->match)) == 0 &&
+					    (r->max == 0 || used[r - rules] < r->max))
 						break;
+				if (r->match != NULL)
+					used[r - rules]++;
 				hn = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: "
 				    "application/json\r\nContent-Length: %zu\r\n\r\n",
 				    r->match ? r->status : 599, r->match ? strlen(r->body) : 0);
@@ -350,15 +357,23 @@ serve_one(int c, int logfd, const struct rule *rules)
 	}
 }
 
+/* The fake's directory, made before it starts (tests that name its socket). */
 static int
-fake_start(struct fake *f, const struct rule *rules)
+fake_dir(struct fake *f)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/engine-api-test-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return 0;
+	snprintf(f->sock, sizeof(f->sock), "%s/d.sock", f->dir);
+	return 1;
+}
+
+static int
+fake_start_in(struct fake *f, const struct rule *rules)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int l, c, logfd;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/engine-api-test-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return 0;
 	snprintf(f->sock, sizeof(f->sock), "%s/d.sock", f->dir);
 	snprintf(f->log, sizeof(f->log), "%s/log", f->dir);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->sock);
@@ -404,11 +419,11 @@ fake_stop(struct fake *f)
 }
 
 static int
-setup(struct fake *f, const struct rule *rules, struct engine *e, struct errbuf *err)
+setup_in(struct fake *f, const struct rule *rules, struct engine *e, struct errbuf *err)
 {
 	char host[128];
 
-	if (!fake_start(f, rules))
+	if (!fake_start_in(f, rules))
 		return 0;
 	snprintf(host, sizeof(host), "unix://%s", f->sock);
 	if (engine_api_init(&api, host, err) != ENGINE_OK)
@@ -416,6 +431,12 @@ setup(struct fake *f, const struct rule *rules, struct engine *e, struct errbuf 
 	api.timeouts.pull_ms = api.timeouts.request_ms = api.timeouts.stop_ms = 5000;
 	engine_api_bind(&api, e);
 	return 1;
+}
+
+static int
+setup(struct fake *f, const struct rule *rules, struct engine *e, struct errbuf *err)
+{
+	return fake_dir(f) && setup_in(f, rules, e, err);
 }
 
 static void
@@ -429,9 +450,9 @@ static void
 pull_sends_the_encoded_name_and_digest_and_reads_the_stream(struct th *t)
 {
 	static const struct rule rules[] = {
-		{ "GET /version", 200, VERSION_OK },
-		{ "POST /v1.41/images/create", 200, stream_ok },
-		{ NULL, 0, NULL }
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/images/create", 200, stream_ok, 0 },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct fake f;
 	struct engine e;
@@ -456,11 +477,11 @@ static void
 a_pull_fails_on_an_error_in_the_stream_or_a_refusal(struct th *t)
 {
 	static const struct rule rules[] = {
-		{ "GET /version", 200, VERSION_OK },
-		{ "POST /v1.41/images/create?fromImage=localhost%3A5000%2Ftl%2Fmpc-node", 200, stream_err },
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/images/create?fromImage=localhost%3A5000%2Ftl%2Fmpc-node", 200, stream_err, 0 },
 		{ "POST /v1.41/images/create", 404,
-		  "{\"message\":\"pull access denied for other, repository does not exist\"}" },
-		{ NULL, 0, NULL }
+		  "{\"message\":\"pull access denied for other, repository does not exist\"}", 0 },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct fake f;
 	struct engine e;
@@ -480,8 +501,8 @@ static void
 an_engine_too_old_is_refused_before_any_other_request(struct th *t)
 {
 	static const struct rule rules[] = {
-		{ "GET /version", 200, "{\"ApiVersion\":\"1.40\",\"MinAPIVersion\":\"1.12\"}" },
-		{ NULL, 0, NULL }
+		{ "GET /version", 200, "{\"ApiVersion\":\"1.40\",\"MinAPIVersion\":\"1.12\"}", 0 },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct fake f;
 	struct engine e;
@@ -500,9 +521,9 @@ static void
 an_engine_that_dropped_1_41_is_spoken_to_at_its_minimum(struct th *t)
 {
 	static const struct rule rules[] = {
-		{ "GET /version", 200, "{\"ApiVersion\":\"1.52\",\"MinAPIVersion\":\"1.44\"}" },
-		{ "GET /v1.44/images/", 200, "{\"Id\":\"sha256:" HEX64 "\",\"RepoTags\":[]}" },
-		{ NULL, 0, NULL }
+		{ "GET /version", 200, "{\"ApiVersion\":\"1.52\",\"MinAPIVersion\":\"1.44\"}", 0 },
+		{ "GET /v1.44/images/", 200, "{\"Id\":\"sha256:" HEX64 "\",\"RepoTags\":[]}", 0 },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct fake f;
 	struct engine e;
@@ -521,10 +542,10 @@ static void
 inspect_names_a_missing_image_and_refuses_odd_ids(struct th *t)
 {
 	static const struct rule rules[] = {
-		{ "GET /version", 200, VERSION_OK },
-		{ "GET /v1.41/images/other", 200, "{\"Id\":\"sha256:x y\"}" },
-		{ "GET /v1.41/images/", 404, "{\"message\":\"No such image: " REF "\"}" },
-		{ NULL, 0, NULL }
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/images/other", 200, "{\"Id\":\"sha256:x y\"}", 0 },
+		{ "GET /v1.41/images/", 404, "{\"message\":\"No such image: " REF "\"}", 0 },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct fake f;
 	struct engine e;
@@ -543,7 +564,7 @@ inspect_names_a_missing_image_and_refuses_odd_ids(struct th *t)
 static void
 references_and_names_outside_the_grammar_never_reach_the_engine(struct th *t)
 {
-	static const struct rule rules[] = { { NULL, 0, NULL } };
+	static const struct rule rules[] = { { NULL, 0, NULL, 0 } };
 	static const char *const bad[] = {
 		"x@sha256:" HEX64 "/../../containers/create", "-x@sha256:" HEX64,
 		"x?a=b@sha256:" HEX64, "x@sha256:" "F2472280c437efc00fa25a030a24990ae16c4fbec0d74914e178473ce4d57372",
@@ -573,13 +594,13 @@ static void
 remove_stops_then_deletes_and_a_missing_container_is_fine(struct th *t)
 {
 	static const struct rule rules[] = {
-		{ "GET /version", 200, VERSION_OK },
-		{ "POST /v1.41/containers/gone/stop", 404, "{\"message\":\"No such container: gone\"}" },
-		{ "POST /v1.41/containers/stuck/stop", 500, "{\"message\":\"cannot stop\"}" },
-		{ "POST /v1.41/containers/", 304, "" },
-		{ "DELETE /v1.41/containers/stuck", 409, "{\"message\":\"removal in progress\"}" },
-		{ "DELETE /v1.41/containers/", 204, "" },
-		{ NULL, 0, NULL }
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/containers/gone/stop", 404, "{\"message\":\"No such container: gone\"}", 0 },
+		{ "POST /v1.41/containers/stuck/stop", 500, "{\"message\":\"cannot stop\"}", 0 },
+		{ "POST /v1.41/containers/", 304, "", 0 },
+		{ "DELETE /v1.41/containers/stuck", 409, "{\"message\":\"removal in progress\"}", 0 },
+		{ "DELETE /v1.41/containers/", 204, "", 0 },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct fake f;
 	struct engine e;
@@ -605,16 +626,16 @@ static void
 launch_replaces_the_container_after_creating_what_is_missing(struct th *t)
 {
 	static const struct rule rules[] = {
-		{ "GET /version", 200, VERSION_OK },
-		{ "POST /v1.41/containers/mpc-node/stop", 404, "{\"message\":\"No such container\"}" },
-		{ "GET /v1.41/networks/", 404, "{\"message\":\"network not found\"}" },
-		{ "POST /v1.41/networks/create", 201, "{\"Id\":\"n1\",\"Warning\":\"\"}" },
-		{ "GET /v1.41/volumes/shared-volume", 200, "{\"Name\":\"shared-volume\"}" },
-		{ "GET /v1.41/volumes/", 404, "{\"message\":\"get mpc-data: no such volume\"}" },
-		{ "POST /v1.41/volumes/create", 201, "{\"Name\":\"mpc-data\"}" },
-		{ "POST /v1.41/containers/create", 201, "{\"Id\":\"c0ffee\",\"Warnings\":[]}" },
-		{ "POST /v1.41/containers/mpc-node/start", 204, "" },
-		{ NULL, 0, NULL }
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/containers/mpc-node/stop", 404, "{\"message\":\"No such container\"}", 0 },
+		{ "GET /v1.41/networks/", 404, "{\"message\":\"network not found\"}", 0 },
+		{ "POST /v1.41/networks/create", 201, "{\"Id\":\"n1\",\"Warning\":\"\"}", 0 },
+		{ "GET /v1.41/volumes/shared-volume", 200, "{\"Name\":\"shared-volume\"}", 0 },
+		{ "GET /v1.41/volumes/", 404, "{\"message\":\"get mpc-data: no such volume\"}", 0 },
+		{ "POST /v1.41/volumes/create", 201, "{\"Name\":\"mpc-data\"}", 0 },
+		{ "POST /v1.41/containers/create", 201, "{\"Id\":\"c0ffee\",\"Warnings\":[]}", 0 },
+		{ "POST /v1.41/containers/mpc-node/start", 204, "", 0 },
+		{ NULL, 0, NULL, 0 }
 	};
 	static char log[16384], body[ENGINE_API_REQUEST_MAX], want[ENGINE_API_REQUEST_MAX + 4096];
 	struct engine_launch l;
@@ -648,13 +669,13 @@ static void
 a_refused_create_names_the_engines_reason_and_starts_nothing(struct th *t)
 {
 	static const struct rule rules[] = {
-		{ "GET /version", 200, VERSION_OK },
-		{ "POST /v1.41/containers/mpc-node/stop", 404, "{}" },
-		{ "GET /v1.41/", 200, "{}" },
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/containers/mpc-node/stop", 404, "{}", 0 },
+		{ "GET /v1.41/", 200, "{}", 0 },
 		{ "POST /v1.41/containers/create", 409,
-		  "{\"message\":\"Conflict. The container name \\\"/mpc-node\\\" is already in use\"}" },
-		{ "POST /v1.41/containers/mpc-node/start", 204, "" },
-		{ NULL, 0, NULL }
+		  "{\"message\":\"Conflict. The container name \\\"/mpc-node\\\" is already in use\"}", 0 },
+		{ "POST /v1.41/containers/mpc-node/start", 204, "", 0 },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct engine_launch l;
 	struct fake f;
@@ -688,9 +709,199 @@ an_absent_socket_is_a_connect_error_naming_it(struct th *t)
 	engine_api_close(&api);
 }
 
+/* ------------------------------------------------------------ takeover */
+
+#define ID_NODE "1111111111111111111111111111111111111111111111111111111111111111"
+#define ID_EVIL "2222222222222222222222222222222222222222222222222222222222222222"
+#define ID_LAUNCHER "3333333333333333333333333333333333333333333333333333333333333333"
+#define SPEC_OLD "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SPEC_NEW "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define LIST "GET /v1.41/containers/json?all=1&filters="
+#define NODE_RUNNING "{\"Id\":\"" ID_NODE "\",\"Names\":[\"/mpc-node\"],\"State\":\"running\"," \
+	"\"Labels\":{\"org.tee-launcher.spec\":\"" SPEC_OLD "\"},\"Mounts\":[{\"Type\":\"volume\"," \
+	"\"Name\":\"shared-volume\",\"Source\":\"/v/_data\",\"Destination\":\"/mnt/shared\"}]}"
+#define EVIL(state) "{\"Id\":\"" ID_EVIL "\",\"Names\":[\"/evil\"],\"State\":\"" state "\"," \
+	"\"Labels\":{},\"Mounts\":[{\"Type\":\"volume\",\"Name\":\"shared-volume\"," \
+	"\"Source\":\"/v/_data\",\"Destination\":\"/x\"}]}"
+/* Binds the engine socket at the path the launcher uses: a launcher. */
+#define LAUNCHER(sock) "{\"Id\":\"" ID_LAUNCHER "\",\"Names\":[\"/launcher\"]," \
+	"\"State\":\"running\",\"Labels\":{},\"Mounts\":[{\"Type\":\"bind\"," \
+	"\"Source\":\"" sock "\",\"Destination\":\"/var/run/docker.sock\"}]}"
+
+static void
+takeover_stops_the_node_and_volume_writers_and_spares_launchers(struct th *t)
+{
+	/* The first listing shows them running, the confirming one stopped. */
+	static char volume_first[2048];
+	static struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ LIST "%7B%22name", 200, "[" NODE_RUNNING "]", 1 },
+		{ LIST "%7B%22label", 200, "[" NODE_RUNNING "]", 1 },
+		{ LIST "%7B%22volume", 200, volume_first, 1 },
+		{ LIST "%7B%22name", 200, "[]", 0 },
+		{ LIST "%7B%22label", 200, "[]", 0 },
+		{ LIST "%7B%22volume", 200, "[" EVIL("exited") "]", 0 },
+		{ "POST /v1.41/containers/" ID_EVIL "/update", 200, "{\"Warnings\":[]}", 0 },
+		{ "POST /v1.41/containers/" ID_NODE "/update", 200, "{\"Warnings\":[]}", 0 },
+		{ "POST /v1.41/containers/" ID_EVIL "/wait", 200, "{\"StatusCode\":0}", 0 },
+		{ "POST /v1.41/containers/" ID_NODE "/wait", 200, "{\"StatusCode\":0}", 0 },
+		{ "POST /v1.41/containers/mpc-node-previous/stop", 404, "{\"message\":\"no\"}", 0 },
+		{ "POST /v1.41/containers/", 204, "", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct takeover tk;
+	static char log[8192], want[8192];
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+
+	/* The launcher entry binds the fake's own socket: name it first. */
+	REQUIRE(t, fake_dir(&f));
+	snprintf(volume_first, sizeof(volume_first),
+	    "[" NODE_RUNNING "," EVIL("running") "," LAUNCHER("%s") "]", f.sock);
+	REQUIRE(t, setup_in(&f, rules, &e, &err));
+	tk.keep_previous = 1; /* the api backend */
+	CHECK_INT(t, takeover_stop_old(&tk, &api, SPEC_NEW, &err), 0);
+	CHECK_STR(t, tk.restart_id, "");
+	fake_log(&f, log, sizeof(log));
+	snprintf(want, sizeof(want), "GET /version\n"
+	    LIST "%%7B%%22name%%22%%3A%%5B%%22%%5E%%2F%%3Fmpc-node%%24%%22%%5D%%7D\n"
+	    LIST "%%7B%%22label%%22%%3A%%5B%%22com.docker.compose.project%%3Dmpc-node%%22%%5D%%7D\n"
+	    LIST "%%7B%%22volume%%22%%3A%%5B%%22shared-volume%%22%%5D%%7D\n"
+	    /* other writers first: lose their restart policy, then stop */
+	    "POST /v1.41/containers/" ID_EVIL "/update {\"RestartPolicy\":{\"Name\":\"no\"}}\n"
+	    "POST /v1.41/containers/" ID_EVIL "/stop\n"
+	    "POST /v1.41/containers/" ID_EVIL "/wait?condition=not-running\n"
+	    /* the node: stopped, then kept aside for its logs (spec differs) */
+	    "POST /v1.41/containers/" ID_NODE "/stop\n"
+	    "POST /v1.41/containers/" ID_NODE "/wait?condition=not-running\n"
+	    "POST /v1.41/containers/mpc-node-previous/stop\n"
+	    "POST /v1.41/containers/" ID_NODE "/rename?name=mpc-node-previous\n"
+	    "POST /v1.41/containers/" ID_NODE "/update {\"RestartPolicy\":{\"Name\":\"no\"}}\n"
+	    /* and nothing runs any more */
+	    LIST "%%7B%%22name%%22%%3A%%5B%%22%%5E%%2F%%3Fmpc-node%%24%%22%%5D%%7D\n"
+	    LIST "%%7B%%22label%%22%%3A%%5B%%22com.docker.compose.project%%3Dmpc-node%%22%%5D%%7D\n"
+	    LIST "%%7B%%22volume%%22%%3A%%5B%%22shared-volume%%22%%5D%%7D\n");
+	CHECK_STR(t, log, want);
+	CHECK(t, strstr(log, ID_LAUNCHER) == NULL);
+	teardown(&f);
+}
+
+static void
+takeover_restarts_an_old_node_with_the_same_spec(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ LIST "%7B%22name", 200, "[" NODE_RUNNING "]", 1 },
+		{ LIST, 200, "[]", 0 },
+		{ "POST /v1.41/containers/" ID_NODE "/wait", 200, "{\"StatusCode\":0}", 0 },
+		{ "POST /v1.41/containers/", 204, "", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct takeover tk;
+	static char log[8192];
+	struct engine_launch l;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	tk.keep_previous = 1;
+	CHECK_INT(t, takeover_stop_old(&tk, &api, SPEC_OLD, &err), 0);
+	CHECK_STR(t, tk.restart_id, ID_NODE);
+	launch_init(&l, COMPOSE_TEE);
+	CHECK_INT(t, takeover_start(&tk, &api, &e, &l, &err), 0);
+	fake_log(&f, log, sizeof(log));
+	/* stopped and started again: no rename, no create */
+	CHECK(t, strstr(log, "/" ID_NODE "/stop\n") != NULL);
+	CHECK(t, strstr(log, "/" ID_NODE "/start\n") != NULL);
+	CHECK(t, strstr(log, "rename") == NULL && strstr(log, "/containers/create") == NULL);
+	teardown(&f);
+}
+
+static void
+takeover_fails_when_a_writer_runs_again(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ LIST "%7B%22volume", 200, "[" EVIL("running") "]", 0 },
+		{ LIST, 200, "[]", 0 },
+		{ "POST /v1.41/containers/" ID_EVIL "/update", 200, "{}", 0 },
+		{ "POST /v1.41/containers/" ID_EVIL "/wait", 200, "{\"StatusCode\":0}", 0 },
+		{ "POST /v1.41/containers/", 204, "", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct takeover tk;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	tk.keep_previous = 1;
+	CHECK_INT(t, takeover_stop_old(&tk, &api, SPEC_NEW, &err), -1);
+	CHECK(t, strstr(err.msg, "container evil (" ID_EVIL ") is running again") == err.msg);
+	teardown(&f);
+}
+
+static void
+a_stop_the_engine_refuses_fails_the_takeover(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ LIST "%7B%22volume", 200, "[" EVIL("running") "]", 0 },
+		{ LIST, 200, "[]", 0 },
+		{ "POST /v1.41/containers/" ID_EVIL "/update", 200, "{}", 0 },
+		{ "POST /v1.41/containers/" ID_EVIL "/stop", 500, "{\"message\":\"cannot stop\"}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct takeover tk;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	tk.keep_previous = 1;
+	CHECK_INT(t, takeover_stop_old(&tk, &api, SPEC_NEW, &err), -1);
+	CHECK(t, strstr(err.msg, "stopping evil: ") == err.msg);
+	CHECK(t, strstr(err.msg, "HTTP 500: cannot stop") != NULL);
+	teardown(&f);
+}
+
+static void
+the_spec_id_changes_with_anything_the_container_gets(struct th *t)
+{
+	struct engine_launch l;
+	struct errbuf err;
+	char a[ENGINE_SPEC_HEX + 1], b[ENGINE_SPEC_HEX + 1];
+
+	launch_init(&l, COMPOSE_TEE);
+	REQUIRE_INT(t, engine_api_spec_id(&l, a, &err), ENGINE_OK);
+	CHECK_INT(t, (int)strlen(a), ENGINE_SPEC_HEX);
+	l.spec_id = SPEC_OLD; /* the label itself is not part of the id */
+	REQUIRE_INT(t, engine_api_spec_id(&l, b, &err), ENGINE_OK);
+	CHECK_STR(t, a, b);
+	l.manifest_digest[31] ^= 1;
+	REQUIRE_INT(t, engine_api_spec_id(&l, b, &err), ENGINE_OK);
+	CHECK(t, strcmp(a, b) != 0);
+	launch_init(&l, COMPOSE_TEE);
+	l.nports = 1;
+	REQUIRE_INT(t, engine_api_spec_id(&l, b, &err), ENGINE_OK);
+	CHECK(t, strcmp(a, b) != 0);
+}
+
 void
 suite_engine_api(struct th *t)
 {
+	th_run(t, "takeover: stops the node and other volume writers, spares launchers",
+	    takeover_stops_the_node_and_volume_writers_and_spares_launchers);
+	th_run(t, "takeover: an old node with the same spec is started again",
+	    takeover_restarts_an_old_node_with_the_same_spec);
+	th_run(t, "takeover: a writer running again after the stop fails it",
+	    takeover_fails_when_a_writer_runs_again);
+	th_run(t, "takeover: a stop the engine refuses fails it",
+	    a_stop_the_engine_refuses_fails_the_takeover);
+	th_run(t, "engine_api: the spec id changes with anything the container gets",
+	    the_spec_id_changes_with_anything_the_container_gets);
 	th_run(t, "engine_api: the socket comes from DOCKER_HOST (unix:// only) or the default",
 	    the_socket_comes_from_docker_host_or_the_default);
 	th_run(t, "engine_api: the version is 1.41, or the engine's minimum within our range",

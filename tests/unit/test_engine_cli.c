@@ -197,14 +197,14 @@ compose_uses_the_plugin_when_it_answers(struct th *t)
 	REQUIRE(t, setup(&f, "compose\\ version) echo 'Docker Compose version v2.29.0' ;;", &e, &err));
 	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
 	CHECK_INT(t, tool, ENGINE_COMPOSE_PLUGIN);
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", &err), ENGINE_OK);
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", "/tmp/p", &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", "/tmp/p", &err), ENGINE_OK);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	/* Probed once, then cached. */
 	CHECK_STR(t, calls,
 	    "docker <compose> <version>\n"
-	    "docker <compose> <-p> <mpc-node> <-f> </mnt/shared/mpc-node.compose.yaml> <up> <-d>\n"
-	    "docker <compose> <-p> <mpc-node> <-f> </mnt/shared/mpc-node.compose.yaml> <up> <-d>\n");
+	    "docker <compose> <-p> <mpc-node> <--project-directory> </tmp/p> <-f> </mnt/shared/mpc-node.compose.yaml> <up> <-d>\n"
+	    "docker <compose> <-p> <mpc-node> <--project-directory> </tmp/p> <-f> </mnt/shared/mpc-node.compose.yaml> <up> <-d>\n");
 	fake_remove(&f);
 }
 
@@ -220,13 +220,13 @@ compose_falls_back_to_docker_compose_without_the_plugin(struct th *t)
 	REQUIRE(t, setup(&f, "compose*) echo 'docker: unknown command: docker compose' >&2; exit 1 ;;",
 	    &e, &err));
 	REQUIRE(t, fake_tool(&f, "docker-compose", ""));
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", "/tmp/p", &err), ENGINE_OK);
 	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
 	CHECK_INT(t, tool, ENGINE_COMPOSE_V1);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls,
 	    "docker <compose> <version>\n"
-	    "docker-compose <-p> <mpc-node> <-f> </tmp/c.yaml> <up> <-d>\n");
+	    "docker-compose <-p> <mpc-node> <--project-directory> </tmp/p> <-f> </tmp/c.yaml> <up> <-d>\n");
 	fake_remove(&f);
 }
 
@@ -238,7 +238,7 @@ no_compose_tool_at_all_is_a_clear_error(struct th *t)
 	struct errbuf err;
 
 	REQUIRE(t, setup(&f, "compose*) exit 1 ;;", &e, &err));
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", &err), ENGINE_ERR);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", "/tmp/p", &err), ENGINE_ERR);
 	CHECK(t, strstr(err.msg, "no compose tool: `docker compose version` failed and "
 	    "docker-compose is not on PATH") == err.msg);
 	fake_remove(&f);
@@ -254,8 +254,8 @@ a_failed_compose_up_keeps_the_full_output_for_the_log(struct th *t)
 	REQUIRE(t, setup(&f, "compose\\ version) ;;\n"
 	    "compose*) echo 'Creating mpc-node ...'; echo 'port is already allocated' >&2; exit 17 ;;",
 	    &e, &err));
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", &err), ENGINE_ERR);
-	CHECK_STR(t, err.msg, "docker compose -p mpc-node -f /tmp/c.yaml up -d: exit status 17: "
+	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", "/tmp/p", &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "docker compose -p mpc-node --project-directory /tmp/p -f /tmp/c.yaml up -d: exit status 17: "
 	    "port is already allocated");
 	CHECK_STR(t, cli.out, "Creating mpc-node ...\n");
 	CHECK_INT(t, cli.status.code, 17);
@@ -282,7 +282,9 @@ children_get_exactly_path_home_docker_host_and_content_trust(struct th *t)
 	REQUIRE_INT(t, engine_cli_init(&cli, f.path, NULL, "", &err), ENGINE_OK);
 	CHECK_INT(t, e.pull(e.ctx, REF, &err), ENGINE_OK);
 	fake_read(&f, "env", env, sizeof(env));
-	snprintf(want, sizeof(want), "export DOCKER_CONTENT_TRUST='1'\nexport PATH='%s'\n", f.path);
+	/* Never left for a .env file or the CLI's own config to decide. */
+	snprintf(want, sizeof(want), "export DOCKER_CONTENT_TRUST='1'\n"
+	    "export DOCKER_HOST='unix:///var/run/docker.sock'\nexport PATH='%s'\n", f.path);
 	CHECK_STR(t, env, want);
 	fake_remove(&f);
 }
@@ -315,7 +317,7 @@ arguments_that_look_like_options_are_refused_before_running(struct th *t)
 	CHECK_STR(t, err.msg, "engine: image reference must be non-empty and must not start with '-'");
 	CHECK_INT(t, e.inspect_id(e.ctx, "-f", id, sizeof(id), &err), ENGINE_ERR);
 	CHECK_INT(t, e.remove(e.ctx, "", &err), ENGINE_ERR);
-	CHECK_INT(t, engine_cli_compose_up(&cli, "-d", &err), ENGINE_ERR);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "-d", "/tmp/p", &err), ENGINE_ERR);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls, "");
 	fake_remove(&f);
@@ -346,8 +348,9 @@ overlong_environment_values_are_refused(struct th *t)
 	CHECK(t, strstr(err.msg, "HOME is longer than") != NULL);
 	CHECK_INT(t, engine_cli_init(&cli, NULL, NULL, NULL, &err), ENGINE_OK);
 	CHECK_STR(t, cli.envp[0], "PATH=" ENGINE_CLI_DEFAULT_PATH);
-	CHECK_STR(t, cli.envp[1], "DOCKER_CONTENT_TRUST=1");
-	CHECK(t, cli.envp[2] == NULL);
+	CHECK_STR(t, cli.envp[1], "DOCKER_HOST=" ENGINE_DEFAULT_HOST);
+	CHECK_STR(t, cli.envp[2], "DOCKER_CONTENT_TRUST=1");
+	CHECK(t, cli.envp[3] == NULL);
 }
 
 void

@@ -145,6 +145,7 @@ env_make(struct env *e)
 	snprintf(e->rtmr3, sizeof(e->rtmr3), "%s/rtmr3:sha384", e->dir);
 	snprintf(e->log, sizeof(e->log), "%s/runtime_events.log", e->dir);
 	file_put(e->rtmr3, zero, sizeof(zero));
+	file_put(e->version, "1", 1);
 	e->cfg.lock_path = e->lock;
 	e->cfg.version_path = e->version;
 	e->cfg.rtmr3_path = e->rtmr3;
@@ -381,7 +382,24 @@ emit_once_decides_none_same_different_and_refuses_duplicates(struct th *t)
 /* ---- the native path end to end (temp files for sysfs and the log) */
 
 static void
-native_v1_extends_then_logs_when_the_version_file_is_absent(struct th *t)
+native_refuses_without_a_version_file(struct th *t)
+{
+	static const uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+
+	REQUIRE(t, env_make(&env));
+	unlink(env.version);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "runtime_event_version: missing; dstack >= 0.6") != NULL);
+	CHECK(t, rtmr3_is_zero(&env));
+	CHECK(t, access(env.log, F_OK) != 0);
+	env_remove(&env);
+}
+
+static void
+native_v1_extends_then_logs(struct th *t)
 {
 	struct golden g;
 	struct env env;
@@ -596,7 +614,7 @@ native_a_failed_log_append_after_extending_says_so(struct th *t)
 	snprintf(log, sizeof(log), "%s/missing-dir/runtime_events.log", env.dir);
 	env.cfg.log_path = log;
 	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
-	CHECK(t, strstr(e.msg, "RTMR3 was extended but the event log was not updated") == e.msg);
+	CHECK(t, strstr(e.msg, "RTMR3 was extended but the event log was not: reboot required") == e.msg);
 	CHECK(t, !rtmr3_is_zero(&env));
 	env_remove(&env);
 }
@@ -654,8 +672,9 @@ suite_rtmr(struct th *t)
 	th_run(t, "rtmr: an overlong event name is refused", an_overlong_event_name_is_refused);
 	th_run(t, "rtmr: emit-once decides none/same/different and refuses duplicates",
 	    emit_once_decides_none_same_different_and_refuses_duplicates);
-	th_run(t, "rtmr: native V1 extends then logs when the version file is absent",
-	    native_v1_extends_then_logs_when_the_version_file_is_absent);
+	th_run(t, "rtmr: native refuses without a version file (dstack >= 0.6 writes it)",
+	    native_refuses_without_a_version_file);
+	th_run(t, "rtmr: native V1 extends then logs", native_v1_extends_then_logs);
 	th_run(t, "rtmr: native V2 uses the canonical JSON digest and logs the version",
 	    native_v2_uses_the_canonical_json_digest_and_logs_the_version);
 	th_run(t, "rtmr: native version file \"1\\n\" is V1", native_version_file_one_with_newline_is_v1);
