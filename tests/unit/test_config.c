@@ -170,7 +170,27 @@ a_missing_file_is_a_read_error(struct th *t)
 	struct errbuf e;
 
 	CHECK_INT(t, config_load("/nonexistent/user_config", 0, &c, &e), CONFIG_ERR_READ);
-	CHECK_STR(t, e.msg, "user config /nonexistent/user_config: cannot open: No such file or directory");
+	CHECK_STR(t, e.msg, "user config: /nonexistent/user_config: cannot open: No such file or directory");
+}
+
+static void
+a_fifo_or_directory_is_a_read_error_not_a_hang(struct th *t)
+{
+	struct launcher_config c;
+	struct errbuf e;
+	char dir[] = "/tmp/tl-config-XXXXXX", fifo[64];
+
+	REQUIRE(t, mkdtemp(dir) != NULL);
+	snprintf(fifo, sizeof(fifo), "%s/user_config", dir);
+	REQUIRE(t, mkfifo(fifo, 0600) == 0);
+	alarm(10);
+	CHECK_INT(t, config_load(fifo, 0, &c, &e), CONFIG_ERR_READ);
+	alarm(0);
+	CHECK(t, strstr(e.msg, "not a regular file (a FIFO)") != NULL);
+	CHECK_INT(t, config_load(dir, 0, &c, &e), CONFIG_ERR_READ);
+	CHECK(t, strstr(e.msg, "is a directory") != NULL);
+	unlink(fifo);
+	rmdir(dir);
 }
 
 static void
@@ -321,6 +341,8 @@ suite_config(struct th *t)
 	th_run(t, "config: gcp is allowed outside TEE", gcp_is_allowed_outside_tee);
 	th_run(t, "config: a missing [mpc_node_config] is named", a_missing_node_table_is_named);
 	th_run(t, "config: a missing file is a read error", a_missing_file_is_a_read_error);
+	th_run(t, "config: a FIFO or a directory is a read error, not a hang",
+	    a_fifo_or_directory_is_a_read_error_not_a_hang);
 	th_run(t, "nodeconfig: [tee] is added last and everything survives",
 	    tee_is_added_last_and_everything_survives);
 	th_run(t, "nodeconfig: NONTEE authority is local only", nontee_authority_is_local_only);
