@@ -212,6 +212,26 @@ node_config_syntax_errors_never_show_the_secret(struct th *t)
 }
 
 static void
+an_ipv4_in_ipv6_registry_is_refused_like_docker_does(struct th *t)
+{
+	static char text[4096];
+	struct launcher_config c;
+	struct errbuf e;
+	const char *at;
+
+	snprintf(text, sizeof(text), "%s%s", good_lc, "[mpc_node_config]\n");
+	at = strstr(good_lc, "registry.hub.docker.com");
+	REQUIRE(t, at != NULL);
+	snprintf(text + (at - good_lc), sizeof(text) - (size_t)(at - good_lc),
+	    "[::ffff:10.0.0.1]:5000%s[mpc_node_config]\n",
+	    at + strlen("registry.hub.docker.com"));
+	CHECK_INT(t, load_text(text, 0, &c, &e), CONFIG_ERR_PARSE);
+	unlink(path);
+	CHECK(t, strstr(e.msg, "[launcher_config] registry: invalid registry "
+	    "\"[::ffff:10.0.0.1]:5000\": IPv4-in-IPv6 address") != NULL);
+}
+
+static void
 a_missing_file_is_a_read_error(struct th *t)
 {
 	struct launcher_config c;
@@ -389,6 +409,8 @@ suite_config(struct th *t)
 	th_run(t, "config: gcp is allowed outside TEE", gcp_is_allowed_outside_tee);
 	th_run(t, "config: a missing [mpc_node_config] is named", a_missing_node_table_is_named);
 	th_run(t, "config: a missing file is a read error", a_missing_file_is_a_read_error);
+	th_run(t, "config: an IPv4-in-IPv6 registry is refused like Docker does",
+	    an_ipv4_in_ipv6_registry_is_refused_like_docker_does);
 	th_run(t, "config: [mpc_node_config] syntax errors never show the secret",
 	    node_config_syntax_errors_never_show_the_secret);
 	th_run(t, "config: a FIFO or a directory is a read error, not a hang",
