@@ -35,7 +35,7 @@
 
 #include "errbuf.h"
 
-/* The open(2) flags, exactly; the unit tests check them with fcntl(). */
+/* The open(2) flags, exactly; the unit tests check what fcntl() shows. */
 #define READFILE_OPEN_FLAGS (O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
 
 enum readfile_result {
