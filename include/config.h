@@ -12,6 +12,9 @@
  * #2827: a TEE node must not be pointed at external key storage by the
  * unmeasured config).  Unknown keys elsewhere are ignored (SPEC §2.3).
  *
+ * The file is read with readfile_regular() (a regular file of at most
+ * TOML_MAX_INPUT bytes; anything else is CONFIG_ERR_READ).
+ *
  * Memory: config_load() reads the file into a heap buffer and parses it into
  * an arena it allocates; every pointer in struct launcher_config points into
  * that arena, valid until config_free().  Nothing in here is ever logged:
@@ -59,7 +62,8 @@ struct launcher_config {
 
 enum config_result {
 	CONFIG_OK,
-	CONFIG_ERR_READ, /* missing, unreadable, too large: FileRead */
+	CONFIG_ERR_READ, /* missing, unreadable, not a regular file, too
+	                  * large: FileRead */
 	CONFIG_ERR_PARSE /* not TOML, or a schema violation: TomlParse */
 };
 

@@ -74,7 +74,9 @@ int digest_equal(const struct digest *a, const struct digest *b);
 
 /* Image name (the repository path, without registry). */
 int reference_name_check(const char *s, size_t len, struct errbuf *err);
-/* Registry host[:port]. */
+/* Registry host[:port]: a host name, a dotted IPv4 address or a bracketed
+ * IPv6 address in hex only, as Docker's reference grammar has it
+ * (ipv6address = \[[a-fA-F0-9:]+\]): "[::ffff:1.2.3.4]" is refused. */
 int reference_registry_check(const char *s, size_t len, struct errbuf *err);
 int reference_tag_check(const char *s, size_t len, struct errbuf *err);
 

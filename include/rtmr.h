@@ -148,7 +148,8 @@ int rtmr_once_decide(const struct rtmr_once *o, enum rtmr_seen *seen,
 /*
  * Scans a runtime events log file line by line (at most RTMR_LOG_MAX bytes,
  * lines of at most RTMR_LINE_MAX, blank lines skipped, every other line must
- * parse).  A missing file is an empty log.  If replay_mr is not NULL it
+ * parse), read with readfile_open(): a FIFO or device is an error, not a
+ * hang.  A missing file is an empty log.  If replay_mr is not NULL it
  * receives the RTMR3 value the log replays to, and *nevents the count.
  */
 int rtmr_log_scan_file(const char *path, struct rtmr_once *o,

@@ -6,9 +6,12 @@
  *     {"approved_hashes": ["sha256:<64 hex>", ...]}     newest first
  * Only ENOENT on open() means "no file" (fall back to DEFAULT_IMAGE_DIGEST);
  * every other failure is fatal, because a file that exists but cannot be
- * read could be an attack that wants the launcher to fall back.
+ * read could be an attack that wants the launcher to fall back.  The node
+ * can write this volume, so the file is read with readfile_regular(): a
+ * FIFO or a device is refused at once instead of hanging the boot, and a
+ * symlink to a regular file is followed (readfile.h says why).
  *
- * Memory: the file is read into a heap buffer of at most SELECT_FILE_MAX
+ * Memory: the file is read into a heap buffer of SELECT_FILE_MAX
  * bytes and parsed in an arena sized from its length; both are freed before
  * select_load_approved() returns.  The result is a fixed-size array owned by
  * the caller.
@@ -34,8 +37,10 @@ struct select_approved {
 enum select_load_result {
 	SELECT_LOADED,      /* *out holds n ≥ 1 digests */
 	SELECT_ABSENT,      /* open() said ENOENT: use the default digest */
-	SELECT_ERR_READ,    /* open() failed otherwise: fatal FileRead */
-	SELECT_ERR_PARSE    /* read/JSON/shape/digest error: fatal JsonParse */
+	SELECT_ERR_READ,    /* open() failed otherwise, or a FIFO/device/
+	                     * socket: fatal FileRead */
+	SELECT_ERR_PARSE    /* a directory, too large, read/JSON/shape/digest
+	                     * error: fatal JsonParse */
 };
 
 enum select_load_result select_load_approved(const char *path,

@@ -77,10 +77,11 @@ struct tls_anchors {
 
 /*
  * Fills a with the compiled-in anchors plus the certificates of the PEM
- * file at extra_pem (NULL: none).  A file that is named but unreadable,
- * empty of certificates, malformed or over the caps is an error: the
- * operator asked for that trust, silently dropping it would fail later
- * and less clearly.
+ * file at extra_pem (NULL: none), read with readfile_open() (a regular
+ * file, at most TLS_EXTRA_FILE_MAX bytes).  A file that is named but
+ * unreadable, not a regular file, empty of certificates, malformed or over
+ * the caps is an error: the operator asked for that trust, silently
+ * dropping it would fail later and less clearly.
  */
 int tls_anchors_init(struct tls_anchors *a, const char *extra_pem,
     struct errbuf *err);

@@ -15,10 +15,14 @@
  * an input of len bytes; a smaller one may fail with "out of memory".
  *
  * Errors: functions return 0 on success and -1 on failure, with one line in
- * the errbuf: "line 3, column 7: duplicate key \"image_name\"".  Messages name
- * keys (truncated, non-printable bytes shown as '?') but never quote values,
- * which may be secrets.  A failed toml_parse() leaves *root an empty table
- * and the arena's `used` mark where it was (bytes past it were scribbled).
+ * the errbuf: "line 3, column 7: duplicate key".  Parse errors name the
+ * position and the reason and never quote the input: not values, not keys
+ * (a key under [mpc_node_config] can be a secret too, and the parser cannot
+ * know which table is whose), and not even the offending character (only
+ * its class: "found a letter").  The builders (toml_table_append) quote
+ * the key their caller passed, a name of the launcher's own.  A failed
+ * toml_parse() leaves *root an empty table and the arena's `used` mark
+ * where it was (bytes past it were scribbled).
  *
  * Recursion (parse, write, compare) is bounded by TOML_MAX_DEPTH.
  */

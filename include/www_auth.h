@@ -8,8 +8,11 @@
  *
  * One field value may hold several challenges; commas separate both
  * challenges and parameters, so after a comma "token BWS =" starts another
- * parameter and anything else starts a new challenge.  Empty list elements
- * are skipped (RFC 9110 §5.6.1.2).  Scheme and parameter names compare
+ * parameter and anything else starts a new challenge.  Parameters need the
+ * SP after the scheme: "Basic,realm=x" and "Basic, realm=x" are errors, not
+ * Basic with a realm (a scheme followed by a comma is a challenge without
+ * parameters, and a parameter cannot start a challenge).  Empty list
+ * elements are skipped (RFC 9110 §5.6.1.2).  Scheme and parameter names compare
  * case-insensitively; a parameter name repeated within one challenge is an
  * error (two readers must never disagree on which "realm" counts).
  *

@@ -1,53 +1,26 @@
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config.h"
+#include "readfile.h"
 
 #define LC "[launcher_config] "
 
+/* Into a fresh heap buffer of TOML_MAX_INPUT bytes; the caller frees it. */
 static int
 read_file(const char *path, char **out, size_t *len, struct errbuf *err)
 {
-	char *buf;
-	size_t n = 0;
-	ssize_t r;
-	int fd;
+	char *buf = malloc(TOML_MAX_INPUT);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		errbuf_set(err, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	buf = malloc(TOML_MAX_INPUT + 1);
 	if (buf == NULL) {
-		close(fd);
-		errbuf_set(err, "out of memory");
+		errbuf_set(err, "%s: out of memory", path);
 		return -1;
 	}
-	for (;;) {
-		r = read(fd, buf + n, TOML_MAX_INPUT + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n > TOML_MAX_INPUT)
-			break;
-	}
-	close(fd);
-	if (r < 0 || n > TOML_MAX_INPUT) {
-		if (r < 0)
-			errbuf_set(err, "read: %s", strerror(errno));
-		else
-			errbuf_set(err, "larger than %u bytes", TOML_MAX_INPUT);
+	if (readfile_regular(path, buf, TOML_MAX_INPUT, len, err) != READFILE_OK) {
 		free(buf);
 		return -1;
 	}
 	*out = buf;
-	*len = n;
 	return 0;
 }
 
@@ -272,7 +245,7 @@ config_load(const char *path, int tee, struct launcher_config *c,
 
 	memset(c, 0, sizeof(*c));
 	if (read_file(path, &buf, &len, err) != 0) {
-		errbuf_wrap(err, "user config %s", path);
+		errbuf_wrap(err, "user config");
 		return CONFIG_ERR_READ;
 	}
 	/* Room for the parse plus the [tee] table the launcher adds later. */

@@ -256,12 +256,12 @@ ipv4_ok(const char *s, size_t len)
 	}
 }
 
-/* RFC 4291 text form: 8 groups, one "::" for a run of zeros, optional
- * dotted-quad tail; no zone id. */
+/* RFC 4291 text form: 8 groups, one "::" for a run of zeros; no zone id
+ * and no dotted-quad tail (Docker's grammar has none, see below). */
 static int
 ipv6_ok(const char *s, size_t len)
 {
-	size_t i = 0, groups = 0, start, digits;
+	size_t i = 0, groups = 0, digits;
 	int compressed = 0;
 
 	if (len >= 2 && s[0] == ':' && s[1] == ':') {
@@ -269,15 +269,8 @@ ipv6_ok(const char *s, size_t len)
 		i = 2;
 	}
 	while (i < len) {
-		start = i;
 		for (digits = 0; i < len && hex_digit((unsigned char)s[i]) >= 0; i++)
 			digits++;
-		if (i < len && s[i] == '.') {
-			if (!ipv4_ok(s + start, len - start))
-				return 0;
-			groups += 2;
-			break;
-		}
 		if (digits == 0 || digits > 4)
 			return 0;
 		groups++;
@@ -378,9 +371,15 @@ reference_registry_check(const char *s, size_t len, struct errbuf *err)
 		return bad(err, "registry", s, len, "empty");
 	if (s[0] == '[') {
 		end = memchr(s, ']', len);
-		if (end == NULL || !ipv6_ok(s + 1, (size_t)(end - s) - 1))
+		hlen = end != NULL ? (size_t)(end - s) + 1 : len;
+		/* distribution/reference: ipv6address = \[(?:[a-fA-F0-9:]+)\];
+		 * `docker pull` refuses what we would accept beyond it. */
+		if (memchr(s, '.', hlen) != NULL)
+			return bad(err, "registry", s, len, "IPv4-in-IPv6 address: "
+			    "Docker's reference grammar allows only hex digits and "
+			    "':' inside [ ]");
+		if (end == NULL || !ipv6_ok(s + 1, hlen - 2))
 			return bad(err, "registry", s, len, "invalid bracketed IPv6 address");
-		hlen = (size_t)(end - s) + 1;
 	} else {
 		end = memchr(s, ':', len);
 		hlen = end != NULL ? (size_t)(end - s) : len;

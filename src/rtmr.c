@@ -8,8 +8,9 @@
 #include <bearssl_hash.h>
 
 #include "fmt.h"
-#include "lockfile.h"
 #include "hex.h"
+#include "lockfile.h"
+#include "readfile.h"
 #include "rtmr.h"
 #include "utf8.h"
 
@@ -443,23 +444,16 @@ scan_line(struct scan *s, const char *line, size_t n, struct errbuf *err)
 }
 
 static int
-scan_fd(struct scan *s, int fd, struct errbuf *err)
+scan_file(struct scan *s, struct readfile *f, struct errbuf *err)
 {
 	char chunk[4096], line[RTMR_LINE_MAX + 1];
-	size_t llen = 0, total = 0;
-	ssize_t n, i;
+	size_t llen = 0, n, i;
 
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			errbuf_set(err, "%s: read: %s", s->path, strerror(errno));
+	for (;;) {
+		if (readfile_read(f, chunk, sizeof(chunk), &n, err) != READFILE_OK)
 			return RTMR_ERR;
-		}
-		if ((total += (size_t)n) > RTMR_LOG_MAX) {
-			errbuf_set(err, "%s: larger than %d bytes", s->path, RTMR_LOG_MAX);
-			return RTMR_ERR;
-		}
+		if (n == 0)
+			break;
 		for (i = 0; i < n; i++) {
 			if (chunk[i] == '\n') {
 				if (scan_line(s, line, llen, err) != RTMR_OK)
@@ -482,7 +476,9 @@ rtmr_log_scan_file(const char *path, struct rtmr_once *o,
     uint8_t replay_mr[RTMR_DIGEST_LEN], size_t *nevents, struct errbuf *err)
 {
 	struct scan s;
-	int fd, rc;
+	struct readfile f;
+	enum readfile_result r;
+	int rc;
 
 	memset(&s, 0, sizeof(s));
 	s.path = path;
@@ -490,15 +486,14 @@ rtmr_log_scan_file(const char *path, struct rtmr_once *o,
 	s.mr = replay_mr;
 	if (replay_mr != NULL)
 		memset(replay_mr, 0, RTMR_DIGEST_LEN);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
+	r = readfile_open(&f, path, RTMR_LOG_MAX, err);
+	if (r == READFILE_ABSENT) {
 		rc = RTMR_OK;
-	} else if (fd < 0) {
-		errbuf_set(err, "%s: open: %s", path, strerror(errno));
+	} else if (r != READFILE_OK) {
 		return RTMR_ERR;
 	} else {
-		rc = scan_fd(&s, fd, err);
-		close(fd);
+		rc = scan_file(&s, &f, err);
+		readfile_close(&f);
 	}
 	if (nevents != NULL)
 		*nevents = s.events;
@@ -510,28 +505,18 @@ rtmr_log_scan_file(const char *path, struct rtmr_once *o,
 static int
 version_read(const char *path, enum rtmr_version *v, struct errbuf *err)
 {
-	char buf[RTMR_VERSION_FILE_MAX + 1];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[RTMR_VERSION_FILE_MAX];
+	size_t n;
+	enum readfile_result r = readfile_regular(path, buf, sizeof(buf), &n, err);
 
 	*v = RTMR_V1;
-	if (fd < 0 && errno == ENOENT) {
+	if (r == READFILE_ABSENT) {
 		errbuf_set(err, "%s: missing; dstack >= 0.6 writes it at boot and refuses "
 		    "to emit events without it, so the event format is unknown", path);
 		return RTMR_ERR;
 	}
-	if (fd < 0) {
-		errbuf_set(err, "%s: open: %s", path, strerror(errno));
+	if (r != READFILE_OK)
 		return RTMR_ERR;
-	}
-	do
-		n = read(fd, buf, sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0) {
-		errbuf_set(err, "%s: read: %s", path, strerror(errno));
-		return RTMR_ERR;
-	}
 	if ((n == 1 || (n == 2 && buf[1] == '\n')) && (buf[0] == '1' || buf[0] == '2')) {
 		*v = buf[0] == '1' ? RTMR_V1 : RTMR_V2;
 		return RTMR_OK;

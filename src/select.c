@@ -1,57 +1,10 @@
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "arena.h"
 #include "json.h"
+#include "readfile.h"
 #include "select.h"
-
-/* Reads the whole file (≤ SELECT_FILE_MAX) into a fresh heap buffer. */
-static int
-read_all(int fd, char **out, size_t *len, struct errbuf *err)
-{
-	char *buf = malloc(SELECT_FILE_MAX + 1);
-	size_t n = 0;
-	ssize_t r;
-
-	if (buf == NULL) {
-		errbuf_set(err, "out of memory");
-		return -1;
-	}
-	for (;;) {
-		r = read(fd, buf + n, SELECT_FILE_MAX + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			errbuf_set(err, "read: %s", strerror(errno));
-			free(buf);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > SELECT_FILE_MAX) {
-			errbuf_set(err, "larger than %u bytes", SELECT_FILE_MAX);
-			free(buf);
-			return -1;
-		}
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-/* Directories pass: reading one fails with EISDIR, a parse error (SPEC §2.4). */
-static int
-regular_or_dir(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
-}
 
 static int
 parse_list(const char *buf, size_t len, struct select_approved *out,
@@ -104,34 +57,44 @@ out:
 	return rc;
 }
 
+/* SPEC §2.4: open() failing is FileRead; a directory opens, then its
+ * read fails (EISDIR), so it is JsonParse like every later failure. */
+static enum select_load_result
+read_failure(enum readfile_result r)
+{
+	switch (r) {
+	case READFILE_ABSENT:
+		return SELECT_ABSENT;
+	case READFILE_ERR_OPEN:
+	case READFILE_ERR_TYPE:
+		return SELECT_ERR_READ;
+	default:
+		return SELECT_ERR_PARSE;
+	}
+}
+
 enum select_load_result
 select_load_approved(const char *path, struct select_approved *out,
     struct errbuf *err)
 {
-	char *buf = NULL;
+	enum readfile_result r;
+	char *buf;
 	size_t len = 0;
-	int fd, rc;
+	int rc;
 
 	out->n = 0;
-	/* O_NONBLOCK: a FIFO without a writer on the shared volume must not
-	 * hang the boot in open() (nor a device in read()). */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
-		return SELECT_ABSENT;
-	if (fd < 0) {
-		errbuf_set(err, "approved hashes file %s: cannot open: %s", path,
-		    strerror(errno));
+	buf = malloc(SELECT_FILE_MAX);
+	if (buf == NULL) {
+		errbuf_set(err, "approved hashes file %s: out of memory", path);
 		return SELECT_ERR_READ;
 	}
-	if (!regular_or_dir(fd)) {
-		close(fd);
-		errbuf_set(err, "approved hashes file %s: not a regular file", path);
-		return SELECT_ERR_READ;
+	r = readfile_regular(path, buf, SELECT_FILE_MAX, &len, err);
+	if (r != READFILE_OK) {
+		free(buf);
+		errbuf_wrap(err, "approved hashes file");
+		return read_failure(r);
 	}
-	rc = read_all(fd, &buf, &len, err);
-	close(fd);
-	if (rc == 0)
-		rc = parse_list(buf, len, out, err);
+	rc = parse_list(buf, len, out, err);
 	free(buf);
 	if (rc != 0) {
 		errbuf_wrap(err, "approved hashes file %s", path);

@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +6,7 @@
 #include <unistd.h>
 
 #include "ca_anchors.h"
+#include "readfile.h"
 #include "tls.h"
 
 /* ---- error names ---------------------------------------------------- */
@@ -284,31 +284,19 @@ pem_feed(br_pem_decoder_context *pc, struct pem_loader *l,
 }
 
 static int
-pem_file_load(struct pem_loader *l, int fd, struct errbuf *err)
+pem_file_load(struct pem_loader *l, struct readfile *f, struct errbuf *err)
 {
 	br_pem_decoder_context pc;
 	unsigned char buf[4096];
-	size_t total = 0;
+	size_t n;
 
 	br_pem_decoder_init(&pc);
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			errbuf_set(err, "%s: read: %s", l->path, strerror(errno));
+		if (readfile_read(f, buf, sizeof(buf), &n, err) != READFILE_OK)
 			return -1;
-		}
 		if (n == 0)
 			break;
-		total += (size_t)n;
-		if (total > TLS_EXTRA_FILE_MAX) {
-			errbuf_set(err, "%s: larger than %d bytes "
-			    "(TLS_EXTRA_FILE_MAX)", l->path, TLS_EXTRA_FILE_MAX);
-			return -1;
-		}
-		if (pem_feed(&pc, l, buf, (size_t)n, err) < 0)
+		if (pem_feed(&pc, l, buf, n, err) < 0)
 			return -1;
 	}
 	/* BearSSL ends an object on the newline after END: supply one. */
@@ -330,20 +318,16 @@ static int
 anchors_add_file(struct tls_anchors *a, const char *path, struct errbuf *err)
 {
 	struct pem_loader loader, *l = &loader;
-	int fd, rc;
+	struct readfile f;
+	int rc;
 
 	memset(l, 0, sizeof(*l));
 	l->a = a;
 	l->path = path;
-	do
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0) {
-		errbuf_set(err, "%s: open: %s", path, strerror(errno));
+	if (readfile_open(&f, path, TLS_EXTRA_FILE_MAX, err) != READFILE_OK)
 		return -1;
-	}
-	rc = pem_file_load(l, fd, err);
-	close(fd);
+	rc = pem_file_load(l, &f, err);
+	readfile_close(&f);
 	return rc;
 }
 

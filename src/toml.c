@@ -316,25 +316,38 @@ peek(const struct parser *p, size_t off)
 	    (unsigned char)p->buf[p->pos + off] : -1;
 }
 
+/*
+ * What sits at p->pos, by class only: the byte itself may belong to a
+ * secret (an unquoted or half-quoted value under [mpc_node_config]), and
+ * the position in the message already points at it.
+ */
+static const char *
+char_class(int c)
+{
+	if (c < 0)
+		return "end of input";
+	if (c == '\n')
+		return "end of line";
+	if (c == '\r')
+		return "carriage return";
+	if (c == ' ' || c == '\t')
+		return "whitespace";
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return "a letter";
+	if (c >= '0' && c <= '9')
+		return "a digit";
+	if (c > 0x20 && c < 0x7f)
+		return "a punctuation character";
+	if (c < 0x80)
+		return "a control character";
+	return "a non-ASCII character";
+}
+
 static int
 unexpected(struct parser *p, const char *want)
 {
-	char what[24];
-	int c = peek(p, 0);
-
-	if (c < 0)
-		fmt_snprintf(what, sizeof(what), "end of input");
-	else if (c == '\n')
-		fmt_snprintf(what, sizeof(what), "end of line");
-	else if (c == '\r')
-		fmt_snprintf(what, sizeof(what), "carriage return");
-	else if (c > 0x20 && c < 0x7f)
-		fmt_snprintf(what, sizeof(what), "'%c'", c);
-	else if (c < 0x80)
-		fmt_snprintf(what, sizeof(what), "U+%04X", (unsigned)c);
-	else
-		fmt_snprintf(what, sizeof(what), "non-ASCII character");
-	return fail(p, p->pos, "expected %s, found %s", want, what);
+	return fail(p, p->pos, "expected %s, found %s", want,
+	    char_class(peek(p, 0)));
 }
 
 static int
@@ -348,12 +361,6 @@ static int
 too_deep(struct parser *p, size_t at)
 {
 	return fail(p, at, "nesting deeper than %d levels", TOML_MAX_DEPTH);
-}
-
-static const char *
-cur_key(const struct parser *p, char out[SHOW_KEY_MAX + 4])
-{
-	return show_key(p->key, p->key_len, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -396,8 +403,7 @@ skip_comment(struct parser *p)
 		if (c == '\n' || (c == '\r' && peek(p, 1) == '\n'))
 			break;
 		if (is_ctl(c))
-			return fail(p, p->pos,
-			    "control character U+%04X in comment", (unsigned)c);
+			return fail(p, p->pos, "control character in comment");
 	}
 	return 0;
 }
@@ -579,8 +585,7 @@ scan_string(struct parser *p, struct strscan *s)
 			return fail(p, open, "unterminated string (newline "
 			    "in a single-line string)");
 		} else if (is_ctl(c)) {
-			return fail(p, i, "control character U+%04X in string",
-			    (unsigned)c);
+			return fail(p, i, "control character in string");
 		} else {
 			s->dlen++;
 			i++;
@@ -696,7 +701,7 @@ kv_create(struct parser *p, struct toml_value *t)
 {
 	struct toml_kv *kv = arena_alloc(p->a, sizeof(*kv),
 	    _Alignof(struct toml_kv));
-	char *k = arena_alloc(p->a, p->key_len + 1, 1), show[SHOW_KEY_MAX + 4];
+	char *k = arena_alloc(p->a, p->key_len + 1, 1);
 	int r;
 
 	if (kv == NULL || k == NULL) {
@@ -707,8 +712,8 @@ kv_create(struct parser *p, struct toml_value *t)
 	kv->key = k;
 	kv->key_len = p->key_len;
 	if ((r = table_link(&t->u.tab, kv)) != 0) {
-		fail(p, p->key_pos, r > 0 ? "duplicate key \"%s\"" :
-		    "table index too deep at key \"%s\"", cur_key(p, show));
+		fail(p, p->key_pos, "%s", r > 0 ? "duplicate key" :
+		    "table index too deep at this key");
 		return NULL;
 	}
 	return kv;
@@ -736,13 +741,12 @@ static struct toml_value *
 dotted_step(struct parser *p, struct toml_value *t, int depth)
 {
 	struct toml_kv *kv = index_find(&t->u.tab, p->key, p->key_len);
-	char k[SHOW_KEY_MAX + 4];
 
 	if (kv == NULL)
 		return new_table(p, t, TOML_ORIGIN_DOTTED, depth);
 	if (kv->value.type != TOML_TABLE) {
-		fail(p, p->key_pos, "dotted key cannot extend \"%s\": it holds "
-		    "%s", cur_key(p, k), a_type(&kv->value));
+		fail(p, p->key_pos, "dotted key cannot extend a key that holds "
+		    "%s", a_type(&kv->value));
 		return NULL;
 	}
 	switch (kv->value.u.tab.origin) {
@@ -752,14 +756,13 @@ dotted_step(struct parser *p, struct toml_value *t, int depth)
 	case TOML_ORIGIN_DOTTED:
 		return &kv->value;
 	case TOML_ORIGIN_HEADER:
-		fail(p, p->key_pos, "dotted key cannot extend table \"%s\" "
-		    "defined by a [header]", cur_key(p, k));
+		fail(p, p->key_pos, "dotted key cannot extend a table defined "
+		    "by a [header]");
 		return NULL;
 	case TOML_ORIGIN_INLINE:
 		break;
 	}
-	fail(p, p->key_pos, "inline table \"%s\" cannot be extended",
-	    cur_key(p, k));
+	fail(p, p->key_pos, "an inline table cannot be extended");
 	return NULL;
 }
 
@@ -1149,7 +1152,6 @@ header_step(struct parser *p, struct toml_value *t, int *depth)
 {
 	struct toml_kv *kv = index_find(&t->u.tab, p->key, p->key_len);
 	struct toml_value *v;
-	char k[SHOW_KEY_MAX + 4];
 
 	if (kv == NULL) {
 		*depth += 1;
@@ -1166,29 +1168,15 @@ header_step(struct parser *p, struct toml_value *t, int *depth)
 		return &v->u.arr.tail->value;
 	}
 	if (v->type == TOML_TABLE)
-		fail(p, p->key_pos, "inline table \"%s\" cannot be extended",
-		    cur_key(p, k));
+		fail(p, p->key_pos, "an inline table cannot be extended");
 	else
-		fail(p, p->key_pos, "cannot use \"%s\" as a table: it holds %s",
-		    cur_key(p, k), a_type(v));
+		fail(p, p->key_pos, "cannot use a key that holds %s as a table",
+		    a_type(v));
 	return NULL;
 }
 
-/* The header's key text, for messages only. */
-struct header {
-	size_t open, close;
-	char name[SHOW_KEY_MAX + 4];
-};
-
-static const char *
-header_name(const struct parser *p, struct header *h)
-{
-	return show_key(p->buf + h->open, h->close - h->open, h->name);
-}
-
 static struct toml_value *
-define_table(struct parser *p, struct toml_value *t, int depth,
-    struct header *h)
+define_table(struct parser *p, struct toml_value *t, int depth)
 {
 	struct toml_kv *kv = index_find(&t->u.tab, p->key, p->key_len);
 	struct toml_value *v;
@@ -1197,8 +1185,8 @@ define_table(struct parser *p, struct toml_value *t, int depth,
 		return new_table(p, t, TOML_ORIGIN_HEADER, depth + 1);
 	v = &kv->value;
 	if (v->type != TOML_TABLE) {
-		fail(p, p->key_pos, "cannot define table [%s]: the key holds %s",
-		    header_name(p, h), a_type(v));
+		fail(p, p->key_pos, "cannot define a table: the key holds %s",
+		    a_type(v));
 		return NULL;
 	}
 	switch (v->u.tab.origin) {
@@ -1206,24 +1194,21 @@ define_table(struct parser *p, struct toml_value *t, int depth,
 		v->u.tab.origin = TOML_ORIGIN_HEADER;
 		return v;
 	case TOML_ORIGIN_HEADER:
-		fail(p, p->key_pos, "table [%s] is defined twice",
-		    header_name(p, h));
+		fail(p, p->key_pos, "table is defined twice");
 		break;
 	case TOML_ORIGIN_DOTTED:
-		fail(p, p->key_pos, "table [%s] was already defined by dotted "
-		    "keys", header_name(p, h));
+		fail(p, p->key_pos, "table was already defined by dotted keys");
 		break;
 	case TOML_ORIGIN_INLINE:
-		fail(p, p->key_pos, "table [%s] was already defined as an "
-		    "inline table", header_name(p, h));
+		fail(p, p->key_pos, "table was already defined as an inline "
+		    "table");
 		break;
 	}
 	return NULL;
 }
 
 static struct toml_value *
-define_array_table(struct parser *p, struct toml_value *t, int depth,
-    struct header *h)
+define_array_table(struct parser *p, struct toml_value *t, int depth)
 {
 	struct toml_kv *kv = index_find(&t->u.tab, p->key, p->key_len);
 	struct toml_elem *e;
@@ -1239,9 +1224,8 @@ define_array_table(struct parser *p, struct toml_value *t, int depth,
 		toml_array_init(&kv->value);
 		kv->value.u.arr.of_tables = 1;
 	} else if (kv->value.type != TOML_ARRAY || !kv->value.u.arr.of_tables) {
-		fail(p, p->key_pos, "cannot define array of tables [[%s]]: "
-		    "the key holds %s", header_name(p, h),
-		    kv->value.type == TOML_ARRAY ?
+		fail(p, p->key_pos, "cannot define an array of tables: the key "
+		    "holds %s", kv->value.type == TOML_ARRAY ?
 		    "a static array" : a_type(&kv->value));
 		return NULL;
 	}
@@ -1261,15 +1245,12 @@ parse_header(struct parser *p)
 {
 	struct toml_value *t = p->root;
 	int aot = peek(p, 1) == '[', depth = 0;
-	struct header h;
 
 	p->pos += aot ? 2 : 1;
 	skip_ws(p);
-	h.open = p->pos;
 	for (;;) {
 		if (parse_key_segment(p) < 0)
 			return -1;
-		h.close = p->pos;
 		skip_ws(p);
 		if (peek(p, 0) != '.')
 			break;
@@ -1283,10 +1264,10 @@ parse_header(struct parser *p)
 		    "']' closing the header");
 	p->pos += aot ? 2 : 1;
 	if (aot) {
-		t = define_array_table(p, t, depth, &h);
+		t = define_array_table(p, t, depth);
 		depth += 2;
 	} else {
-		t = define_table(p, t, depth, &h);
+		t = define_table(p, t, depth);
 		depth += 1;
 	}
 	if (t == NULL)

@@ -220,6 +220,7 @@ static int
 parse_challenge(struct p *p, struct www_auth_challenge *c)
 {
 	size_t n = token_len_at(p, p->pos);
+	int has_sp;
 
 	if (n == 0)
 		return fail(p, p->pos, "expected an auth scheme");
@@ -227,7 +228,9 @@ parse_challenge(struct p *p, struct www_auth_challenge *c)
 	c->scheme = p->s + p->pos;
 	c->scheme_len = n;
 	p->pos += n;
-	if (p->pos < p->len && p->s[p->pos] == ' ') {
+	/* The grammar's 1*SP: without it the challenge has no parameters. */
+	has_sp = p->pos < p->len && p->s[p->pos] == ' ';
+	if (has_sp) {
 		p->pos = skip_ows_at(p, p->pos);
 		if (p->pos < p->len && p->s[p->pos] != ',' &&
 		    !take_token68(p, c) && parse_param(p, c) != 0)
@@ -246,6 +249,9 @@ parse_challenge(struct p *p, struct www_auth_challenge *c)
 			return 0;
 		if (c->token68 != NULL)
 			return fail(p, p->pos, "parameter after a token68 value");
+		if (!has_sp)
+			return fail(p, p->pos, "parameter after an auth scheme "
+			    "without SP");
 		if (parse_param(p, c) != 0)
 			return -1;
 	}

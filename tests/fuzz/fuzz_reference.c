@@ -120,8 +120,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	rc = reference_registry_check(s, size, &err);
 	check_err(rc, &err);
-	if (rc == 0)
+	if (rc == 0) {
 		check_charset(s, size, LOWER UPPER ".-:[]", "registry charset");
+		/* Docker's ipv6address: hex digits and ':' only inside [ ]. */
+		fuzz_assert(size == 0 || s[0] != '[' ||
+		    memchr(s, '.', size) == NULL, "no IPv4-in-IPv6 registry");
+	}
 	rc = reference_tag_check(s, size, &err);
 	check_err(rc, &err);
 	if (rc == 0)

@@ -163,6 +163,74 @@ a_missing_node_table_is_named(struct th *t)
 	unlink(path);
 }
 
+/* tmpl with every '@' replaced by secret, appended to out at o. */
+static size_t
+put_secret(char *out, size_t cap, size_t o, const char *tmpl, const char *secret)
+{
+	size_t n = strlen(secret);
+
+	for (; *tmpl != '\0' && o + n + 1 < cap; tmpl++) {
+		if (*tmpl == '@') {
+			memcpy(out + o, secret, n);
+			o += n;
+		} else {
+			out[o++] = *tmpl;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static void
+node_config_syntax_errors_never_show_the_secret(struct th *t)
+{
+	static const char secret[] = "sk-9fQ2-LmZ7_x4Rt";
+	static const char *const tails[] = {
+		"key = @\n", "\"@\" = 1\n\"@\" = 2\n", "@ = 1\n@ = 2\n",
+		"k = \"@\" @\n", "k = \"@\n", "[mpc_node_config.@]\n[mpc_node_config.@]\n",
+		"@.a = 1\n@ = 2\n", "k = { @ = 1, @ = 2 }\n",
+	};
+	static char text[4096];
+	struct launcher_config c;
+	struct errbuf e;
+	size_t i, k, n;
+
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		n = put_secret(text, sizeof(text), 0, good_lc, "");
+		n = put_secret(text, sizeof(text), n,
+		    "[mpc_node_config]\nhome_dir = \"/data\"\n", "");
+		put_secret(text, sizeof(text), n, tails[i], secret);
+		CHECK_INT(t, load_text(text, 0, &c, &e), CONFIG_ERR_PARSE);
+		unlink(path);
+		CHECK(t, strstr(e.msg, ": line ") != NULL);
+		for (k = 0; k + ERRBUF_REDACT_MIN < sizeof(secret); k++) {
+			if (!CHECK(t, memmem(e.msg, strlen(e.msg), secret + k,
+			    ERRBUF_REDACT_MIN) == NULL))
+				printf("     case %zu: %s\n", i, e.msg);
+		}
+	}
+}
+
+static void
+an_ipv4_in_ipv6_registry_is_refused_like_docker_does(struct th *t)
+{
+	static char text[4096];
+	struct launcher_config c;
+	struct errbuf e;
+	const char *at;
+
+	snprintf(text, sizeof(text), "%s%s", good_lc, "[mpc_node_config]\n");
+	at = strstr(good_lc, "registry.hub.docker.com");
+	REQUIRE(t, at != NULL);
+	snprintf(text + (at - good_lc), sizeof(text) - (size_t)(at - good_lc),
+	    "[::ffff:10.0.0.1]:5000%s[mpc_node_config]\n",
+	    at + strlen("registry.hub.docker.com"));
+	CHECK_INT(t, load_text(text, 0, &c, &e), CONFIG_ERR_PARSE);
+	unlink(path);
+	CHECK(t, strstr(e.msg, "[launcher_config] registry: invalid registry "
+	    "\"[::ffff:10.0.0.1]:5000\": IPv4-in-IPv6 address") != NULL);
+}
+
 static void
 a_missing_file_is_a_read_error(struct th *t)
 {
@@ -170,7 +238,27 @@ a_missing_file_is_a_read_error(struct th *t)
 	struct errbuf e;
 
 	CHECK_INT(t, config_load("/nonexistent/user_config", 0, &c, &e), CONFIG_ERR_READ);
-	CHECK_STR(t, e.msg, "user config /nonexistent/user_config: cannot open: No such file or directory");
+	CHECK_STR(t, e.msg, "user config: /nonexistent/user_config: cannot open: No such file or directory");
+}
+
+static void
+a_fifo_or_directory_is_a_read_error_not_a_hang(struct th *t)
+{
+	struct launcher_config c;
+	struct errbuf e;
+	char dir[] = "/tmp/tl-config-XXXXXX", fifo[64];
+
+	REQUIRE(t, mkdtemp(dir) != NULL);
+	snprintf(fifo, sizeof(fifo), "%s/user_config", dir);
+	REQUIRE(t, mkfifo(fifo, 0600) == 0);
+	alarm(10);
+	CHECK_INT(t, config_load(fifo, 0, &c, &e), CONFIG_ERR_READ);
+	alarm(0);
+	CHECK(t, strstr(e.msg, "not a regular file (a FIFO)") != NULL);
+	CHECK_INT(t, config_load(dir, 0, &c, &e), CONFIG_ERR_READ);
+	CHECK(t, strstr(e.msg, "is a directory") != NULL);
+	unlink(fifo);
+	rmdir(dir);
 }
 
 static void
@@ -321,6 +409,12 @@ suite_config(struct th *t)
 	th_run(t, "config: gcp is allowed outside TEE", gcp_is_allowed_outside_tee);
 	th_run(t, "config: a missing [mpc_node_config] is named", a_missing_node_table_is_named);
 	th_run(t, "config: a missing file is a read error", a_missing_file_is_a_read_error);
+	th_run(t, "config: an IPv4-in-IPv6 registry is refused like Docker does",
+	    an_ipv4_in_ipv6_registry_is_refused_like_docker_does);
+	th_run(t, "config: [mpc_node_config] syntax errors never show the secret",
+	    node_config_syntax_errors_never_show_the_secret);
+	th_run(t, "config: a FIFO or a directory is a read error, not a hang",
+	    a_fifo_or_directory_is_a_read_error_not_a_hang);
 	th_run(t, "nodeconfig: [tee] is added last and everything survives",
 	    tee_is_added_last_and_everything_survives);
 	th_run(t, "nodeconfig: NONTEE authority is local only", nontee_authority_is_local_only);

@@ -187,7 +187,6 @@ registries_are_host_and_optional_port(struct th *t)
 		{ RAW("[::1]"), NULL },
 		{ RAW("[2001:db8::8:800:200c:417a]"), NULL },
 		{ RAW("[1:2:3:4:5:6:7:8]"), NULL },
-		{ RAW("[::ffff:192.0.2.1]:443"), NULL },
 		{ RAW("[::]"), NULL },
 		{ RAW("a.b-c.d1"), NULL },
 		{ RAW("0a.example"), NULL },
@@ -229,7 +228,20 @@ registries_are_host_and_optional_port(struct th *t)
 		{ RAW("[12345::]"), "invalid registry \"[12345::]\": invalid bracketed IPv6 address" },
 		{ RAW("[fe80::1%eth0]"),
 		    "invalid registry \"[fe80::1%eth0]\": invalid bracketed IPv6 address" },
-		{ RAW("[1.2.3.4]"), "invalid registry \"[1.2.3.4]\": invalid bracketed IPv6 address" },
+		/* Docker's ipv6address is \[[a-fA-F0-9:]+\]: no IPv4-in-IPv6. */
+		{ RAW("[::ffff:192.0.2.1]:443"), "invalid registry \"[::ffff:192.0.2.1]:443\": "
+		    "IPv4-in-IPv6 address: Docker's reference grammar allows only hex "
+		    "digits and ':' inside [ ]" },
+		{ RAW("[::ffff:1.2.3.4]"), "invalid registry \"[::ffff:1.2.3.4]\": "
+		    "IPv4-in-IPv6 address: Docker's reference grammar allows only hex "
+		    "digits and ':' inside [ ]" },
+		{ RAW("[64:ff9b::192.0.2.33]:5000"), "invalid registry "
+		    "\"[64:ff9b::192.0.2.33]:5000\": IPv4-in-IPv6 address: Docker's "
+		    "reference grammar allows only hex digits and ':' inside [ ]" },
+		{ RAW("[1.2.3.4]"), "invalid registry \"[1.2.3.4]\": IPv4-in-IPv6 address: "
+		    "Docker's reference grammar allows only hex digits and ':' inside [ ]" },
+		/* The same address in hex is what Docker accepts. */
+		{ RAW("[::ffff:c000:221]:443"), NULL },
 		{ RAW("[::1]5000"),
 		    "invalid registry \"[::1]5000\": expected ':' and a port after the host" },
 		{ RAW("[::1]:"), "invalid registry \"[::1]:\": empty port" },

@@ -559,6 +559,29 @@ native_a_malformed_log_line_is_fatal_and_named(struct th *t)
 }
 
 static void
+native_a_log_or_version_file_that_is_a_fifo_is_refused(struct th *t)
+{
+	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+
+	REQUIRE(t, env_make(&env));
+	unlink(env.log);
+	REQUIRE(t, mkfifo(env.log, 0600) == 0);
+	alarm(10);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "not a regular file (a FIFO)") != NULL);
+	unlink(env.log);
+	unlink(env.version);
+	REQUIRE(t, mkfifo(env.version, 0600) == 0);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "not a regular file (a FIFO)") != NULL);
+	alarm(0);
+	env_remove(&env);
+}
+
+static void
 native_an_oversized_log_or_line_is_refused(struct th *t)
 {
 	static char big[RTMR_LOG_MAX + 2];
@@ -688,6 +711,8 @@ suite_rtmr(struct th *t)
 	    native_a_malformed_log_line_is_fatal_and_named);
 	th_run(t, "rtmr: native: an oversized log or line is refused",
 	    native_an_oversized_log_or_line_is_refused);
+	th_run(t, "rtmr: native: a log or version file that is a FIFO is refused",
+	    native_a_log_or_version_file_that_is_a_fifo_is_refused);
 	th_run(t, "rtmr: native: a failed RTMR3 write appends nothing",
 	    native_a_failed_rtmr3_write_appends_nothing);
 	th_run(t, "rtmr: native: a failed log append after extending says so",

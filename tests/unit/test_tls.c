@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ca_anchors.h"
@@ -112,7 +113,24 @@ missing_file_is_an_error_naming_the_variable(struct th *t)
 
 	CHECK_INT(t, tls_anchors_init(&anchors, "/nonexistent/ca.pem", &e), -1);
 	CHECK(t, strstr(e.msg, TLS_EXTRA_CA_ENV) != NULL);
-	CHECK(t, strstr(e.msg, "/nonexistent/ca.pem: open: No such file") != NULL);
+	CHECK(t, strstr(e.msg, "/nonexistent/ca.pem: cannot open: No such file") != NULL);
+}
+
+static void
+a_fifo_is_refused_instead_of_blocking(struct th *t)
+{
+	struct errbuf e;
+	char dir[] = "/tmp/tl-tls-XXXXXX", fifo[64];
+
+	REQUIRE(t, mkdtemp(dir) != NULL);
+	snprintf(fifo, sizeof(fifo), "%s/ca.pem", dir);
+	REQUIRE(t, mkfifo(fifo, 0600) == 0);
+	alarm(10);
+	CHECK_INT(t, tls_anchors_init(&anchors, fifo, &e), -1);
+	alarm(0);
+	CHECK(t, strstr(e.msg, "not a regular file (a FIFO)") != NULL);
+	unlink(fifo);
+	rmdir(dir);
 }
 
 static void
@@ -215,6 +233,8 @@ suite_tls(struct th *t)
 	    non_certificate_objects_are_skipped);
 	th_run(t, "tls: a missing extra CA file is an error naming the variable",
 	    missing_file_is_an_error_naming_the_variable);
+	th_run(t, "tls: an extra CA file that is a FIFO is refused instead of blocking",
+	    a_fifo_is_refused_instead_of_blocking);
 	th_run(t, "tls: an extra CA file without certificates is an error",
 	    file_without_certificates_is_an_error);
 	th_run(t, "tls: a corrupt certificate is an error naming its index",
