@@ -502,6 +502,8 @@ def check_containers(c, ps, success, run_t0):
             "started %.1f s before the run" % (run_t0 - started))
     c.check(node["Id"] not in c.planted, "mpc-node is not a planted container")
     c.check(not node["HostConfig"].get("Privileged"), "mpc-node not privileged")
+    c.check("ADVERSARY=1" not in (node["Config"].get("Env") or []),
+            "mpc-node has no environment from the adversary")
     # I4: nothing else that shares the volume still runs.
     for x in inspect_all(ctx):
         if x["Id"] != node["Id"] and x["State"]["Running"] and mounts_shared(x):
@@ -678,13 +680,14 @@ def case_compose_env(ctx, unset_docker_host):
     try:
         evil = os.path.join(c.mp, "evil.yml")
         c.write(evil, "services:\n  mpc-node:\n    image: %s\n    container_name: mpc-node\n"
-                "    privileged: true\n    command: [\"/mnt/shared\"]\n" % ADV_IMAGE)
+                "    environment: [\"ADVERSARY=1\"]\n    command: [\"/mnt/shared\"]\n"
+                % ADV_IMAGE)
         c.write(os.path.join(c.mp, ".env"),
                 "DOCKER_HOST=tcp://127.0.0.1:1\nCOMPOSE_FILE=%s\nCOMPOSE_PROJECT_NAME=evil\n"
                 "COMPOSE_PATH_SEPARATOR=:\n" % evil if unset_docker_host else
                 "COMPOSE_FILE=%s\nCOMPOSE_PROJECT_NAME=evil\n" % evil)
         c.write(os.path.join(c.mp, "docker-compose.override.yml"),
-                "services:\n  mpc-node:\n    image: %s\n    privileged: true\n"
+                "services:\n  mpc-node:\n    image: %s\n    environment: [\"ADVERSARY=1\"]\n"
                 "    command: [\"/mnt/shared\"]\n" % ADV_IMAGE)
         if unset_docker_host:
             # The launcher on the default socket, as in a CVM: a private mount
@@ -729,7 +732,7 @@ def case_not_regular(ctx, engine, which, kind):
         c.finish()
 
 
-def case_collision(ctx, variant):
+def case_collision(ctx, variant, engine="api"):
     new, evil = ctx["new"], ctx["evil"]
     layer = ctx["layer"]
     layers = json.dumps([{"mediaType": registry_push.DOCKER_LAYER, "digest": layer[0],
@@ -752,8 +755,8 @@ def case_collision(ctx, variant):
                     layers))
     tag = "collide-%d" % (len(ctx.setdefault("collisions", [])))
     ctx["collisions"].append(tag)
-    c = Case(ctx, "4 registry keys equal under Go case folding (%s), api engine" % variant,
-             "api", "native", tags=(tag,))
+    c = Case(ctx, "4 registry keys equal under Go case folding (%s), %s engine" % (
+        variant, engine), engine, "native", tags=(tag,))
     try:
         docker(ctx, "rmi", "-f", evil["config_digest"], check=False)
         try:
@@ -790,6 +793,7 @@ def case_too_large(ctx):
     try:
         size = os.path.getsize(c.user_config)
         c.check(size < (1 << 20), "setup: user config under TOML_MAX_INPUT", size)
+        time.sleep(0.5)  # earlier cases' access log lines land first
         before = registry_requests(ctx)
         p, = c.run()
         time.sleep(0.5)  # the registry writes its access log asynchronously
@@ -926,7 +930,7 @@ CASES = [
     (case_not_regular, "cli", "compose copy", "directory"),
     (case_not_regular, "cli", "compose copy", "FIFO"),
     (case_collision, "digest/Digest"), (case_collision, "digest/dige\u017ft"),
-    (case_collision, "mediaType/mediatype"),
+    (case_collision, "mediaType/mediatype"), (case_collision, "digest/Digest", "cli"),
     (case_too_large,),
     (case_concurrent, "api", "native"), (case_concurrent, "cli", "dstack-api"),
     (case_auto, False), (case_auto, True),

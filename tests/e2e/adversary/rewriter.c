@@ -42,9 +42,14 @@ static const char *const hostile[] = {
 	"# ADVERSARY: written by the hostile container\n"
 	"services:\n"
 	"  mpc-node:\n"
-	"    image: adversary\n"
+	"    image: tl-adversary:1\n"
 	"    container_name: mpc-node\n"
-	"    privileged: true\n",
+	"    network_mode: none\n"
+	"    volumes: [\"shared-volume:/mnt/shared\"]\n"
+	"    command: [\"/mnt/shared\"]\n"
+	"volumes:\n"
+	"  shared-volume:\n"
+	"    name: shared-volume\n",
 };
 
 static int holds(const char *path, const char *want)
