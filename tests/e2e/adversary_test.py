@@ -807,7 +807,12 @@ def case_too_large(ctx):
 
 
 def case_concurrent(ctx, engine, method):
-    c = Case(ctx, "6 two launchers at once, %s engine, %s" % (engine, method), engine, method)
+    # The agent answers GetQuote (where the launcher learns whether the
+    # event exists) after 1.5 s and serves both launchers at once: without
+    # a lock both hear "none" and both emit.
+    c = Case(ctx, "6 two launchers at once, %s engine, %s" % (engine, method), engine, method,
+             agent_args=("--threaded", "--fault", "slow", "--fault-path", "/GetQuote",
+                         "--slow-seconds", "1.5"))
     try:
         a, b = c.run(count=2)
         ok = [p for p in (a, b) if p.returncode == 0]
@@ -933,6 +938,7 @@ CASES = [
     (case_collision, "mediaType/mediatype"), (case_collision, "digest/Digest", "cli"),
     (case_too_large,),
     (case_concurrent, "api", "native"), (case_concurrent, "cli", "dstack-api"),
+    (case_concurrent, "api", "dstack-api"),
     (case_auto, False), (case_auto, True),
     (case_inconsistent_log, "extra"), (case_inconsistent_log, "forged"),
     (case_measure_preconditions, "no version file"), (case_measure_preconditions, "no socket"),
