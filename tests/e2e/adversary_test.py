@@ -72,6 +72,7 @@ EVENT_TYPE = 0x08000001
 EVENT = "mpc-image-digest"
 RUN_TIMEOUT = 90
 T = Checks()
+VERBOSE = os.environ.get("ADVERSARY_VERBOSE") == "1"  # a "----" line per launcher run
 AGENTS = []  # every simulated agent started, stopped at the end whatever happened
 ERROR_LINE = re.compile(r"(^|\s)level=error(\s|$)")
 
@@ -575,8 +576,9 @@ def check_outcome(c, p, expect, before_measure=False):
     check_containers(c, p, success, p.t0)
     if success:
         check_node_config(c)
-    print("---- %s: %s (%.1f s)" % (c.name, why(p) if not success else "exit 0", p.seconds),
-          flush=True)
+    if VERBOSE:
+        print("---- %s: %s (%.1f s)" % (c.name, why(p) if not success else "exit 0",
+                                       p.seconds), flush=True)
     return success
 
 
@@ -658,7 +660,7 @@ def case_rewriter(ctx, engine, method, as_node, ignore_term, swap=False):
         p, = c.run()
         time.sleep(0.5)  # a surviving rewriter would have struck by now
         check_outcome(c, p, "ok")
-        if swap:
+        if swap and VERBOSE:
             print("---- the adversary %s the approved list" % (
                 "swapped" if ctx["old"]["config_digest"].encode() in (c.read(c.approved) or b"")
                 and ctx["new"]["config_digest"].encode() not in (c.read(c.approved) or b"")
@@ -956,6 +958,7 @@ def main():
     only = os.environ.get("ADVERSARY_ONLY", "")
     t_start = time.monotonic()
     ctx = {}
+    slow = []
     with testenv.TempDir(prefix="tl-adv-") as d:
         pki = testenv.Pki.create(os.path.join(d.path, "pki"))
         with testenv.Registry(pki, auth=True, access_log=True) as reg, \
@@ -992,13 +995,15 @@ def main():
                         continue
                     t0 = time.monotonic()
                     T.run(label, fn, ctx, *args)
-                    print("---- %.1f s" % (time.monotonic() - t0), flush=True)
+                    slow.append((time.monotonic() - t0, label))
             finally:
                 for a in AGENTS:
                     a.stop()
                 ids = docker(ctx, "ps", "-aq", check=False).stdout.split()
                 if ids:
                     docker(ctx, "rm", "-f", *ids, check=False)
+    for secs, label in sorted(slow, reverse=True)[:3]:
+        print("timing %s %.1f s" % (label, secs))
     print("timing adversary suite %.1f s" % (time.monotonic() - t_start))
     return 0 if T.summary() else 1
 
