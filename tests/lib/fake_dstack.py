@@ -30,9 +30,13 @@ first --fault-count requests that match):
   slow         do the work, wait --slow-seconds, then answer
   removed      answer like dstack >= 0.6 (EmitEvent is gone): 400 + error
 
+--threaded serves connections concurrently (each method's work still runs
+under one lock; a `slow` answer is delayed outside it), so two clients can
+both be told "no event yet" before either emits.
+
 Usage: fake_dstack.py --socket PATH --log FILE --rtmr3 FILE [--state FILE]
                       [--ready FILE] [--fault MODE] [--fault-path /EmitEvent]
-                      [--fault-count N] [--slow-seconds S]
+                      [--fault-count N] [--slow-seconds S] [--threaded]
 Standard library only.
 """
 import argparse
@@ -45,6 +49,7 @@ import re
 import signal
 import socketserver
 import sys
+import threading
 import time
 
 EVENT_TYPE = 0x08000001
@@ -114,6 +119,7 @@ class Agent:
         self.counts = {"requests": 0, "by_path": {}, "emitted": 0, "rejected": 0,
                        "faulted": 0}
         self.faults_left = args.fault_count
+        self.lock = threading.Lock()
         if not os.path.exists(args.rtmr3):
             mr = bytes(48)
             for name, payload, version in read_runtime_log(args.log):
@@ -230,9 +236,10 @@ def make_handler(agent):
             return int(lengths[0])
 
         def count(self):
-            c = agent.counts
-            c["requests"] += 1
-            c["by_path"][self.path] = c["by_path"].get(self.path, 0) + 1
+            with agent.lock:
+                c = agent.counts
+                c["requests"] += 1
+                c["by_path"][self.path] = c["by_path"].get(self.path, 0) + 1
 
         def do_GET(self):
             self.count()
@@ -247,7 +254,8 @@ def make_handler(agent):
                 fn = methods.get(self.path)
                 if fn is None:
                     raise Rejected(404, "no such method")
-                fault = agent.fault_for(self.path)
+                with agent.lock:
+                    fault = agent.fault_for(self.path)
                 if fault in ("500", "close"):
                     if fault == "500":
                         self.reply(500, {"error": "injected fault"})
@@ -257,7 +265,8 @@ def make_handler(agent):
                 if fault == "removed" and self.path == "/EmitEvent":
                     raise Rejected(400, "EmitEvent is no longer supported; "
                                    "use the native RTMR interface")
-                result = fn(self.headers, body)
+                with agent.lock:
+                    result = fn(self.headers, body)
                 if fault == "500-after":
                     self.reply(500, {"error": "injected fault after the work"})
                 elif fault == "close-after":
@@ -273,13 +282,18 @@ def make_handler(agent):
                 agent.counts["rejected"] += 1
                 self.reply(400, {"error": "bad JSON: %s" % e})
             finally:
-                agent.save_state()
+                with agent.lock:
+                    agent.save_state()
 
     return Handler
 
 
 class Server(socketserver.UnixStreamServer):
     pass
+
+
+class ThreadedServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
 
 
 def main():
@@ -295,11 +309,12 @@ def main():
     p.add_argument("--fault-path")
     p.add_argument("--fault-count", type=int)
     p.add_argument("--slow-seconds", type=float, default=5.0)
+    p.add_argument("--threaded", action="store_true")
     args = p.parse_args()
     agent = Agent(args)
     if os.path.exists(args.socket):
         os.unlink(args.socket)
-    server = Server(args.socket, make_handler(agent))
+    server = (ThreadedServer if args.threaded else Server)(args.socket, make_handler(agent))
     agent.save_state()
 
     def stop(*_):
