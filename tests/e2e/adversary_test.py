@@ -607,6 +607,24 @@ def case_baseline(ctx, engine, method):
         c.finish()
 
 
+def check_old_node_settled(c, cid, what):
+    """api: the old mpc-node is kept, stopped, as mpc-node-previous with
+    restart policy no.  cli: it is removed (compose would adopt a kept one:
+    it still carries compose's project and service labels)."""
+    prev = container(c.ctx, "mpc-node-previous")
+    if c.engine == "cli":
+        c.check(prev is None and container(c.ctx, cid) is None,
+                "the %s was removed (cli: compose would adopt a kept one)" % what)
+        return
+    c.check(prev is not None and prev["Id"] == cid,
+            "the %s was renamed mpc-node-previous" % what)
+    if prev is not None:
+        c.check(not prev["State"]["Running"], "mpc-node-previous is stopped")
+        c.check(prev["HostConfig"]["RestartPolicy"]["Name"] in ("no", ""),
+                "mpc-node-previous has restart policy no",
+                prev["HostConfig"]["RestartPolicy"])
+
+
 def case_old_node(ctx, engine, method):
     """A real mpc-node from an approved older image, sharing the volume."""
     c = Case(ctx, "1a old approved mpc-node, %s engine, %s" % (engine, method), engine, method)
@@ -619,14 +637,7 @@ def case_old_node(ctx, engine, method):
                       "-v", "shared-volume:/mnt/shared", old["ref"])
         p, = c.run()
         check_outcome(c, p, "ok")
-        prev = container(ctx, "mpc-node-previous")
-        c.check(prev is not None and prev["Id"] == cid,
-                "the old node was renamed mpc-node-previous")
-        if prev is not None:
-            c.check(not prev["State"]["Running"], "mpc-node-previous is stopped")
-            c.check(prev["HostConfig"]["RestartPolicy"]["Name"] in ("no", ""),
-                    "mpc-node-previous has restart policy no",
-                    prev["HostConfig"]["RestartPolicy"])
+        check_old_node_settled(c, cid, "old node")
     finally:
         c.finish()
 
@@ -669,12 +680,7 @@ def case_rewriter(ctx, engine, method, as_node, ignore_term, swap=False):
             if x["Id"] in c.planted:
                 c.check(not x["State"]["Running"], "planted %s stopped" % x["Name"])
         if as_node:
-            prev = container(ctx, "mpc-node-previous")
-            c.check(prev is not None and prev["Id"] == cid,
-                    "the hostile node was renamed mpc-node-previous")
-            if prev is not None:
-                c.check(prev["HostConfig"]["RestartPolicy"]["Name"] in ("no", ""),
-                        "mpc-node-previous has restart policy no")
+            check_old_node_settled(c, cid, "hostile node")
     finally:
         c.finish()
 
