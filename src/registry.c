@@ -42,6 +42,9 @@ struct queue {
 	size_t nseen;
 };
 
+/* A header we compare: a value too long for the buffer is still there. */
+enum header { HEADER_ABSENT, HEADER_PRESENT, HEADER_TOO_LONG };
+
 /* Where one run is: config, endpoint and the current request. */
 struct run {
 	struct registry *r;
@@ -54,13 +57,14 @@ struct run {
 	struct digest body_digest;
 	char content_type[128];
 	char header_digest[DIGEST_STR_SIZE + 8];
-	int has_header_digest;
+	enum header has_header_digest;
 	int status;
 	uint64_t retry_after_ms; /* from a 429, or UINT64_MAX */
 	char last_skip[160];     /* why the last reference was skipped */
 };
 
 enum fetch { FETCH_OK, FETCH_SKIP, FETCH_FATAL };
+
 
 /* ---- helpers */
 
@@ -137,19 +141,21 @@ timeout_ms(const struct registry_config *cfg)
 	return ms > 0xffffffffu ? 0xffffffffu : (unsigned)ms;
 }
 
-/* Copies a header value into out as a C string; 0 if absent or too long. */
-static int
+/* Copies a header value into out as a C string; out is "" unless present. */
+static enum header
 header_copy(const struct http_response_head *h, const char *name, char *out,
     size_t cap)
 {
 	const struct http_header *f = http_header_find(h, name);
 
 	out[0] = '\0';
-	if (f == NULL || f->value_len >= cap)
-		return 0;
+	if (f == NULL)
+		return HEADER_ABSENT;
+	if (f->value_len >= cap)
+		return HEADER_TOO_LONG;
 	memcpy(out, f->value, f->value_len);
 	out[f->value_len] = '\0';
-	return 1;
+	return HEADER_PRESENT;
 }
 
 /* ---- auth */
@@ -400,7 +406,7 @@ attempt(struct run *u, int *fatal, struct errbuf *err)
 	u->body_len = (size_t)rs.body_len;
 	u->has_header_digest = header_copy(rs.head, "Docker-Content-Digest",
 	    u->header_digest, sizeof(u->header_digest));
-	header_copy(rs.head, "Content-Type", u->content_type, sizeof(u->content_type));
+	(void)header_copy(rs.head, "Content-Type", u->content_type, sizeof(u->content_type));
 	return HTTP_OK;
 }
 
@@ -483,8 +489,15 @@ verify_body(struct run *u, const struct item *it, struct errbuf *err)
 		errbuf_set(err, "manifest fetched by %s hashes to %s", want, got);
 		return -1;
 	}
-	if (!u->has_header_digest)
+	if (u->has_header_digest == HEADER_ABSENT)
 		return 0;
+	/* Too long to hold any digest we know: it cannot name this body.
+	 * Ignoring it would let a registry say anything at all there. */
+	if (u->has_header_digest == HEADER_TOO_LONG) {
+		errbuf_set(err, "Docker-Content-Digest header is too long to be a "
+		    "digest, so it disagrees with the body's sha256 %s", got);
+		return -1;
+	}
 	if (digest_parse(u->header_digest, strlen(u->header_digest), &hd, &e2) != 0) {
 		errbuf_set(err, "Docker-Content-Digest header: %s", e2.msg);
 		return -1;

@@ -190,9 +190,30 @@ a_token_echoed_by_the_registry_is_not_in_the_error(struct th *t)
 	CHECK(t, !shares_run(err.msg, LONG_TOKEN, 8));
 }
 
+/* The body matches; only the header is wrong: too long to be any digest. */
+static void
+a_digest_header_too_long_to_hold_a_digest_is_a_mismatch(struct th *t)
+{
+	static char longh[1024];
+	static const char *answers[] = { longh, NULL };
+	static struct rig g;
+	struct registry_result res;
+	struct errbuf err;
+
+	snprintf(longh, sizeof(longh), "HTTP/1.1 200 OK\r\nContent-Type: application/vnd."
+	    "docker.distribution.manifest.v2+json\r\nDocker-Content-Digest: sha256:%s%s"
+	    "\r\nContent-Length: %zu\r\n\r\n%s", WANT_HEX, "0123456789abcdef",
+	    strlen(MANIFEST_BODY), MANIFEST_BODY);
+	CHECK_INT(t, resolve(&g, answers, &res, &err), -1);
+	CHECK(t, strstr(err.msg, "Docker-Content-Digest header is too long") != NULL);
+	CHECK_INT(t, g.r.stats.manifest_requests, 1);
+}
+
 void
 suite_registry(struct th *t)
 {
+	th_run(t, "registry: a Docker-Content-Digest too long to hold a digest is a mismatch, not ignored",
+	    a_digest_header_too_long_to_hold_a_digest_is_a_mismatch);
 	th_run(t, "registry: no piece of the token reaches an error, even when the registry echoes it",
 	    a_token_echoed_by_the_registry_is_not_in_the_error);
 	th_run(t, "registry: a token the registry refuses is renewed once and used in the same attempt",
