@@ -129,7 +129,9 @@ struct json_member {
 
 /*
  * Parses buf[0..len) into *out, allocating in a.  Returns 0, or -1 with err
- * set (and *out zeroed, the arena unchanged).
+ * set (and *out zeroed, the arena unchanged); -2 instead of -1 when the
+ * arena was too small ("arena exhausted"), a resource limit rather than a
+ * fault of the input.
  */
 int json_parse(const char *buf, size_t len, struct arena *a,
     struct json_value *out, struct errbuf *err);

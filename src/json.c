@@ -48,6 +48,7 @@ struct jp {
 	size_t stk;  /* offset of the stack's lowest byte; == a->cap */
 	struct errbuf *err;
 	const struct json_options *opt; /* never NULL */
+	int exhausted;                  /* the error is the arena's size */
 	unsigned depth;
 	struct jp_frame frames[JSON_MAX_DEPTH];
 };
@@ -183,6 +184,7 @@ jp_fail(struct jp *p, size_t off, const char *fmt, ...)
 static int
 jp_fail_arena(struct jp *p, size_t off)
 {
+	p->exhausted = 1;
 	return jp_fail(p, off, "arena exhausted (%zu bytes)", p->cap0);
 }
 
@@ -882,6 +884,7 @@ json_parse_opts(const char *buf, size_t len, const struct json_options *opt,
 	p.stk = jp_stack_top(a);
 	p.err = err;
 	p.opt = opt != NULL ? opt : &defaults;
+	p.exhausted = 0;
 	p.depth = 0;
 	a->cap = p.stk;
 	rc = jp_value(&p, out);
@@ -894,7 +897,7 @@ json_parse_opts(const char *buf, size_t len, const struct json_options *opt,
 	if (rc != 0) {
 		a->used = used0;
 		memset(out, 0, sizeof(*out));
-		return -1;
+		return p.exhausted ? -2 : -1;
 	}
 	return 0;
 }

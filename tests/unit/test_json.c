@@ -525,6 +525,7 @@ arena_exhaustion_fails_cleanly_at_every_size(struct th *t)
 			need = a.used;
 			break;
 		}
+		CHECK_INT(t, rc, -2);
 		CHECK_INT(t, a.used, 0);
 		CHECK_INT(t, v.type, JSON_NULL);
 		CHECK(t, strstr(err.msg, "arena exhausted") != NULL);
@@ -532,13 +533,13 @@ arena_exhaustion_fails_cleanly_at_every_size(struct th *t)
 	CHECK(t, need > 0);
 	CHECK(t, cap <= JSON_ARENA_BOUND(strlen(doc)));
 	arena_init(&a, mem, 16);
-	CHECK_INT(t, json_parse("\"abcdefghijklmnopqrstuvwxyz\"", 28, &a, &v, &err), -1);
+	CHECK_INT(t, json_parse("\"abcdefghijklmnopqrstuvwxyz\"", 28, &a, &v, &err), -2);
 	CHECK_STR(t, err.msg, "offset 0: arena exhausted (16 bytes)");
 	arena_init(&a, mem, 16);
-	CHECK_INT(t, json_parse("[\"abc\"]", 7, &a, &v, &err), -1);
+	CHECK_INT(t, json_parse("[\"abc\"]", 7, &a, &v, &err), -2);
 	CHECK_STR(t, err.msg, "offset 1: arena exhausted (16 bytes)");
 	arena_init(&a, mem, 100);
-	CHECK_INT(t, json_parse("[\"a\",\"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\"]", 61, &a, &v, &err), -1);
+	CHECK_INT(t, json_parse("[\"a\",\"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\"]", 61, &a, &v, &err), -2);
 	CHECK_STR(t, err.msg, "offset 5: arena exhausted (100 bytes)");
 }
 
@@ -972,7 +973,8 @@ elements_of_top_level_arrays_go_to_the_sink_and_leave_the_tree(struct th *t)
 	REQUIRE(t, m != NULL);
 	CHECK_INT(t, m->u.arr.n, 0);
 	CHECK_INT(t, json_get_object(&c->v, "k")->u.obj.members[0].value.u.arr.n, 1);
-	/* A sink error stops the parse and is passed through; arena restored. */
+	/* A sink error stops the parse and is passed through; arena restored.
+	 * It is not a resource error (-1, not -2). */
 	memset(s.keys, 0, sizeof(s.keys));
 	s.calls = 0;
 	s.fail_at = 1;
@@ -1020,7 +1022,7 @@ sunk_elements_free_their_memory(struct th *t)
 	CHECK(t, s.used_seen < 512);
 	/* The same document without the sink needs far more than 8 KiB. */
 	arena_init(&a, mem, 8192);
-	CHECK_INT(t, json_parse(doc, len, &a, &v, &err), -1);
+	CHECK_INT(t, json_parse(doc, len, &a, &v, &err), -2);
 	CHECK(t, strstr(err.msg, "arena exhausted") != NULL);
 	free(mem);
 	free(doc);
