@@ -167,14 +167,16 @@ void json_show_key(const char *key, size_t len, char *out, size_t cap);
 
 /*
  * Go's encoding/json fills a struct field from any key equal to the
- * field's name under case folding.  Returns -1 with err set ("offset N:
- * key "Digest" is field "digest" to Go's case-insensitive decoder") if a
- * member of obj has such a key for one of fields without being that name
- * byte for byte, so that a byte-exact lookup and Go read the same members;
- * else 0 (also when obj is not an object).  Linear in members x fields.
+ * field's name under case folding.  fields holds the names, each ended by
+ * a NUL, the list by an empty name ("digest\0size\0").  Returns -1 with err
+ * set ("offset N: key "Digest" is field "digest" to Go's case-insensitive
+ * decoder") if a member of obj has such a key for one of fields without
+ * being that name byte for byte, so that a byte-exact lookup and Go read
+ * the same members; else 0 (also when obj is not an object).  Linear in
+ * members x fields.
  */
-int json_check_fields(const struct json_value *obj, const char *const *fields,
-    size_t nfields, struct errbuf *err);
+int json_check_fields(const struct json_value *obj, const char *fields,
+    struct errbuf *err);
 
 /* "null", "false", "true", "number", "string", "array", "object". */
 const char *json_type_name(enum json_type t);

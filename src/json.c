@@ -983,27 +983,25 @@ json_get_object(const struct json_value *obj, const char *key)
 }
 
 int
-json_check_fields(const struct json_value *obj, const char *const *fields,
-    size_t nfields, struct errbuf *err)
+json_check_fields(const struct json_value *obj, const char *fields,
+    struct errbuf *err)
 {
 	char shown[JSON_SHOWN_KEY_SIZE];
-	size_t i, j;
+	const char *f;
+	size_t i, n;
 
 	if (obj == NULL || obj->type != JSON_OBJECT)
 		return 0;
 	for (i = 0; i < obj->u.obj.n; i++) {
 		const struct json_member *m = &obj->u.obj.members[i];
 
-		for (j = 0; j < nfields; j++) {
-			size_t n = strlen(fields[j]);
-
-			if ((m->key_len == n && memcmp(m->key, fields[j], n) == 0) ||
-			    !gofold_equal(m->key, m->key_len, fields[j], n))
+		for (f = fields; (n = strlen(f)) > 0; f += n + 1) {
+			if ((m->key_len == n && memcmp(m->key, f, n) == 0) ||
+			    !gofold_equal(m->key, m->key_len, f, n))
 				continue;
 			json_show_key(m->key, m->key_len, shown, sizeof(shown));
 			errbuf_set(err, "offset %u: key \"%s\" is field \"%s\" to Go's "
-			    "case-insensitive decoder", (unsigned)m->key_offset, shown,
-			    fields[j]);
+			    "case-insensitive decoder", (unsigned)m->key_offset, shown, f);
 			return -1;
 		}
 	}

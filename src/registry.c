@@ -586,19 +586,16 @@ platform_is_linux_amd64(const struct json_value *entry)
  * PlatformSpec.  One list for every struct: a key that Go would match to
  * a field of another struct is refused too, which costs nothing.
  */
-static const char *const go_fields[] = {
-	"schemaVersion", "mediaType", "artifactType", "config", "layers",
-	"manifests", "subject", "annotations", "digest", "size", "urls", "data",
-	"platform", "architecture", "os", "os.version", "os.features", "variant",
-	"features",
-};
+static const char go_fields[] =
+	"schemaVersion\0mediaType\0artifactType\0config\0layers\0manifests\0"
+	"subject\0annotations\0digest\0size\0urls\0data\0platform\0"
+	"architecture\0os\0os.version\0os.features\0variant\0features\0";
 
 /* Go's key matching must find exactly the members our lookups find. */
 static int
 check_struct(const struct json_value *obj, struct errbuf *err)
 {
-	return json_check_fields(obj, go_fields,
-	    sizeof(go_fields) / sizeof(go_fields[0]), err);
+	return json_check_fields(obj, go_fields, err);
 }
 
 static int
@@ -609,56 +606,47 @@ check_descriptor(const struct json_value *d, struct errbuf *err)
 	return check_struct(json_get_object(d, "platform"), err);
 }
 
-/* What the element sink gathers from an index's "manifests" while the
- * document streams by; acted on once it is known to be an index. */
-struct entries {
-	struct digest d[REGISTRY_QUEUE_MAX]; /* distinct linux/amd64 digests */
-	size_t n;
-	int overflow;       /* more distinct ones than fit */
-	int has_problem;    /* the first malformed entry, in problem */
-	struct errbuf problem;
+/* The element sink's view of the walk: index entries are queued as they
+ * stream by, and taken back if the document is no index after all. */
+struct sink {
+	struct queue *q;
+	const struct item *it;
 };
 
+/* Queues one "manifests" entry if it is for linux/amd64. */
 static int
-entries_add(struct entries *e, const struct digest *d)
-{
-	size_t i;
-
-	for (i = 0; i < e->n; i++)
-		if (digest_equal(&e->d[i], d))
-			return 1;
-	if (e->n == REGISTRY_QUEUE_MAX)
-		e->overflow = 1;
-	else
-		e->d[e->n++] = *d;
-	return 0;
-}
-
-static void
-entry_take(struct entries *e, size_t i, const struct json_value *v)
+entry_take(struct sink *s, size_t i, const struct json_value *v, struct errbuf *err)
 {
 	const char *ds;
 	struct digest d;
+	int rc;
 
-	if (e->has_problem)
-		return;
 	if (v->type != JSON_OBJECT) {
-		errbuf_set(&e->problem, "index entry %zu is not an object", i);
-		e->has_problem = 1;
-		return;
+		errbuf_set(err, "index entry %zu is not an object", i);
+		return -1;
 	}
 	if (!platform_is_linux_amd64(v))
-		return; /* other platforms, attestations, no platform */
+		return 0; /* other platforms, attestations, no platform */
 	ds = json_get_string(v, "digest");
-	if (ds == NULL || digest_parse(ds, strlen(ds), &d, &e->problem) != 0) {
+	if (ds == NULL || digest_parse(ds, strlen(ds), &d, err) != 0) {
 		if (ds == NULL)
-			errbuf_set(&e->problem, "no digest");
-		errbuf_wrap(&e->problem, "index entry %zu", i);
-		e->has_problem = 1;
-		return;
+			errbuf_set(err, "no digest");
+		errbuf_wrap(err, "index entry %zu", i);
+		return -1;
 	}
-	if (entries_add(e, &d) > 0)
+	if (s->it->depth + 1 > REGISTRY_MAX_DEPTH) {
+		log_event(LOG_WARN, "index nested too deeply, entry skipped",
+		    { "ref", s->it->ref });
+		return 0;
+	}
+	rc = queue_push_digest(s->q, &d, s->it->depth + 1);
+	if (rc < 0) {
+		errbuf_set(err, "more than %u queued manifests", REGISTRY_QUEUE_MAX);
+		return -1;
+	}
+	if (rc > 0)
 		log_event(LOG_WARN, "index entry already seen, skipped", { "ref", ds });
+	return 0;
 }
 
 /* The element sink: descriptors of "manifests" and "layers". */
@@ -666,16 +654,13 @@ static int
 take_element(void *ctx, const char *key, size_t key_len, size_t index,
     const struct json_value *v, struct errbuf *err)
 {
-	struct entries *e = ctx;
 	int is_manifests = key_len == 9 && memcmp(key, "manifests", 9) == 0;
 
 	if (!is_manifests && !(key_len == 6 && memcmp(key, "layers", 6) == 0))
 		return 0; /* no struct field of ours: Go skips it too */
 	if (check_descriptor(v, err) != 0)
 		return -1;
-	if (is_manifests)
-		entry_take(e, index, v);
-	return 0;
+	return is_manifests ? entry_take(ctx, index, v, err) : 0;
 }
 
 static int
@@ -688,46 +673,13 @@ check_document(const struct json_value *root, struct errbuf *err)
 }
 
 static int
-queue_entries(const struct entries *e, const struct item *it, struct queue *q,
-    struct errbuf *err)
-{
-	char ds[DIGEST_STR_SIZE];
-	size_t i;
-	int rc;
-
-	for (i = 0; i < e->n; i++) {
-		if (it->depth + 1 > REGISTRY_MAX_DEPTH) {
-			log_event(LOG_WARN, "index nested too deeply, entry skipped",
-			    { "ref", it->ref });
-			continue;
-		}
-		rc = queue_push_digest(q, &e->d[i], it->depth + 1);
-		if (rc < 0)
-			break;
-		digest_format(&e->d[i], ds);
-		if (rc > 0)
-			log_event(LOG_WARN, "index entry already seen, skipped", { "ref", ds });
-	}
-	if (it->depth + 1 <= REGISTRY_MAX_DEPTH && (i < e->n || e->overflow)) {
-		errbuf_set(err, "more than %u queued manifests", REGISTRY_QUEUE_MAX);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-handle_index(const struct json_value *root, const struct entries *e,
-    const struct item *it, struct queue *q, struct errbuf *err)
+handle_index(const struct json_value *root, struct errbuf *err)
 {
 	if (json_get_array(root, "manifests") == NULL) {
 		errbuf_set(err, "index has no \"manifests\" array");
 		return -1;
 	}
-	if (e->has_problem) {
-		*err = e->problem;
-		return -1;
-	}
-	return queue_entries(e, it, q, err);
+	return 0;
 }
 
 /* Returns 1 on a match, 0 for no match, -1 on a malformed manifest. */
@@ -767,24 +719,22 @@ handle_manifest(struct run *u, const struct json_value *root,
  * the tree stays small.  0, or -1 with err set.
  */
 static int
-parse_body(struct run *u, const struct item *it, struct arena *a,
-    struct json_value *root, struct entries *e, struct errbuf *err)
+parse_body(struct run *u, const struct item *it, struct queue *q,
+    struct arena *a, struct json_value *root, struct errbuf *err)
 {
-	struct json_options o = { JSON_FOLD_KEYS, take_element, e };
+	struct sink s = { q, it };
+	struct json_options o = { JSON_FOLD_KEYS, take_element, &s };
 	int rc = json_parse_opts((const char *)u->r->body, u->body_len, &o, a, root,
 	    err);
 
-	if (rc == -2) {
-		errbuf_wrap(err, "manifest %s is too large to hold: apart from its "
-		    "\"manifests\" and \"layers\" entries it needs more than %u bytes",
+	if (rc == 0 && check_document(root, err) != 0)
+		rc = -1;
+	if (rc == -2)
+		errbuf_wrap(err, "manifest %s too large for the %u-byte parse arena",
 		    it->ref, REGISTRY_ARENA_MAX);
-		return -1;
-	}
-	if (rc != 0 || check_document(root, err) != 0) {
+	else if (rc != 0)
 		errbuf_wrap(err, "manifest %s", it->ref);
-		return -1;
-	}
-	return 0;
+	return rc != 0 ? -1 : 0;
 }
 
 /* Parses the fetched body and acts on it.  1 match, 0 continue, -1 fatal. */
@@ -793,9 +743,9 @@ handle_body(struct run *u, const struct item *it, struct queue *q,
     struct registry_result *out, struct errbuf *err)
 {
 	struct json_value root;
-	struct entries e;
 	struct arena a;
-	enum kind k;
+	enum kind k = KIND_MANIFEST;
+	size_t tail = q->tail, nseen = q->nseen;
 	void *mem;
 	int rc = -1;
 
@@ -806,16 +756,20 @@ handle_body(struct run *u, const struct item *it, struct queue *q,
 		errbuf_set(err, "out of memory");
 		return -1;
 	}
-	memset(&e, 0, sizeof(e));
 	arena_init(&a, mem, REGISTRY_ARENA_MAX);
-	if (parse_body(u, it, &a, &root, &e, err) != 0 ||
+	if (parse_body(u, it, q, &a, &root, err) != 0 ||
 	    media_kind(u, &root, &k, err) != 0)
 		goto out;
 	if (k == KIND_INDEX)
-		rc = handle_index(&root, &e, it, q, err);
+		rc = handle_index(&root, err);
 	else
 		rc = handle_manifest(u, &root, it, out, err);
 out:
+	/* Entries queued while the body streamed by count only for an index. */
+	if (rc < 0 || k != KIND_INDEX) {
+		q->tail = tail;
+		q->nseen = nseen;
+	}
 	free(mem);
 	return rc;
 }

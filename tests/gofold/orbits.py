@@ -76,8 +76,12 @@ def main():
     canon = canon_in_scope(orbits())
     if sys.argv[1:2] == ["table"]:
         for lo, hi, stride, d in runs(canon):
-            if lo >= 0x80:  # ASCII is folded in code
-                print("\t{ 0x%04X, %d, %d, %d }," % (lo, (hi - lo) // stride, stride, d))
+            if lo < 0x80:  # ASCII is folded in code
+                continue
+            count = (hi - lo) // stride
+            # The packing of src/gofold.c: 14 + 6 + 1 + 11 bits.
+            assert lo < 1 << 14 and count < 1 << 6 and lo + d < 1 << 11
+            print("\tRUN(0x%04X, %d, %d, 0x%03X)," % (lo, count, stride, lo + d))
         return 0
     if sys.argv[1:2] == ["check"]:
         bad = 0
