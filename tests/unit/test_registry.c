@@ -235,17 +235,20 @@ static int
 resolve_config(const char *config, struct registry_result *res, struct errbuf *err)
 {
 	static struct rig g;
-	char body[1024], *a;
+	size_t cap = strlen(config) + 256;
+	char *body = malloc(cap), *a = NULL;
 	const char *answers[2] = { NULL, NULL };
-	int rc;
+	int rc = -2;
 
-	snprintf(body, sizeof(body), "{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST
-	    "\",\"config\":%s,\"layers\":[]}", config);
-	answers[0] = a = answer(MT_MANIFEST, body);
-	if (a == NULL)
-		return -2;
-	rc = resolve(&g, answers, res, err);
+	if (body != NULL) {
+		snprintf(body, cap, "{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST
+		    "\",\"config\":%s,\"layers\":[]}", config);
+		answers[0] = a = answer(MT_MANIFEST, body);
+	}
+	if (a != NULL)
+		rc = resolve(&g, answers, res, err);
 	free(a);
+	free(body);
 	return rc;
 }
 
@@ -340,15 +343,18 @@ resolve_list(const char *entry, struct registry_result *res, struct errbuf *err)
 	static struct rig g;
 	static const char manifest[] = "{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST
 	    "\",\"config\":" CFG("\"digest\":" WANT_D) ",\"layers\":[]}";
-	char hex[65], list[2048], *a0, *a1;
+	size_t cap = strlen(entry) + 1024;
+	char hex[65], *list = malloc(cap), *a0 = NULL, *a1 = NULL;
 	const char *answers[3] = { NULL, NULL, NULL };
 	const char *at = strstr(entry, "%s");
 	int rc = -2;
 
-	if (at == NULL)
+	if (at == NULL || list == NULL) {
+		free(list);
 		return -2;
+	}
 	sha256_hex(manifest, hex);
-	snprintf(list, sizeof(list), "{\"schemaVersion\":2,\"mediaType\":\"" MT_LIST
+	snprintf(list, cap, "{\"schemaVersion\":2,\"mediaType\":\"" MT_LIST
 	    "\",\"manifests\":[{\"mediaType\":\"" MT_MANIFEST "\",\"digest\":"
 	    OTHER_D ",\"size\":1,\"platform\":{\"architecture\":\"arm64\",\"os\":"
 	    "\"linux\"}},%.*s%s%s],\"annotations\":{\"a\":\"1\",\"Digest\":\"2\"}}",
@@ -359,6 +365,7 @@ resolve_list(const char *entry, struct registry_result *res, struct errbuf *err)
 		rc = resolve(&g, answers, res, err);
 	free(a0);
 	free(a1);
+	free(list);
 	return rc;
 }
 
@@ -391,9 +398,66 @@ index_entries_are_read_as_go_reads_them(struct th *t)
 	CHECK(t, strstr(err.msg, "key \"Architecture\" is field \"architecture\"") != NULL);
 }
 
+/* ---- memory: the largest bodies */
+
+static void
+a_manifest_list_near_the_body_limit_resolves(struct th *t)
+{
+	static const char entry[] = ",{\"mediaType\":\"" MT_MANIFEST "\",\"size\":1,"
+	    "\"digest\":" OTHER_D ",\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\"}}";
+	static const char head[] = "{\"schemaVersion\":2,\"mediaType\":\"" MT_LIST
+	    "\",\"manifests\":[";
+	static const char last[] = "{\"mediaType\":\"" MT_MANIFEST "\",\"size\":1,"
+	    "\"digest\":\"sha256:%s\",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}";
+	size_t cap = REGISTRY_MANIFEST_MAX - 512, o, n = 0;
+	char *list = malloc(cap + 1);
+	struct registry_result res;
+	struct errbuf err;
+
+	REQUIRE(t, list != NULL);
+	/* The list proper is built by resolve_list around the last entry:
+	 * here the other entries go in front of it. */
+	o = 0;
+	while (o + sizeof(entry) + sizeof(last) + sizeof(head) + 600 < cap) {
+		memcpy(list + o, entry + (n == 0), sizeof(entry) - 1 - (n == 0));
+		o += sizeof(entry) - 1 - (n == 0);
+		n++;
+	}
+	list[o++] = ',';
+	memcpy(list + o, last, sizeof(last));
+	CHECK(t, n > 15000);
+	CHECK_INT(t, resolve_list(list, &res, &err), 0);
+	CHECK_INT(t, res.how, REGISTRY_MATCH_CONFIG);
+	free(list);
+}
+
+static void
+a_document_too_big_to_hold_is_a_resource_error(struct th *t)
+{
+	size_t n = REGISTRY_ARENA_MAX + 1024, o;
+	char *cfg = malloc(n + 512);
+	struct registry_result res;
+	struct errbuf err;
+
+	REQUIRE(t, cfg != NULL);
+	/* A config descriptor whose annotation alone outgrows the arena. */
+	o = (size_t)snprintf(cfg, 512, "{\"mediaType\":\"x\",\"digest\":" WANT_D
+	    ",\"size\":1,\"annotations\":{\"a\":\"");
+	memset(cfg + o, 'x', n);
+	memcpy(cfg + o + n, "\"}}", 4);
+	CHECK_INT(t, resolve_config(cfg, &res, &err), -1);
+	CHECK_STR(t, err.msg, "manifest v1 too large for the 1048576-byte parse arena: "
+	    "offset 223: arena exhausted (1048576 bytes)");
+	free(cfg);
+}
+
 void
 suite_registry(struct th *t)
 {
+	th_run(t, "registry: a manifest list of over 15000 entries near the 4 MiB body limit resolves",
+	    a_manifest_list_near_the_body_limit_resolves);
+	th_run(t, "registry: a document whose tree outgrows the parse arena is a resource error",
+	    a_document_too_big_to_hold_is_a_resource_error);
 	th_run(t, "registry: config digest keys equal under Go's case folding are refused",
 	    config_digest_keys_equal_under_go_folding_are_refused);
 	th_run(t, "registry: manifest keys Go reads as a field we read otherwise are refused",
