@@ -60,7 +60,7 @@ put_entry(char *p, size_t room, unsigned i, const char *hex, const char *arch)
 
 /* The list, all entries for other architectures but the last. */
 static char *
-gen_list(const char *manifest_hex, size_t *len)
+gen_list(const char *manifest_hex, size_t *len, unsigned *entries)
 {
 	static const char *const archs[] = { "arm64", "arm", "ppc64le", "s390x", "386" };
 	static const char head[] = "{\n   \"schemaVersion\": 2,\n   \"mediaType\": \""
@@ -81,6 +81,7 @@ gen_list(const char *manifest_hex, size_t *len)
 	o += put_entry(buf + o, cap - o, i, manifest_hex, "amd64");
 	memcpy(buf + o, tail, sizeof(tail) - 1);
 	*len = o + sizeof(tail) - 1;
+	*entries = i + 1;
 	return buf;
 }
 
@@ -120,6 +121,7 @@ registry_child(int fd, size_t *list_len)
 	br_sha256_context c;
 	unsigned char d[32];
 	char hex[65], *list;
+	unsigned entries = 0;
 	int i, rc;
 
 	br_sha256_init(&c);
@@ -127,12 +129,13 @@ registry_child(int fd, size_t *list_len)
 	br_sha256_out(&c, d);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	list = gen_list(hex, list_len);
+	list = gen_list(hex, list_len, &entries);
 	if (list == NULL)
 		return 1;
 	rc = serve(fd, MT_LIST, list, *list_len) ||
 	    serve(fd, MT_MANIFEST, manifest, sizeof(manifest) - 1);
 	free(list);
+	printf("list_entries %u\n", entries);
 	return rc;
 }
 
