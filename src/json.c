@@ -790,7 +790,7 @@ static int
 jp_next(struct jp *p, struct json_value **slot)
 {
 	while (p->depth > 0) {
-		struct jp_frame *f = &p->frames[p->depth - 1];
+		const struct jp_frame *f = &p->frames[p->depth - 1];
 		unsigned char end = f->is_object ? '}' : ']';
 
 		if (jp_sinks(p) && f->n > 0 && jp_deliver(p) != 0)
