@@ -27,7 +27,7 @@
  * `used` covers only the tree.  On error the arena is left exactly as it was.
  * An arena of JSON_ARENA_BOUND(len) free bytes is always enough for an input
  * of len bytes; real documents need far less (a pretty-printed Docker
- * manifest list needs about 2.1 times its size, see `make bench`), so callers
+ * manifest list needs about 2.3 times its size, see `make bench`), so callers
  * may use a smaller, fixed arena and treat "arena exhausted" as a resource
  * error.
  *

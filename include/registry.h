@@ -32,7 +32,10 @@
  * keys equal under that folding, or when a key of a struct object (the
  * document, its descriptors, their platforms) folds to a field name
  * without being it byte for byte: what we check and what the engine pulls
- * can then never be different members.
+ * can then never be different members.  Entries of "manifests" are
+ * checked as they stream by, so a malformed one (not an object, a
+ * linux/amd64 entry without a valid digest) fails any document, not only
+ * an index.
  *
  * Memory: struct registry is caller-owned; registry_init() allocates one
  * manifest buffer of REGISTRY_MANIFEST_MAX bytes (also used for the token
