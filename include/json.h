@@ -13,7 +13,9 @@
  *     a leading '+', and anything but whitespace after the value are errors;
  *   - duplicate keys in one object are an error (keys are compared after
  *     unescaping, byte for byte): two readers must never see two different
- *     "digest" fields in one document;
+ *     "digest" fields in one document; with JSON_FOLD_KEYS, keys equal
+ *     under Go's case folding (gofold.h) are duplicates too, since that is
+ *     how the Go programs reading registry documents match keys;
  *   - nesting deeper than JSON_MAX_DEPTH and input longer than JSON_MAX_INPUT
  *     are errors.
  * The parser is iterative (no recursion) and keeps no global state.
@@ -25,13 +27,22 @@
  * `used` covers only the tree.  On error the arena is left exactly as it was.
  * An arena of JSON_ARENA_BOUND(len) free bytes is always enough for an input
  * of len bytes; real documents need far less (a pretty-printed Docker
- * manifest list needs about 2.1 times its size, see `make bench`), so callers
+ * manifest list needs about 2.3 times its size, see `make bench`), so callers
  * may use a smaller, fixed arena and treat "arena exhausted" as a resource
  * error.
+ *
+ * Element sink (json_parse_opts): the elements of arrays that are members
+ * of the top-level object (a manifest's "layers", an index's "manifests")
+ * can be handed to a callback one at a time, as each completes, and are
+ * then dropped from the tree (the array is left empty), so memory follows
+ * the largest element rather than the document.  Everything else is
+ * checked and built as usual, the element's own duplicate-key check
+ * included, before the callback sees it.
  *
  * Errors: json_parse returns 0 or -1; on -1 the errbuf holds one line naming
  * the 0-based byte offset and the reason, e.g.
  *     offset 17: duplicate key "digest"
+ *     offset 40: key "Digest" repeats "digest" under Go's case folding
  * Keys quoted in messages are escaped and cut; string values never appear.
  *
  * Writer: struct json_writer appends compact JSON to a caller buffer.  The
@@ -56,8 +67,11 @@
 #define JSON_MAX_DEPTH 64
 /* Key bytes quoted in an error (each may take 4 escaped); fits ERRBUF_SIZE. */
 #define JSON_ERR_KEY_SHOWN 64
+/* Buffer for json_show_key: every byte escaped, "..." and the NUL. */
+#define JSON_SHOWN_KEY_SIZE (4 * JSON_ERR_KEY_SHOWN + 8)
 /* Worst case arena bytes per input byte: "[0,0,…]" costs two 40-byte slots
- * (work stack + tree) plus "0\0" per 2 input bytes. */
+ * (work stack + tree) plus "0\0" per 2 input bytes; a member (64 bytes on
+ * the stack and in the tree) takes at least 6 input bytes ({"":0,). */
 #define JSON_ARENA_PER_BYTE 41
 /* Alignment of the tree arrays and of the work stack's top. */
 #define JSON_ARENA_SLACK 64
@@ -109,15 +123,60 @@ struct json_value {
 struct json_member {
 	const char *key; /* unescaped, NUL-terminated, may contain \0 */
 	size_t key_len;
+	uint32_t key_offset; /* byte offset of the key's opening quote */
 	struct json_value value;
 };
 
 /*
  * Parses buf[0..len) into *out, allocating in a.  Returns 0, or -1 with err
- * set (and *out zeroed, the arena unchanged).
+ * set (and *out zeroed, the arena unchanged); -2 instead of -1 when the
+ * arena was too small ("arena exhausted"), a resource limit rather than a
+ * fault of the input.
  */
 int json_parse(const char *buf, size_t len, struct arena *a,
     struct json_value *out, struct errbuf *err);
+
+/* Keys equal under Go's case folding are duplicates (registry documents). */
+#define JSON_FOLD_KEYS 1u
+
+/*
+ * The element sink: called with the owning member's key (unescaped, may
+ * hold \0), the element's index in its array, and the complete element,
+ * which is valid only during the call.  Returns 0 to go on, or -1 with err
+ * set (one line naming an offset, like the parser's) to fail the parse.
+ */
+typedef int json_element_fn(void *ctx, const char *key, size_t key_len,
+    size_t index, const struct json_value *elem, struct errbuf *err);
+
+struct json_options {
+	unsigned flags;            /* JSON_FOLD_KEYS or 0 */
+	json_element_fn *element;  /* NULL: every element stays in the tree */
+	void *ctx;                 /* passed to element */
+};
+
+/* json_parse with options (NULL: none, which is json_parse).  Errors the
+ * sink returns are passed through as it set them. */
+int json_parse_opts(const char *buf, size_t len, const struct json_options *opt,
+    struct arena *a, struct json_value *out, struct errbuf *err);
+
+/* Quotes a hostile key for a one-line message: bytes other than printable
+ * ASCII escaped as \xNN, '"' and '\\' backslashed, cut after
+ * JSON_ERR_KEY_SHOWN bytes with "...".  out gets at most cap bytes, NUL
+ * included; JSON_SHOWN_KEY_SIZE always holds the whole result. */
+void json_show_key(const char *key, size_t len, char *out, size_t cap);
+
+/*
+ * Go's encoding/json fills a struct field from any key equal to the
+ * field's name under case folding.  fields holds the names, each ended by
+ * a NUL, the list by an empty name ("digest\0size\0").  Returns -1 with err
+ * set ("offset N: key "Digest" is field "digest" to Go's case-insensitive
+ * decoder") if a member of obj has such a key for one of fields without
+ * being that name byte for byte, so that a byte-exact lookup and Go read
+ * the same members; else 0 (also when obj is not an object).  Linear in
+ * members x fields.
+ */
+int json_check_fields(const struct json_value *obj, const char *fields,
+    struct errbuf *err);
 
 /* "null", "false", "true", "number", "string", "array", "object". */
 const char *json_type_name(enum json_type t);

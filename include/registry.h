@@ -24,11 +24,26 @@
  * are retried, as is 429 (waiting its Retry-After, at most 60 s); other 4xx
  * skip the reference.  A reference that exhausts its attempts is skipped.
  *
+ * Keys are read as the engine reads them.  dockerd, containerd and the
+ * registry decode these documents with Go's encoding/json, which matches
+ * keys to fields case-insensitively (Unicode simple folding: "Digest",
+ * "digeſt") and lets the last of several matching keys win.  So every
+ * manifest, index and list is refused when one of its objects holds two
+ * keys equal under that folding, or when a key of a struct object (the
+ * document, its descriptors, their platforms) folds to a field name
+ * without being it byte for byte: what we check and what the engine pulls
+ * can then never be different members.  Entries of "manifests" are
+ * checked as they stream by, so a malformed one (not an object, a
+ * linux/amd64 entry without a valid digest) fails any document, not only
+ * an index.
+ *
  * Memory: struct registry is caller-owned; registry_init() allocates one
  * manifest buffer of REGISTRY_MANIFEST_MAX bytes (also used for the token
- * response) and the reference queue, and each manifest is parsed
- * in an arena sized from its length and freed at once.  registry_free()
- * releases everything.
+ * response) and the reference queue.  Each manifest is parsed in an arena
+ * of REGISTRY_ARENA_MAX bytes, freed at once; the entries of "manifests"
+ * and "layers" stream through it one at a time, so the peak is the body
+ * plus at most that arena (a document whose other parts need more is
+ * refused as too large).  registry_free() releases everything.
  */
 #ifndef TL_REGISTRY_H
 #define TL_REGISTRY_H
@@ -42,6 +57,11 @@
 
 /* OCI's suggested limit for manifests; larger bodies are refused unread. */
 #define REGISTRY_MANIFEST_MAX (4u * 1024 * 1024)
+/* The parse arena of one manifest: a document's tree without its
+ * "manifests" and "layers" entries (held one at a time) must fit.  Real
+ * ones need a few KiB; this keeps the peak RSS for the largest body under
+ * 2 x body + 1 MiB (make bench). */
+#define REGISTRY_ARENA_MAX (1u * 1024 * 1024)
 /* Token responses are small JSON objects; JWTs are a few KiB. */
 #define REGISTRY_TOKEN_BODY_MAX (64u * 1024)
 #define REGISTRY_TOKEN_MAX 8192

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "gofold.h"
 #include "hex.h"
 #include "json.h"
 #include "utf8.h"
@@ -25,12 +26,17 @@ struct jp_frame {
 	size_t mark;             /* stack offset above its first child */
 	size_t n;                /* children pushed */
 	int is_object;
+	/* Arrays handed to the element sink: the owning member's key, the
+	 * arena's fill before the current element, elements handed over. */
+	const char *key;
+	size_t key_len;
+	size_t elem_used;
+	size_t delivered;
 };
 
-/* A member while its object is open: the key's offset is kept for errors. */
+/* A member while its object is open. */
 struct jp_member {
 	struct json_member m;
-	size_t key_off;
 };
 
 struct jp {
@@ -41,6 +47,8 @@ struct jp {
 	size_t cap0; /* the arena's real cap */
 	size_t stk;  /* offset of the stack's lowest byte; == a->cap */
 	struct errbuf *err;
+	const struct json_options *opt; /* never NULL */
+	int exhausted;                  /* the error is the arena's size */
 	unsigned depth;
 	struct jp_frame frames[JSON_MAX_DEPTH];
 };
@@ -176,6 +184,7 @@ jp_fail(struct jp *p, size_t off, const char *fmt, ...)
 static int
 jp_fail_arena(struct jp *p, size_t off)
 {
+	p->exhausted = 1;
 	return jp_fail(p, off, "arena exhausted (%zu bytes)", p->cap0);
 }
 
@@ -201,12 +210,13 @@ jp_fail_unexpected(struct jp *p, const char *wanted)
 	    jp_show_byte(p->in[p->pos], b));
 }
 
-/* Quotes a hostile key for a one-line message: escaped and cut. */
-static void
-jp_show_key(const char *key, size_t len, char *out, size_t cap)
+void
+json_show_key(const char *key, size_t len, char *out, size_t cap)
 {
 	size_t o = 0, i;
 
+	if (cap == 0)
+		return;
 	for (i = 0; i < len && i < JSON_ERR_KEY_SHOWN && o + 5 < cap; i++) {
 		unsigned char c = (unsigned char)key[i];
 
@@ -459,19 +469,24 @@ jp_item_at(const struct jp *p, const struct jp_frame *f, size_t i)
 	    (i + 1) * sizeof(struct json_value));
 }
 
+/* Byte order of two keys, or the order of their Go-folded runes. */
 static int
-key_cmp(const struct json_member *x, const struct json_member *y)
+key_cmp(const char *x, size_t xn, const char *y, size_t yn, int fold)
 {
-	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-	int c = memcmp(x->key, y->key, n);
+	size_t n = xn < yn ? xn : yn;
+	int c;
 
+	if (fold)
+		return gofold_cmp(x, xn, y, yn);
+	c = memcmp(x, y, n);
 	if (c != 0)
 		return c;
-	return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+	return (xn > yn) - (xn < yn);
 }
 
 /* A key while checking an object for duplicates: the first 8 bytes, big
- * endian and zero padded, settle most comparisons without a pointer hop. */
+ * endian and zero padded, settle most comparisons without a pointer hop
+ * (folded comparisons leave the prefix 0: bytes do not order them). */
 struct jp_key {
 	uint64_t prefix;
 	const char *key;
@@ -480,27 +495,20 @@ struct jp_key {
 };
 
 static int
-jp_key_cmp(const struct jp_key *x, const struct jp_key *y)
+jp_key_cmp(const struct jp_key *x, const struct jp_key *y, int fold)
 {
-	size_t n;
-	int c;
-
 	if (x->prefix != y->prefix)
 		return x->prefix < y->prefix ? -1 : 1;
-	n = x->len < y->len ? x->len : y->len;
-	c = memcmp(x->key, y->key, n);
-	if (c != 0)
-		return c;
-	return (x->len > y->len) - (x->len < y->len);
+	return key_cmp(x->key, x->len, y->key, y->len, fold);
 }
 
 static void
-jp_key_load(struct jp_key *k, const struct json_member *m, size_t idx)
+jp_key_load(struct jp_key *k, const struct json_member *m, size_t idx, int fold)
 {
 	size_t i;
 
 	k->prefix = 0;
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 8 && !fold; i++)
 		k->prefix = k->prefix << 8 | (i < m->key_len ? (unsigned char)m->key[i] : 0);
 	k->key = m->key;
 	k->len = (uint32_t)m->key_len;
@@ -509,12 +517,13 @@ jp_key_load(struct jp_key *k, const struct json_member *m, size_t idx)
 
 /* Merges the sorted runs src[lo..mid) and src[mid..hi) into dst. */
 static void
-jp_merge(const struct jp_key *src, struct jp_key *dst, size_t lo, size_t mid, size_t hi)
+jp_merge(const struct jp_key *src, struct jp_key *dst, size_t lo, size_t mid,
+    size_t hi, int fold)
 {
 	size_t i = lo, j = mid, o = lo;
 
 	while (i < mid && j < hi)
-		dst[o++] = jp_key_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+		dst[o++] = jp_key_cmp(&src[j], &src[i], fold) < 0 ? src[j++] : src[i++];
 	while (i < mid)
 		dst[o++] = src[i++];
 	while (j < hi)
@@ -527,7 +536,7 @@ jp_merge(const struct jp_key *src, struct jp_key *dst, size_t lo, size_t mid, si
  * Returns whichever of a and tmp holds the result.
  */
 static struct jp_key *
-jp_sort_keys(struct jp_key *a, struct jp_key *tmp, size_t n)
+jp_sort_keys(struct jp_key *a, struct jp_key *tmp, size_t n, int fold)
 {
 	struct jp_key *t;
 	size_t w, lo;
@@ -537,7 +546,7 @@ jp_sort_keys(struct jp_key *a, struct jp_key *tmp, size_t n)
 			size_t mid = n - lo > w ? lo + w : n;
 			size_t hi = n - lo > 2 * w ? lo + 2 * w : n;
 
-			jp_merge(a, tmp, lo, mid, hi);
+			jp_merge(a, tmp, lo, mid, hi, fold);
 		}
 		t = a;
 		a = tmp;
@@ -546,20 +555,47 @@ jp_sort_keys(struct jp_key *a, struct jp_key *tmp, size_t n)
 	return a;
 }
 
-/* Index of the first member (in document order) repeating an earlier key,
- * or n.  Sorting keeps it O(n log n) on hostile objects. */
+/* A pair of members with equal keys: dup repeats first.  dup == n: none. */
+struct jp_dup {
+	size_t first, dup;
+};
+
 static int
-jp_first_dup(struct jp *p, const struct jp_frame *f, size_t *dup)
+jp_member_cmp(const struct jp *p, const struct jp_frame *f, size_t i, size_t j)
 {
-	size_t n = f->n, i, j, used0 = p->a->used;
+	const struct json_member *x = &jp_member_at(p, f, i)->m;
+	const struct json_member *y = &jp_member_at(p, f, j)->m;
+
+	return key_cmp(x->key, x->key_len, y->key, y->key_len,
+	    (p->opt->flags & JSON_FOLD_KEYS) != 0);
+}
+
+static void
+jp_first_dup_small(const struct jp *p, const struct jp_frame *f, struct jp_dup *d)
+{
+	size_t i, j;
+
+	for (j = 1; j < f->n; j++)
+		for (i = 0; i < j; i++)
+			if (jp_member_cmp(p, f, i, j) == 0) {
+				d->first = i;
+				d->dup = j;
+				return;
+			}
+}
+
+/* The first member (in document order) repeating an earlier key.  Sorting
+ * keeps it O(n log n) on hostile objects. */
+static int
+jp_first_dup(struct jp *p, const struct jp_frame *f, struct jp_dup *d)
+{
+	size_t n = f->n, i, used0 = p->a->used;
+	int fold = (p->opt->flags & JSON_FOLD_KEYS) != 0;
 	struct jp_key *k, *tmp;
 
-	*dup = n;
+	d->dup = n;
 	if (n <= JP_SMALL_OBJECT) {
-		for (j = 1; j < n && *dup == n; j++)
-			for (i = 0; i < j; i++)
-				if (key_cmp(&jp_member_at(p, f, i)->m, &jp_member_at(p, f, j)->m) == 0)
-					*dup = j;
+		jp_first_dup_small(p, f, d);
 		return 0;
 	}
 	k = arena_array(p->a, n, sizeof(*k), _Alignof(struct jp_key));
@@ -569,30 +605,43 @@ jp_first_dup(struct jp *p, const struct jp_frame *f, size_t *dup)
 		return -1;
 	}
 	for (i = 0; i < n; i++)
-		jp_key_load(&k[i], &jp_member_at(p, f, i)->m, i);
-	k = jp_sort_keys(k, tmp, n);
+		jp_key_load(&k[i], &jp_member_at(p, f, i)->m, i, fold);
+	k = jp_sort_keys(k, tmp, n, fold);
 	for (i = 1; i < n; i++)
-		if (jp_key_cmp(&k[i - 1], &k[i]) == 0 && k[i].idx < *dup)
-			*dup = k[i].idx;
+		if (jp_key_cmp(&k[i - 1], &k[i], fold) == 0 && k[i].idx < d->dup) {
+			d->first = k[i - 1].idx;
+			d->dup = k[i].idx;
+		}
 	p->a->used = used0;
 	return 0;
+}
+
+static int
+jp_fail_dup(struct jp *p, const struct jp_frame *f, const struct jp_dup *d)
+{
+	const struct json_member *x = &jp_member_at(p, f, d->first)->m;
+	const struct json_member *y = &jp_member_at(p, f, d->dup)->m;
+	char a[JSON_SHOWN_KEY_SIZE], b[JSON_SHOWN_KEY_SIZE];
+
+	json_show_key(y->key, y->key_len, b, sizeof(b));
+	if (x->key_len == y->key_len && memcmp(x->key, y->key, x->key_len) == 0)
+		return jp_fail(p, y->key_offset, "duplicate key \"%s\"", b);
+	json_show_key(x->key, x->key_len, a, sizeof(a));
+	return jp_fail(p, y->key_offset, "key \"%s\" repeats \"%s\" under Go's "
+	    "case folding", b, a);
 }
 
 static int
 jp_close_object(struct jp *p, const struct jp_frame *f)
 {
 	struct json_member *m = NULL;
-	char shown[4 * JSON_ERR_KEY_SHOWN + 8];
-	size_t i, dup;
+	struct jp_dup d;
+	size_t i;
 
-	if (jp_first_dup(p, f, &dup) != 0)
+	if (jp_first_dup(p, f, &d) != 0)
 		return jp_fail_arena(p, p->pos - 1);
-	if (dup < f->n) {
-		const struct jp_member *pm = jp_member_at(p, f, dup);
-
-		jp_show_key(pm->m.key, pm->m.key_len, shown, sizeof(shown));
-		return jp_fail(p, pm->key_off, "duplicate key \"%s\"", shown);
-	}
+	if (d.dup < f->n)
+		return jp_fail_dup(p, f, &d);
 	if (f->n > 0) {
 		m = arena_array(p->a, f->n, sizeof(*m), _Alignof(struct json_member));
 		if (m == NULL)
@@ -651,6 +700,16 @@ jp_open(struct jp *p, struct json_value *slot)
 	f->mark = p->stk;
 	f->n = 0;
 	f->is_object = p->in[p->pos] == '{';
+	f->key = NULL;
+	f->key_len = 0;
+	f->delivered = 0;
+	if (p->depth == 2 && p->frames[0].is_object) {
+		const struct jp_member *owner = jp_member_at(p, &p->frames[0],
+		    p->frames[0].n - 1);
+
+		f->key = owner->m.key;
+		f->key_len = owner->m.key_len;
+	}
 	slot->offset = (uint32_t)p->pos;
 	slot->type = f->is_object ? JSON_OBJECT : JSON_ARRAY;
 	p->pos++;
@@ -666,6 +725,7 @@ jp_child(struct jp *p, struct json_value **slot)
 	struct jp_member *pm;
 
 	if (!f->is_object) {
+		f->elem_used = p->a->used;
 		*slot = jp_push(p, sizeof(struct json_value));
 		if (*slot == NULL)
 			return jp_fail_arena(p, p->pos);
@@ -679,7 +739,7 @@ jp_child(struct jp *p, struct json_value **slot)
 	if (pm == NULL)
 		return jp_fail_arena(p, p->pos);
 	f->n++;
-	pm->key_off = p->pos;
+	pm->m.key_offset = (uint32_t)p->pos;
 	if (jp_string(p, &pm->m.key, &pm->m.key_len) != 0)
 		return -1;
 	jp_ws(p);
@@ -690,9 +750,41 @@ jp_child(struct jp *p, struct json_value **slot)
 	return 0;
 }
 
+/* Whether the innermost container's elements go to the element sink: an
+ * array that is a member of the top-level object. */
+static int
+jp_sinks(const struct jp *p)
+{
+	return p->opt->element != NULL && p->depth == 2 &&
+	    !p->frames[1].is_object && p->frames[0].is_object;
+}
+
+/*
+ * Hands the innermost array's last element, just completed, to the sink,
+ * then drops it: its slot is the stack's lowest entry (its own children
+ * were released when it closed) and all it allocated lies above elem_used.
+ */
+static int
+jp_deliver(struct jp *p)
+{
+	struct jp_frame *f = &p->frames[1];
+	const struct json_value *v = jp_item_at(p, f, f->n - 1);
+
+	if (p->opt->element(p->opt->ctx, f->key, f->key_len, f->delivered, v,
+	    p->err) != 0)
+		return -1;
+	f->delivered++;
+	f->n--;
+	jp_release(p, p->stk + sizeof(struct json_value));
+	p->a->used = f->elem_used;
+	return 0;
+}
+
 /*
  * After a complete value: closes containers whose end follows, and returns
  * 1 with the next slot to fill, 0 when the top-level value is done, or -1.
+ * Each turn of the loop starts right after the innermost container's last
+ * child was completed.
  */
 static int
 jp_next(struct jp *p, struct json_value **slot)
@@ -700,6 +792,9 @@ jp_next(struct jp *p, struct json_value **slot)
 	while (p->depth > 0) {
 		const struct jp_frame *f = &p->frames[p->depth - 1];
 		unsigned char end = f->is_object ? '}' : ']';
+
+		if (jp_sinks(p) && f->n > 0 && jp_deliver(p) != 0)
+			return -1;
 
 		jp_ws(p);
 		if (p->pos < p->len && p->in[p->pos] == ',') {
@@ -763,6 +858,14 @@ int
 json_parse(const char *buf, size_t len, struct arena *a,
     struct json_value *out, struct errbuf *err)
 {
+	return json_parse_opts(buf, len, NULL, a, out, err);
+}
+
+int
+json_parse_opts(const char *buf, size_t len, const struct json_options *opt,
+    struct arena *a, struct json_value *out, struct errbuf *err)
+{
+	static const struct json_options defaults;
 	struct jp p;
 	size_t used0 = a->used;
 	int rc;
@@ -780,6 +883,8 @@ json_parse(const char *buf, size_t len, struct arena *a,
 	p.cap0 = a->cap;
 	p.stk = jp_stack_top(a);
 	p.err = err;
+	p.opt = opt != NULL ? opt : &defaults;
+	p.exhausted = 0;
 	p.depth = 0;
 	a->cap = p.stk;
 	rc = jp_value(&p, out);
@@ -792,7 +897,7 @@ json_parse(const char *buf, size_t len, struct arena *a,
 	if (rc != 0) {
 		a->used = used0;
 		memset(out, 0, sizeof(*out));
-		return -1;
+		return p.exhausted ? -2 : -1;
 	}
 	return 0;
 }
@@ -875,6 +980,32 @@ const struct json_value *
 json_get_object(const struct json_value *obj, const char *key)
 {
 	return json_get_typed(obj, key, JSON_OBJECT);
+}
+
+int
+json_check_fields(const struct json_value *obj, const char *fields,
+    struct errbuf *err)
+{
+	char shown[JSON_SHOWN_KEY_SIZE];
+	const char *f;
+	size_t i, n;
+
+	if (obj == NULL || obj->type != JSON_OBJECT)
+		return 0;
+	for (i = 0; i < obj->u.obj.n; i++) {
+		const struct json_member *m = &obj->u.obj.members[i];
+
+		for (f = fields; (n = strlen(f)) > 0; f += n + 1) {
+			if ((m->key_len == n && memcmp(m->key, f, n) == 0) ||
+			    !gofold_equal(m->key, m->key_len, f, n))
+				continue;
+			json_show_key(m->key, m->key_len, shown, sizeof(shown));
+			errbuf_set(err, "offset %u: key \"%s\" is field \"%s\" to Go's "
+			    "case-insensitive decoder", (unsigned)m->key_offset, shown, f);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* ---- equality */

@@ -42,6 +42,9 @@ struct queue {
 	size_t nseen;
 };
 
+/* A header we compare: a value too long for the buffer is still there. */
+enum header { HEADER_ABSENT, HEADER_PRESENT, HEADER_TOO_LONG };
+
 /* Where one run is: config, endpoint and the current request. */
 struct run {
 	struct registry *r;
@@ -54,13 +57,14 @@ struct run {
 	struct digest body_digest;
 	char content_type[128];
 	char header_digest[DIGEST_STR_SIZE + 8];
-	int has_header_digest;
+	enum header has_header_digest;
 	int status;
 	uint64_t retry_after_ms; /* from a 429, or UINT64_MAX */
 	char last_skip[160];     /* why the last reference was skipped */
 };
 
 enum fetch { FETCH_OK, FETCH_SKIP, FETCH_FATAL };
+
 
 /* ---- helpers */
 
@@ -137,19 +141,21 @@ timeout_ms(const struct registry_config *cfg)
 	return ms > 0xffffffffu ? 0xffffffffu : (unsigned)ms;
 }
 
-/* Copies a header value into out as a C string; 0 if absent or too long. */
-static int
+/* Copies a header value into out as a C string; out is "" unless present. */
+static enum header
 header_copy(const struct http_response_head *h, const char *name, char *out,
     size_t cap)
 {
 	const struct http_header *f = http_header_find(h, name);
 
 	out[0] = '\0';
-	if (f == NULL || f->value_len >= cap)
-		return 0;
+	if (f == NULL)
+		return HEADER_ABSENT;
+	if (f->value_len >= cap)
+		return HEADER_TOO_LONG;
 	memcpy(out, f->value, f->value_len);
 	out[f->value_len] = '\0';
-	return 1;
+	return HEADER_PRESENT;
 }
 
 /* ---- auth */
@@ -400,7 +406,7 @@ attempt(struct run *u, int *fatal, struct errbuf *err)
 	u->body_len = (size_t)rs.body_len;
 	u->has_header_digest = header_copy(rs.head, "Docker-Content-Digest",
 	    u->header_digest, sizeof(u->header_digest));
-	header_copy(rs.head, "Content-Type", u->content_type, sizeof(u->content_type));
+	(void)header_copy(rs.head, "Content-Type", u->content_type, sizeof(u->content_type));
 	return HTTP_OK;
 }
 
@@ -483,8 +489,15 @@ verify_body(struct run *u, const struct item *it, struct errbuf *err)
 		errbuf_set(err, "manifest fetched by %s hashes to %s", want, got);
 		return -1;
 	}
-	if (!u->has_header_digest)
+	if (u->has_header_digest == HEADER_ABSENT)
 		return 0;
+	/* Too long to hold any digest we know: it cannot name this body.
+	 * Ignoring it would let a registry say anything at all there. */
+	if (u->has_header_digest == HEADER_TOO_LONG) {
+		errbuf_set(err, "Docker-Content-Digest header is too long to be a "
+		    "digest, so it disagrees with the body's sha256 %s", got);
+		return -1;
+	}
 	if (digest_parse(u->header_digest, strlen(u->header_digest), &hd, &e2) != 0) {
 		errbuf_set(err, "Docker-Content-Digest header: %s", e2.msg);
 		return -1;
@@ -566,50 +579,106 @@ platform_is_linux_amd64(const struct json_value *entry)
 	    strcmp(arch, "amd64") == 0;
 }
 
+/*
+ * The field names of the Go structs the engine and the registry decode
+ * these documents into: OCI image-spec Manifest, Index, Descriptor and
+ * Platform; Docker schema2 Manifest, ManifestList, its descriptors and
+ * PlatformSpec.  One list for every struct: a key that Go would match to
+ * a field of another struct is refused too, which costs nothing.
+ */
+static const char go_fields[] =
+	"schemaVersion\0mediaType\0artifactType\0config\0layers\0manifests\0"
+	"subject\0annotations\0digest\0size\0urls\0data\0platform\0"
+	"architecture\0os\0os.version\0os.features\0variant\0features\0";
+
+/* Go's key matching must find exactly the members our lookups find. */
 static int
-handle_index(struct run *u, const struct json_value *root, const struct item *it,
-    struct queue *q, struct errbuf *err)
+check_struct(const struct json_value *obj, struct errbuf *err)
 {
-	const struct json_value *m = json_get_array(root, "manifests");
+	return json_check_fields(obj, go_fields, err);
+}
+
+static int
+check_descriptor(const struct json_value *d, struct errbuf *err)
+{
+	if (check_struct(d, err) != 0)
+		return -1;
+	return check_struct(json_get_object(d, "platform"), err);
+}
+
+/* The element sink's view of the walk: index entries are queued as they
+ * stream by, and taken back if the document is no index after all. */
+struct sink {
+	struct queue *q;
+	const struct item *it;
+};
+
+/* Queues one "manifests" entry if it is for linux/amd64. */
+static int
+entry_take(struct sink *s, size_t i, const struct json_value *v, struct errbuf *err)
+{
 	const char *ds;
 	struct digest d;
-	size_t i;
 	int rc;
 
-	if (m == NULL) {
+	if (v->type != JSON_OBJECT) {
+		errbuf_set(err, "index entry %zu is not an object", i);
+		return -1;
+	}
+	if (!platform_is_linux_amd64(v))
+		return 0; /* other platforms, attestations, no platform */
+	ds = json_get_string(v, "digest");
+	if (ds == NULL || digest_parse(ds, strlen(ds), &d, err) != 0) {
+		if (ds == NULL)
+			errbuf_set(err, "no digest");
+		errbuf_wrap(err, "index entry %zu", i);
+		return -1;
+	}
+	if (s->it->depth + 1 > REGISTRY_MAX_DEPTH) {
+		log_event(LOG_WARN, "index nested too deeply, entry skipped",
+		    { "ref", s->it->ref });
+		return 0;
+	}
+	rc = queue_push_digest(s->q, &d, s->it->depth + 1);
+	if (rc < 0) {
+		errbuf_set(err, "more than %u queued manifests", REGISTRY_QUEUE_MAX);
+		return -1;
+	}
+	if (rc > 0)
+		log_event(LOG_WARN, "index entry already seen, skipped", { "ref", ds });
+	return 0;
+}
+
+/* The element sink: descriptors of "manifests" and "layers". */
+static int
+take_element(void *ctx, const char *key, size_t key_len, size_t index,
+    const struct json_value *v, struct errbuf *err)
+{
+	int is_manifests = key_len == 9 && memcmp(key, "manifests", 9) == 0;
+
+	if (!is_manifests && !(key_len == 6 && memcmp(key, "layers", 6) == 0))
+		return 0; /* no struct field of ours: Go skips it too */
+	if (check_descriptor(v, err) != 0)
+		return -1;
+	return is_manifests ? entry_take(ctx, index, v, err) : 0;
+}
+
+static int
+check_document(const struct json_value *root, struct errbuf *err)
+{
+	if (check_struct(root, err) != 0 ||
+	    check_descriptor(json_get_object(root, "config"), err) != 0)
+		return -1;
+	return check_descriptor(json_get_object(root, "subject"), err);
+}
+
+static int
+handle_index(const struct json_value *root, struct errbuf *err)
+{
+	if (json_get_array(root, "manifests") == NULL) {
 		errbuf_set(err, "index has no \"manifests\" array");
 		return -1;
 	}
-	for (i = 0; i < m->u.arr.n; i++) {
-		const struct json_value *e = &m->u.arr.items[i];
-
-		if (e->type != JSON_OBJECT) {
-			errbuf_set(err, "index entry %zu is not an object", i);
-			return -1;
-		}
-		if (!platform_is_linux_amd64(e))
-			continue; /* other platforms, attestations, no platform */
-		ds = json_get_string(e, "digest");
-		if (ds == NULL || digest_parse(ds, strlen(ds), &d, err) != 0) {
-			if (ds == NULL)
-				errbuf_set(err, "no digest");
-			errbuf_wrap(err, "index entry %zu", i);
-			return -1;
-		}
-		if (it->depth + 1 > REGISTRY_MAX_DEPTH) {
-			log_event(LOG_WARN, "index nested too deeply, entry skipped",
-			    { "ref", it->ref });
-			continue;
-		}
-		rc = queue_push_digest(q, &d, it->depth + 1);
-		if (rc < 0) {
-			errbuf_set(err, "more than %u queued manifests", REGISTRY_QUEUE_MAX);
-			return -1;
-		}
-		if (rc > 0)
-			log_event(LOG_WARN, "index entry already seen, skipped", { "ref", ds });
-	}
-	(void)u;
 	return 0;
 }
 
@@ -644,6 +713,30 @@ handle_manifest(struct run *u, const struct json_value *root,
 	return 1;
 }
 
+/*
+ * Parses the body as Go would read it (keys folded, see check_document),
+ * streaming the "manifests" and "layers" entries through take_element so
+ * the tree stays small.  0, or -1 with err set.
+ */
+static int
+parse_body(struct run *u, const struct item *it, struct queue *q,
+    struct arena *a, struct json_value *root, struct errbuf *err)
+{
+	struct sink s = { q, it };
+	struct json_options o = { JSON_FOLD_KEYS, take_element, &s };
+	int rc = json_parse_opts((const char *)u->r->body, u->body_len, &o, a, root,
+	    err);
+
+	if (rc == 0 && check_document(root, err) != 0)
+		rc = -1;
+	if (rc == -2)
+		errbuf_wrap(err, "manifest %s too large for the %u-byte parse arena",
+		    it->ref, REGISTRY_ARENA_MAX);
+	else if (rc != 0)
+		errbuf_wrap(err, "manifest %s", it->ref);
+	return rc != 0 ? -1 : 0;
+}
+
 /* Parses the fetched body and acts on it.  1 match, 0 continue, -1 fatal. */
 static int
 handle_body(struct run *u, const struct item *it, struct queue *q,
@@ -651,29 +744,32 @@ handle_body(struct run *u, const struct item *it, struct queue *q,
 {
 	struct json_value root;
 	struct arena a;
-	enum kind k;
+	enum kind k = KIND_MANIFEST;
+	size_t tail = q->tail, nseen = q->nseen;
 	void *mem;
 	int rc = -1;
 
 	if (verify_body(u, it, err) != 0)
 		return -1;
-	mem = malloc(JSON_ARENA_BOUND(u->body_len));
+	mem = malloc(REGISTRY_ARENA_MAX);
 	if (mem == NULL) {
 		errbuf_set(err, "out of memory");
 		return -1;
 	}
-	arena_init(&a, mem, JSON_ARENA_BOUND(u->body_len));
-	if (json_parse((const char *)u->r->body, u->body_len, &a, &root, err) != 0) {
-		errbuf_wrap(err, "manifest %s", it->ref);
-		goto out;
-	}
-	if (media_kind(u, &root, &k, err) != 0)
+	arena_init(&a, mem, REGISTRY_ARENA_MAX);
+	if (parse_body(u, it, q, &a, &root, err) != 0 ||
+	    media_kind(u, &root, &k, err) != 0)
 		goto out;
 	if (k == KIND_INDEX)
-		rc = handle_index(u, &root, it, q, err);
+		rc = handle_index(&root, err);
 	else
 		rc = handle_manifest(u, &root, it, out, err);
 out:
+	/* Entries queued while the body streamed by count only for an index. */
+	if (rc < 0 || k != KIND_INDEX) {
+		q->tail = tail;
+		q->nseen = nseen;
+	}
 	free(mem);
 	return rc;
 }

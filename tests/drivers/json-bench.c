@@ -15,7 +15,7 @@
 
 #include "json.h"
 
-/* A manifest list this big needs ~2.1x its size; 32 MiB is a fixed arena. */
+/* A manifest list this big needs ~2.3x its size; 32 MiB is a fixed arena. */
 #define BENCH_ARENA (32u * 1024 * 1024)
 #define BENCH_DEFAULT_RUNS 50
 

@@ -7,13 +7,21 @@
  *     inside the input;
  *   - an accepted tree written back with the writer fits in size bytes
  *     (compact output is never longer than the input), parses again, gives
- *     an equal tree, and writing that tree gives the same bytes.
+ *     an equal tree, and writing that tree gives the same bytes;
+ *   - with JSON_FOLD_KEYS and an element sink: the input is accepted only
+ *     if it is accepted without them and no object holds two keys that
+ *     tests/fuzz/gomodel.h (independent of src/gofold.c) finds equal; a
+ *     refusal the plain parse does not share names Go's case folding;
+ *     the sink gets exactly the elements of the top-level object's
+ *     arrays, in order, each equal to the plain tree's, and the arrays
+ *     are left empty.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gomodel.h"
 #include "json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -64,6 +72,107 @@ round_trip(const struct json_value *v, size_t size)
 	free(out);
 }
 
+/* Whether an object anywhere in v holds two keys Go takes for one. */
+static int
+has_model_twins(const struct json_value *v, unsigned depth)
+{
+	size_t i, j;
+
+	if (depth > JSON_MAX_DEPTH)
+		return 0;
+	if (v->type == JSON_ARRAY) {
+		for (i = 0; i < v->u.arr.n; i++)
+			if (has_model_twins(&v->u.arr.items[i], depth + 1))
+				return 1;
+		return 0;
+	}
+	if (v->type != JSON_OBJECT)
+		return 0;
+	/* Fuzz inputs are small: pairwise is fine. */
+	for (i = 0; i < v->u.obj.n; i++) {
+		const struct json_member *a = &v->u.obj.members[i];
+
+		for (j = i + 1; j < v->u.obj.n; j++) {
+			const struct json_member *b = &v->u.obj.members[j];
+
+			if (gomodel_same(a->key, a->key_len, b->key, b->key_len))
+				return 1;
+		}
+		if (has_model_twins(&a->value, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+struct sunk {
+	const struct json_value *plain; /* the tree without options */
+	size_t count;                   /* elements handed over */
+};
+
+static int
+sink_check(void *ctx, const char *key, size_t key_len, size_t index,
+    const struct json_value *elem, struct errbuf *err)
+{
+	struct sunk *s = ctx;
+	const struct json_value *arr = NULL;
+	size_t i;
+
+	(void)err;
+	fuzz_assert(s->plain->type == JSON_OBJECT, "sink only under an object", "");
+	for (i = 0; i < s->plain->u.obj.n; i++) {
+		const struct json_member *m = &s->plain->u.obj.members[i];
+
+		if (m->key_len == key_len && memcmp(m->key, key, key_len) == 0)
+			arr = &m->value;
+	}
+	fuzz_assert(arr != NULL && arr->type == JSON_ARRAY && index < arr->u.arr.n,
+	    "sink element is in a top-level array", "");
+	fuzz_assert(json_value_equal(&arr->u.arr.items[index], elem),
+	    "sink element equals the plain tree's", "");
+	s->count++;
+	return 0;
+}
+
+static size_t
+top_level_elements(const struct json_value *v)
+{
+	size_t i, n = 0;
+
+	for (i = 0; v->type == JSON_OBJECT && i < v->u.obj.n; i++)
+		if (v->u.obj.members[i].value.type == JSON_ARRAY)
+			n += v->u.obj.members[i].value.u.arr.n;
+	return n;
+}
+
+/* The registry's way of parsing, against the plain parse (plain_ok, v). */
+static void
+fold_and_sink(const uint8_t *data, size_t size, int plain_ok,
+    const struct json_value *v)
+{
+	size_t cap = JSON_ARENA_BOUND(size);
+	unsigned char *mem = malloc(cap);
+	struct sunk s = { v, 0 };
+	struct json_options o = { JSON_FOLD_KEYS, plain_ok ? sink_check : NULL, &s };
+	struct json_value f;
+	struct arena a;
+	struct errbuf err;
+	int rc;
+
+	fuzz_assert(mem != NULL, "malloc", "");
+	arena_init(&a, mem, cap);
+	rc = json_parse_opts((const char *)data, size, &o, &a, &f, &err);
+	if (rc == 0) {
+		fuzz_assert(plain_ok, "fold-accepted input is plain-accepted", "");
+		fuzz_assert(!has_model_twins(v, 0), "no keys Go takes for one", "");
+		fuzz_assert(s.count == top_level_elements(v), "every element sunk once", "");
+		fuzz_assert(top_level_elements(&f) == 0, "sunk arrays are left empty", "");
+	} else if (plain_ok) {
+		fuzz_assert(strstr(err.msg, "under Go's case folding") != NULL,
+		    "a refusal only the fold rule makes says so", err.msg);
+	}
+	free(mem);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -73,14 +182,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct json_value v;
 	struct errbuf err;
 	unsigned long off;
-	int reason = 0;
+	int reason = 0, ok;
 
 	if (size > JSON_MAX_INPUT)
 		return 0;
 	mem = malloc(cap);
 	fuzz_assert(mem != NULL, "malloc", "");
 	arena_init(&a, mem, cap);
-	if (json_parse((const char *)data, size, &a, &v, &err) != 0) {
+	ok = json_parse((const char *)data, size, &a, &v, &err) == 0;
+	if (!ok) {
 		fuzz_assert(a.used == 0 && a.cap == cap, "arena unchanged on error", err.msg);
 		fuzz_assert(sscanf(err.msg, "offset %lu: %n", &off, &reason) == 1 &&
 		    reason > 0 && off <= size, "error names an offset within the input", err.msg);
@@ -92,6 +202,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)json_object_get(&v, "mediaType");
 		round_trip(&v, size);
 	}
+	fold_and_sink(data, size, ok, &v);
 	free(mem);
 	return 0;
 }

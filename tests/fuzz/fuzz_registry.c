@@ -18,7 +18,13 @@
  *     match kind says;
  *   - requests are bounded (REGISTRY_MAX_REQUESTS, one token request per
  *     401, HTTP_MAX_REDIRECTS per request);
- *   - the bearer token never appears in the error message.
+ *   - the bearer token never appears in the error message;
+ *   - Go reads the documents we accepted as we read them (tests/fuzz/
+ *     gomodel.h, an independent model of encoding/json's key matching:
+ *     case-insensitive, last key wins): the matched manifest's
+ *     config.digest is the config digest we report, and a manifest reached
+ *     through an index is a linux/amd64 entry of a served index as Go
+ *     reads it.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -30,7 +36,9 @@
 #include <bearssl.h>
 #include <sanitizer/common_interface_defs.h>
 
+#include "gomodel.h"
 #include "http.h"
+#include "json.h"
 #include "registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -85,9 +93,10 @@ sha256(const void *p, size_t n, struct digest *d)
 	br_sha256_out(&c, d->b);
 }
 
-/* The body the client reads from s, framed as http.c frames it. */
+/* The body the client reads from s, framed as http.c frames it (a
+ * chunked one decoded into a static buffer, valid until the next call). */
 static int
-segment_body(struct seg s, struct digest *d)
+segment_body_bytes(struct seg s, const uint8_t **body, size_t *len)
 {
 	static char copy[1 << 20];
 	struct http_response_head h;
@@ -123,7 +132,20 @@ segment_body(struct seg s, struct digest *d)
 	case HTTP_BODY_CLOSE:
 		break;
 	}
-	sha256(s.p, s.len, d);
+	*body = s.p;
+	*len = s.len;
+	return 1;
+}
+
+static int
+segment_body(struct seg s, struct digest *d)
+{
+	const uint8_t *b;
+	size_t n;
+
+	if (!segment_body_bytes(s, &b, &n))
+		return 0;
+	sha256(b, n, d);
 	return 1;
 }
 
@@ -258,6 +280,96 @@ check_result(const struct feed *f, const struct registry_result *res,
 		fuzz_assert(digest_equal(&res->manifest, want), "manifest match is the wanted digest");
 }
 
+/* Segment i's body parsed (byte-exact keys, no fold rule: the model does
+ * the reading) into a fresh arena the caller frees; NULL if it is no JSON. */
+static void *
+parse_segment(const struct feed *f, size_t i, struct json_value *root)
+{
+	const uint8_t *b;
+	size_t n;
+	void *mem;
+	struct arena a;
+	struct errbuf err;
+
+	if (!f->has_body[i] || !segment_body_bytes(f->segs[i], &b, &n) ||
+	    n > JSON_MAX_INPUT || (mem = malloc(JSON_ARENA_BOUND(n))) == NULL)
+		return NULL;
+	arena_init(&a, mem, JSON_ARENA_BOUND(n));
+	if (json_parse((const char *)b, n, &a, root, &err) != 0) {
+		free(mem);
+		return NULL;
+	}
+	return mem;
+}
+
+/* Whether Go reads index root as listing ref for linux/amd64. */
+static int
+model_lists(const struct json_value *root, const char *ref)
+{
+	const struct json_value *m = gomodel_field(root, "manifests");
+	size_t i;
+
+	for (i = 0; m != NULL && m->type == JSON_ARRAY && i < m->u.arr.n; i++) {
+		const struct json_value *e = &m->u.arr.items[i];
+		const struct json_value *p = gomodel_field(e, "platform");
+		const char *os = gomodel_string(p, "os");
+		const char *arch = gomodel_string(p, "architecture");
+		const char *d = gomodel_string(e, "digest");
+
+		if (os != NULL && arch != NULL && d != NULL && strcmp(os, "linux") == 0 &&
+		    strcmp(arch, "amd64") == 0 && strcmp(d, ref) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+is_configured_ref(const char *const *refs, const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < 3 && refs[i] != NULL; i++)
+		if (strcmp(refs[i], ref) == 0)
+			return 1;
+	return 0;
+}
+
+/* The Go model reads the matched manifest, and the index that led to it,
+ * as we did. */
+static void
+check_model(const struct feed *f, const struct registry_result *res,
+    const char *const *refs)
+{
+	char want[DIGEST_STR_SIZE];
+	struct json_value root;
+	const char *cd;
+	size_t i;
+	void *mem;
+	int found = 0;
+
+	for (i = 0; i < f->nsegs && !found; i++) {
+		if (!f->has_body[i] || !digest_equal(&f->bodies[i], &res->manifest) ||
+		    (mem = parse_segment(f, i, &root)) == NULL)
+			continue;
+		cd = gomodel_string(gomodel_field(&root, "config"), "digest");
+		digest_format(&res->config, want);
+		fuzz_assert(cd != NULL && strcmp(cd, want) == 0,
+		    "Go reads the config digest we matched");
+		free(mem);
+		found = 1;
+	}
+	fuzz_assert(found, "the matched manifest parses");
+	if (is_configured_ref(refs, res->ref))
+		return;
+	for (i = 0, found = 0; i < f->nsegs && !found; i++) {
+		if ((mem = parse_segment(f, i, &root)) == NULL)
+			continue;
+		found = model_lists(&root, res->ref);
+		free(mem);
+	}
+	fuzz_assert(found, "Go reads a served index as listing the manifest we followed");
+}
+
 /* Whether a and b share a run of at least min bytes. */
 static int
 shares_run(const char *a, const char *b, size_t min)
@@ -332,8 +444,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "%u token requests\n", ok ? "match by" : "error:",
 		    ok ? registry_match_name(res.how) : err.msg, f.writes,
 		    r.stats.manifest_requests, r.stats.token_requests);
-	if (ok)
+	if (ok) {
 		check_result(&f, &res, &want);
+		check_model(&f, &res, rc.refs);
+	}
 	fuzz_assert(r.stats.manifest_requests <= REGISTRY_MAX_REQUESTS,
 	    "manifest requests are bounded");
 	fuzz_assert(r.stats.token_requests <= r.stats.manifest_requests,

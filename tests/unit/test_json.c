@@ -525,6 +525,7 @@ arena_exhaustion_fails_cleanly_at_every_size(struct th *t)
 			need = a.used;
 			break;
 		}
+		CHECK_INT(t, rc, -2);
 		CHECK_INT(t, a.used, 0);
 		CHECK_INT(t, v.type, JSON_NULL);
 		CHECK(t, strstr(err.msg, "arena exhausted") != NULL);
@@ -532,13 +533,13 @@ arena_exhaustion_fails_cleanly_at_every_size(struct th *t)
 	CHECK(t, need > 0);
 	CHECK(t, cap <= JSON_ARENA_BOUND(strlen(doc)));
 	arena_init(&a, mem, 16);
-	CHECK_INT(t, json_parse("\"abcdefghijklmnopqrstuvwxyz\"", 28, &a, &v, &err), -1);
+	CHECK_INT(t, json_parse("\"abcdefghijklmnopqrstuvwxyz\"", 28, &a, &v, &err), -2);
 	CHECK_STR(t, err.msg, "offset 0: arena exhausted (16 bytes)");
 	arena_init(&a, mem, 16);
-	CHECK_INT(t, json_parse("[\"abc\"]", 7, &a, &v, &err), -1);
+	CHECK_INT(t, json_parse("[\"abc\"]", 7, &a, &v, &err), -2);
 	CHECK_STR(t, err.msg, "offset 1: arena exhausted (16 bytes)");
 	arena_init(&a, mem, 100);
-	CHECK_INT(t, json_parse("[\"a\",\"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\"]", 61, &a, &v, &err), -1);
+	CHECK_INT(t, json_parse("[\"a\",\"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz\"]", 61, &a, &v, &err), -2);
 	CHECK_STR(t, err.msg, "offset 5: arena exhausted (100 bytes)");
 }
 
@@ -877,9 +878,192 @@ parsed_trees_round_trip_through_the_writer(struct th *t)
 	free(c2);
 }
 
+static int
+parse_fold(struct ctx *c, const char *s)
+{
+	static const struct json_options fold = { JSON_FOLD_KEYS, NULL, NULL };
+
+	arena_init(&c->a, c->mem, sizeof(c->mem));
+	c->err.msg[0] = '\0';
+	return json_parse_opts(s, strlen(s), &fold, &c->a, &c->v, &c->err);
+}
+
+static void
+keys_equal_under_go_folding_are_duplicates_with_the_flag(struct th *t)
+{
+	struct ctx *c = ctx_new();
+	char big[2048];
+	size_t o = 0;
+	int i;
+
+	REQUIRE(t, c != NULL);
+	/* Without the flag these are distinct keys. */
+	CHECK_INT(t, parse(c, "{\"digest\":1,\"Digest\":2}"), 0);
+	CHECK_INT(t, parse_fold(c, "{\"digest\":1,\"Digest\":2}"), -1);
+	CHECK_STR(t, c->err.msg, "offset 12: key \"Digest\" repeats \"digest\" under Go's case folding");
+	/* U+017F LONG S, escaped or raw, and U+212A KELVIN SIGN */
+	CHECK_INT(t, parse_fold(c, "{\"size\":1,\"\\u017fize\":2}"), -1);
+	CHECK_STR(t, c->err.msg, "offset 10: key \"\\xc5\\xbfize\" repeats \"size\" under Go's case folding");
+	CHECK_INT(t, parse_fold(c, "{\"k\":1,\"\xe2\x84\xaa\":2}"), -1);
+	CHECK_INT(t, parse_fold(c, "{\"\xc3\xa5\":1,\"\xe2\x84\xab\":2}"), -1);
+	/* Nested objects are checked too; byte duplicates keep their message. */
+	CHECK_INT(t, parse_fold(c, "[{\"a\":{\"os\":1,\"OS\":2}}]"), -1);
+	CHECK_STR(t, c->err.msg, "offset 14: key \"OS\" repeats \"os\" under Go's case folding");
+	CHECK_INT(t, parse_fold(c, "{\"a\":1,\"a\":2}"), -1);
+	CHECK_STR(t, c->err.msg, "offset 7: duplicate key \"a\"");
+	/* Keys that only look alike are not duplicates. */
+	CHECK_INT(t, parse_fold(c, "{\"id\":1,\"\xc4\xb1" "d\":2,\"i\xcc\x87" "d\":3,\"ids\":4}"), 0);
+	/* Large objects go through the sorted path: the first repeat wins. */
+	o += (size_t)snprintf(big + o, sizeof(big) - o, "{");
+	for (i = 0; i < 40; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "\"key%02d\":%d,", i, i);
+	o += (size_t)snprintf(big + o, sizeof(big) - o, "\"KEY07\":1,\"Key03\":2}");
+	CHECK_INT(t, parse(c, big), 0);
+	CHECK_INT(t, parse_fold(c, big), -1);
+	CHECK(t, strstr(c->err.msg, "key \"KEY07\" repeats \"key07\"") != NULL);
+	free(c);
+}
+
+struct sink {
+	int calls;
+	size_t last_index;
+	char keys[256];
+	int fail_at; /* call number that fails, or -1 */
+	size_t used_seen;
+	const struct arena *a;
+};
+
+static int
+sink_fn(void *ctx, const char *key, size_t key_len, size_t index,
+    const struct json_value *elem, struct errbuf *err)
+{
+	struct sink *s = ctx;
+	size_t n = strlen(s->keys);
+
+	snprintf(s->keys + n, sizeof(s->keys) - n, "%.*s%zu:%s ", (int)key_len, key,
+	    index, json_type_name(elem->type));
+	s->last_index = index;
+	if (s->a->used > s->used_seen)
+		s->used_seen = s->a->used;
+	if (s->calls++ == s->fail_at) {
+		errbuf_set(err, "offset %u: refused by the sink", (unsigned)elem->offset);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+elements_of_top_level_arrays_go_to_the_sink_and_leave_the_tree(struct th *t)
+{
+	struct ctx *c = ctx_new();
+	struct sink s;
+	struct json_options o = { 0, sink_fn, &s };
+	const char *doc = "{\"m\":[{\"a\":[1,2]},\"x\",[3]],\"k\":{\"n\":[4]},\"l\":[],\"z\":[null]}";
+	const struct json_value *m;
+
+	REQUIRE(t, c != NULL);
+	memset(&s, 0, sizeof(s));
+	s.fail_at = -1;
+	s.a = &c->a;
+	arena_init(&c->a, c->mem, sizeof(c->mem));
+	REQUIRE_INT(t, json_parse_opts(doc, strlen(doc), &o, &c->a, &c->v, &c->err), 0);
+	/* Only arrays that are members of the top-level object, not "n". */
+	CHECK_STR(t, s.keys, "m0:object m1:string m2:array z0:null ");
+	m = json_get_array(&c->v, "m");
+	REQUIRE(t, m != NULL);
+	CHECK_INT(t, m->u.arr.n, 0);
+	CHECK_INT(t, json_get_object(&c->v, "k")->u.obj.members[0].value.u.arr.n, 1);
+	/* A sink error stops the parse and is passed through; arena restored.
+	 * It is not a resource error (-1, not -2). */
+	memset(s.keys, 0, sizeof(s.keys));
+	s.calls = 0;
+	s.fail_at = 1;
+	arena_init(&c->a, c->mem, sizeof(c->mem));
+	CHECK_INT(t, json_parse_opts(doc, strlen(doc), &o, &c->a, &c->v, &c->err), -1);
+	CHECK_STR(t, c->err.msg, "offset 18: refused by the sink");
+	CHECK_INT(t, c->a.used, 0);
+	CHECK_INT(t, c->a.cap, sizeof(c->mem));
+	/* A top-level array's elements are not handed over. */
+	memset(s.keys, 0, sizeof(s.keys));
+	s.fail_at = -1;
+	CHECK_INT(t, json_parse_opts("[[1]]", 5, &o, &c->a, &c->v, &c->err), 0);
+	CHECK_STR(t, s.keys, "");
+	free(c);
+}
+
+/* Memory follows the largest element: 2000 elements in a small arena. */
+static void
+sunk_elements_free_their_memory(struct th *t)
+{
+	static const char entry[] = "{\"mediaType\":\"x\",\"digest\":\"sha256:00\",\"size\":1},";
+	size_t n = 2000, len = 6 + n * (sizeof(entry) - 1) + 2, o = 0, i;
+	char *doc = malloc(len + 1);
+	unsigned char *mem = malloc(8192);
+	struct sink s;
+	struct json_options opt = { JSON_FOLD_KEYS, sink_fn, &s };
+	struct arena a;
+	struct json_value v;
+	struct errbuf err;
+
+	REQUIRE(t, doc != NULL && mem != NULL);
+	memcpy(doc, "{\"m\":[", 6);
+	o = 6;
+	for (i = 0; i < n; i++, o += sizeof(entry) - 1)
+		memcpy(doc + o, entry, sizeof(entry) - 1);
+	memcpy(doc + o - 1, "]}", 2);
+	len = o + 1;
+	memset(&s, 0, sizeof(s));
+	s.fail_at = -1;
+	s.a = &a;
+	arena_init(&a, mem, 8192);
+	CHECK_INT(t, json_parse_opts(doc, len, &opt, &a, &v, &err), 0);
+	CHECK_INT(t, s.calls, (int)n);
+	CHECK_INT(t, s.last_index, n - 1);
+	CHECK(t, s.used_seen < 512);
+	/* The same document without the sink needs far more than 8 KiB. */
+	arena_init(&a, mem, 8192);
+	CHECK_INT(t, json_parse(doc, len, &a, &v, &err), -2);
+	CHECK(t, strstr(err.msg, "arena exhausted") != NULL);
+	free(mem);
+	free(doc);
+}
+
+static void
+keys_go_would_read_as_a_field_are_refused(struct th *t)
+{
+	static const char fields[] = "mediaType\0digest\0os\0";
+	struct ctx *c = ctx_new();
+
+	REQUIRE(t, c != NULL);
+	REQUIRE_INT(t, parse(c, "{\"mediaType\":1,\"digest\":2,\"os\":3,\"other\":4,\"dig\":5}"), 0);
+	CHECK_INT(t, json_check_fields(&c->v, fields, &c->err), 0);
+	REQUIRE_INT(t, parse(c, "{\"x\":0,\"mediatype\":1}"), 0);
+	CHECK_INT(t, json_check_fields(&c->v, fields, &c->err), -1);
+	CHECK_STR(t, c->err.msg, "offset 7: key \"mediatype\" is field \"mediaType\" to Go's case-insensitive decoder");
+	REQUIRE_INT(t, parse(c, "{\"MediaType\":1}"), 0);
+	CHECK_INT(t, json_check_fields(&c->v, fields, &c->err), -1);
+	REQUIRE_INT(t, parse(c, "{\"dige\\u017ft\":1}"), 0);
+	CHECK_INT(t, json_check_fields(&c->v, fields, &c->err), -1);
+	CHECK_STR(t, c->err.msg, "offset 1: key \"dige\\xc5\\xbft\" is field \"digest\" to Go's case-insensitive decoder");
+	REQUIRE_INT(t, parse(c, "{\"OS\":1}"), 0);
+	CHECK_INT(t, json_check_fields(&c->v, fields, &c->err), -1);
+	/* Not an object: nothing to check. */
+	REQUIRE_INT(t, parse(c, "[{\"OS\":1}]"), 0);
+	CHECK_INT(t, json_check_fields(&c->v, fields, &c->err), 0);
+	free(c);
+}
+
 void
 suite_json(struct th *t)
 {
+	th_run(t, "json: with JSON_FOLD_KEYS, keys equal under Go's case folding are duplicates",
+	    keys_equal_under_go_folding_are_duplicates_with_the_flag);
+	th_run(t, "json: elements of top-level arrays go to the sink, in order, and leave the tree",
+	    elements_of_top_level_arrays_go_to_the_sink_and_leave_the_tree);
+	th_run(t, "json: elements handed to the sink free their memory",
+	    sunk_elements_free_their_memory);
+	th_run(t, "json: a key Go would read as a field name, not being it, is refused",
+	    keys_go_would_read_as_a_field_are_refused);
 	th_run(t, "json: scalars have their types and values", scalars_have_their_types_and_values);
 	th_run(t, "json: containers keep document order and value offsets", containers_keep_document_order_and_offsets);
 	th_run(t, "json: strings are unescaped (short escapes, \\u, \\u0000)", strings_are_unescaped);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bearssl.h>
+
 #include "harness.h"
 #include "http.h"
 #include "registry.h"
@@ -190,9 +192,280 @@ a_token_echoed_by_the_registry_is_not_in_the_error(struct th *t)
 	CHECK(t, !shares_run(err.msg, LONG_TOKEN, 8));
 }
 
+/* The body matches; only the header is wrong: too long to be any digest. */
+static void
+a_digest_header_too_long_to_hold_a_digest_is_a_mismatch(struct th *t)
+{
+	static char longh[1024];
+	static const char *answers[] = { longh, NULL };
+	static struct rig g;
+	struct registry_result res;
+	struct errbuf err;
+
+	snprintf(longh, sizeof(longh), "HTTP/1.1 200 OK\r\nContent-Type: application/vnd."
+	    "docker.distribution.manifest.v2+json\r\nDocker-Content-Digest: sha256:%s%s"
+	    "\r\nContent-Length: %zu\r\n\r\n%s", WANT_HEX, "0123456789abcdef",
+	    strlen(MANIFEST_BODY), MANIFEST_BODY);
+	CHECK_INT(t, resolve(&g, answers, &res, &err), -1);
+	CHECK(t, strstr(err.msg, "Docker-Content-Digest header is too long") != NULL);
+	CHECK_INT(t, g.r.stats.manifest_requests, 1);
+}
+
+/* ---- keys read as Go reads them (issue 12) */
+
+#define MT_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define OTHER_HEX "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+
+/* An HTTP answer carrying body with Content-Type ct. */
+static char *
+answer(const char *ct, const char *body)
+{
+	size_t cap = strlen(body) + 256;
+	char *a = malloc(cap);
+
+	if (a != NULL)
+		snprintf(a, cap, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: "
+		    "%zu\r\n\r\n%s", ct, strlen(body), body);
+	return a;
+}
+
+/* Resolves tag v1 whose manifest has the given config object. */
+static int
+resolve_config(const char *config, struct registry_result *res, struct errbuf *err)
+{
+	static struct rig g;
+	size_t cap = strlen(config) + 256;
+	char *body = malloc(cap), *a = NULL;
+	const char *answers[2] = { NULL, NULL };
+	int rc = -2;
+
+	if (body != NULL) {
+		snprintf(body, cap, "{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST
+		    "\",\"config\":%s,\"layers\":[]}", config);
+		answers[0] = a = answer(MT_MANIFEST, body);
+	}
+	if (a != NULL)
+		rc = resolve(&g, answers, res, err);
+	free(a);
+	free(body);
+	return rc;
+}
+
+#define CFG(d) "{\"mediaType\":\"application/vnd.docker.container.image.v1+json\"," d ",\"size\":1}"
+#define WANT_D "\"sha256:" WANT_HEX "\""
+#define OTHER_D "\"sha256:" OTHER_HEX "\""
+
+static void
+config_digest_keys_equal_under_go_folding_are_refused(struct th *t)
+{
+	struct registry_result res;
+	struct errbuf err;
+
+	/* The control: the same manifest with one digest key resolves. */
+	CHECK_INT(t, resolve_config(CFG("\"digest\":" WANT_D), &res, &err), 0);
+	/* We would check "digest", Go would pull the last one. */
+	CHECK_INT(t, resolve_config(CFG("\"digest\":" WANT_D ",\"Digest\":" OTHER_D), &res, &err), -1);
+	CHECK(t, strstr(err.msg, "manifest v1: offset ") != NULL);
+	CHECK(t, strstr(err.msg, "key \"Digest\" repeats \"digest\" under Go's case folding") != NULL);
+	/* U+017F LONG S, raw and escaped */
+	CHECK_INT(t, resolve_config(CFG("\"digest\":" WANT_D ",\"dige\xc5\xbft\":" OTHER_D), &res, &err), -1);
+	CHECK(t, strstr(err.msg, "repeats \"digest\"") != NULL);
+	CHECK_INT(t, resolve_config(CFG("\"digest\":" WANT_D ",\"dige\\u017ft\":" OTHER_D), &res, &err), -1);
+	/* Alone, a key Go reads as "digest" is refused too: we would not see it. */
+	CHECK_INT(t, resolve_config(CFG("\"Digest\":" WANT_D), &res, &err), -1);
+	CHECK(t, strstr(err.msg, "key \"Digest\" is field \"digest\" to Go's case-insensitive decoder") != NULL);
+	CHECK_INT(t, resolve_config(CFG("\"digest\":" WANT_D ",\"URLs\":[]"), &res, &err), -1);
+	CHECK(t, strstr(err.msg, "key \"URLs\" is field \"urls\"") != NULL);
+	/* Keys Go does not match to a field stay allowed. */
+	CHECK_INT(t, resolve_config(CFG("\"digest\":" WANT_D ",\"Digests\":[],\"x\":{\"Digest\":1}"),
+	    &res, &err), 0);
+}
+
+static void
+manifest_keys_go_reads_as_fields_are_refused(struct th *t)
+{
+	static struct rig g;
+	static const char *const bodies[] = {
+		/* mediaType spelt otherwise: Go reads it, we would not */
+		"{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST "\",\"MediaType\":\"x\","
+		    "\"config\":" CFG("\"digest\":" WANT_D) "}",
+		"{\"schemaVersion\":2,\"mediatype\":\"" MT_MANIFEST "\","
+		    "\"config\":" CFG("\"digest\":" WANT_D) "}",
+		/* a second config under another spelling */
+		"{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST "\",\"config\":"
+		    CFG("\"digest\":" WANT_D) ",\"Config\":" CFG("\"digest\":" OTHER_D) "}",
+		/* a layer descriptor, streamed, is checked as well */
+		"{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST "\",\"config\":"
+		    CFG("\"digest\":" WANT_D) ",\"layers\":[{\"digest\":" OTHER_D
+		    ",\"\xe2\x84\xaa\":1,\"DIGEST\":" WANT_D "}]}",
+	};
+	static const char *const why[] = {
+		"key \"MediaType\" repeats \"mediaType\"",
+		"key \"mediatype\" is field \"mediaType\"",
+		"key \"Config\" repeats \"config\"",
+		"key \"DIGEST\" repeats \"digest\"",
+	};
+	struct registry_result res;
+	struct errbuf err;
+	size_t i;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		char *a = answer(MT_MANIFEST, bodies[i]);
+		const char *answers[2] = { a, NULL };
+
+		REQUIRE(t, a != NULL);
+		CHECK_INT(t, resolve(&g, answers, &res, &err), -1);
+		CHECK_STR(t, strstr(err.msg, why[i]) != NULL ? why[i] : err.msg, why[i]);
+		free(a);
+	}
+}
+
+static void
+sha256_hex(const char *s, char out[65])
+{
+	br_sha256_context c;
+	unsigned char d[32];
+	int i;
+
+	br_sha256_init(&c);
+	br_sha256_update(&c, s, strlen(s));
+	br_sha256_out(&c, d);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* A list whose linux/amd64 entry is entry with "%s" replaced by the hex
+ * digest of a manifest with the wanted config, then that manifest. */
+static int
+resolve_list(const char *entry, struct registry_result *res, struct errbuf *err)
+{
+	static struct rig g;
+	static const char manifest[] = "{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST
+	    "\",\"config\":" CFG("\"digest\":" WANT_D) ",\"layers\":[]}";
+	size_t cap = strlen(entry) + 1024;
+	char hex[65], *list = malloc(cap), *a0 = NULL, *a1 = NULL;
+	const char *answers[3] = { NULL, NULL, NULL };
+	const char *at = strstr(entry, "%s");
+	int rc = -2;
+
+	if (at == NULL || list == NULL) {
+		free(list);
+		return -2;
+	}
+	sha256_hex(manifest, hex);
+	snprintf(list, cap, "{\"schemaVersion\":2,\"mediaType\":\"" MT_LIST
+	    "\",\"manifests\":[{\"mediaType\":\"" MT_MANIFEST "\",\"digest\":"
+	    OTHER_D ",\"size\":1,\"platform\":{\"architecture\":\"arm64\",\"os\":"
+	    "\"linux\"}},%.*s%s%s],\"annotations\":{\"a\":\"1\",\"Digest\":\"2\"}}",
+	    (int)(at - entry), entry, hex, at + 2);
+	answers[0] = a0 = answer(MT_LIST, list);
+	answers[1] = a1 = answer(MT_MANIFEST, manifest);
+	if (a0 != NULL && a1 != NULL)
+		rc = resolve(&g, answers, res, err);
+	free(a0);
+	free(a1);
+	free(list);
+	return rc;
+}
+
+#define ENTRY_HEAD "{\"mediaType\":\"" MT_MANIFEST "\",\"size\":1,"
+
+static void
+index_entries_are_read_as_go_reads_them(struct th *t)
+{
+	struct registry_result res;
+	struct errbuf err;
+
+	/* The control: a legit list (annotation keys are a map's: exact) resolves. */
+	CHECK_INT(t, resolve_list(ENTRY_HEAD "\"digest\":\"sha256:%s\",\"platform\":"
+	    "{\"architecture\":\"amd64\",\"os\":\"linux\"}}", &res, &err), 0);
+	CHECK_INT(t, res.how, REGISTRY_MATCH_CONFIG);
+	/* Go would pull the entry's last digest key, we the exact one. */
+	CHECK_INT(t, resolve_list(ENTRY_HEAD "\"digest\":\"sha256:%s\",\"Digest\":"
+	    OTHER_D ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}",
+	    &res, &err), -1);
+	CHECK(t, strstr(err.msg, "key \"Digest\" repeats \"digest\"") != NULL);
+	/* A platform spelt otherwise is read by Go, not by a byte lookup. */
+	CHECK_INT(t, resolve_list(ENTRY_HEAD "\"digest\":\"sha256:%s\",\"Platform\":"
+	    "{\"architecture\":\"amd64\",\"os\":\"linux\"}}", &res, &err), -1);
+	CHECK(t, strstr(err.msg, "key \"Platform\" is field \"platform\"") != NULL);
+	CHECK_INT(t, resolve_list(ENTRY_HEAD "\"digest\":\"sha256:%s\",\"platform\":"
+	    "{\"architecture\":\"amd64\",\"os\":\"linux\",\"OS\":\"windows\"}}", &res, &err), -1);
+	CHECK(t, strstr(err.msg, "key \"OS\" repeats \"os\"") != NULL);
+	CHECK_INT(t, resolve_list(ENTRY_HEAD "\"digest\":\"sha256:%s\",\"platform\":"
+	    "{\"Architecture\":\"amd64\",\"os\":\"linux\"}}", &res, &err), -1);
+	CHECK(t, strstr(err.msg, "key \"Architecture\" is field \"architecture\"") != NULL);
+}
+
+/* ---- memory: the largest bodies */
+
+static void
+a_manifest_list_near_the_body_limit_resolves(struct th *t)
+{
+	static const char entry[] = ",{\"mediaType\":\"" MT_MANIFEST "\",\"size\":1,"
+	    "\"digest\":" OTHER_D ",\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\"}}";
+	static const char head[] = "{\"schemaVersion\":2,\"mediaType\":\"" MT_LIST
+	    "\",\"manifests\":[";
+	static const char last[] = "{\"mediaType\":\"" MT_MANIFEST "\",\"size\":1,"
+	    "\"digest\":\"sha256:%s\",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}";
+	size_t cap = REGISTRY_MANIFEST_MAX - 512, o, n = 0;
+	char *list = malloc(cap + 1);
+	struct registry_result res;
+	struct errbuf err;
+
+	REQUIRE(t, list != NULL);
+	/* The list proper is built by resolve_list around the last entry:
+	 * here the other entries go in front of it. */
+	o = 0;
+	while (o + sizeof(entry) + sizeof(last) + sizeof(head) + 600 < cap) {
+		memcpy(list + o, entry + (n == 0), sizeof(entry) - 1 - (n == 0));
+		o += sizeof(entry) - 1 - (n == 0);
+		n++;
+	}
+	list[o++] = ',';
+	memcpy(list + o, last, sizeof(last));
+	CHECK(t, n > 15000);
+	CHECK_INT(t, resolve_list(list, &res, &err), 0);
+	CHECK_INT(t, res.how, REGISTRY_MATCH_CONFIG);
+	free(list);
+}
+
+static void
+a_document_too_big_to_hold_is_a_resource_error(struct th *t)
+{
+	size_t n = REGISTRY_ARENA_MAX + 1024, o;
+	char *cfg = malloc(n + 512);
+	struct registry_result res;
+	struct errbuf err;
+
+	REQUIRE(t, cfg != NULL);
+	/* A config descriptor whose annotation alone outgrows the arena. */
+	o = (size_t)snprintf(cfg, 512, "{\"mediaType\":\"x\",\"digest\":" WANT_D
+	    ",\"size\":1,\"annotations\":{\"a\":\"");
+	memset(cfg + o, 'x', n);
+	memcpy(cfg + o + n, "\"}}", 4);
+	CHECK_INT(t, resolve_config(cfg, &res, &err), -1);
+	CHECK_STR(t, err.msg, "manifest v1 too large for the 1048576-byte parse arena: "
+	    "offset 223: arena exhausted (1048576 bytes)");
+	free(cfg);
+}
+
 void
 suite_registry(struct th *t)
 {
+	th_run(t, "registry: a manifest list of over 15000 entries near the 4 MiB body limit resolves",
+	    a_manifest_list_near_the_body_limit_resolves);
+	th_run(t, "registry: a document whose tree outgrows the parse arena is a resource error",
+	    a_document_too_big_to_hold_is_a_resource_error);
+	th_run(t, "registry: config digest keys equal under Go's case folding are refused",
+	    config_digest_keys_equal_under_go_folding_are_refused);
+	th_run(t, "registry: manifest keys Go reads as a field we read otherwise are refused",
+	    manifest_keys_go_reads_as_fields_are_refused);
+	th_run(t, "registry: index entries and their platforms are read as Go reads them",
+	    index_entries_are_read_as_go_reads_them);
+	th_run(t, "registry: a Docker-Content-Digest too long to hold a digest is a mismatch, not ignored",
+	    a_digest_header_too_long_to_hold_a_digest_is_a_mismatch);
 	th_run(t, "registry: no piece of the token reaches an error, even when the registry echoes it",
 	    a_token_echoed_by_the_registry_is_not_in_the_error);
 	th_run(t, "registry: a token the registry refuses is renewed once and used in the same attempt",
