@@ -8,20 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fmt.h"
 #include "net.h"
 
 static uint64_t
 monotonic_ms(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)clock_monotonic_ms();
 }
 
 static const struct net_clock monotonic_clock = { monotonic_ms, NULL };

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fmt.h"
 #include "spawn.h"
 
@@ -18,23 +18,6 @@ union argv_cast {
 	const char *const *c;
 	char *const *m;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static int
 is_executable_file(const char *path)
@@ -178,7 +161,7 @@ pump(int fo, int fe, struct spawn_buf *out, struct spawn_buf *eo,
 	p[0].fd = fo;
 	p[1].fd = fe;
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_monotonic_ms();
 		int n;
 
 		if (left <= 0)
@@ -245,9 +228,9 @@ reap_until(pid_t pid, long long deadline, int *ws)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (now_ms() >= deadline)
+		if (clock_monotonic_ms() >= deadline)
 			return 1;
-		sleep_ms(SPAWN_REAP_POLL_MS);
+		clock_sleep_ms(SPAWN_REAP_POLL_MS);
 	}
 }
 
@@ -357,7 +340,7 @@ spawn_run(const struct spawn_cmd *cmd, struct spawn_buf *out,
 		return rc;
 	if ((rc = open_fds(fds, cmd->argv[0], err)) != SPAWN_OK)
 		return rc;
-	deadline = now_ms() + cmd->timeout_ms;
+	deadline = clock_monotonic_ms() + cmd->timeout_ms;
 	pid = fork();
 	if (pid < 0) {
 		errbuf_set(err, "%s: fork: %s", cmd->argv[0], strerror(errno));
