@@ -262,6 +262,20 @@ REL_TYPES = {"DESCRIBES", "DESCRIBED_BY", "CONTAINS", "CONTAINED_BY", "DEPENDS_O
              "OPTIONAL_DEPENDENCY_OF", "PROVIDED_DEPENDENCY_OF", "TEST_DEPENDENCY_OF",
              "TEST_CASE_OF", "TEST_OF", "TEST_TOOL_OF", "RUNTIME_DEPENDENCY_OF",
              "EXAMPLE_OF", "DOCUMENTATION_OF", "DATA_FILE_OF", "DEPENDENCY_MANIFEST_OF"}
+# The properties SPDX 2.3's JSON schema allows (it sets additionalProperties
+# false): a misspelt key is an error, not an ignored extra.
+DOC_KEYS = {"$schema", "SPDXID", "annotations", "comment", "creationInfo", "dataLicense",
+            "externalDocumentRefs", "hasExtractedLicensingInfos", "name", "revieweds",
+            "spdxVersion", "documentNamespace", "documentDescribes", "packages", "files",
+            "snippets", "relationships"}
+PKG_KEYS = {"SPDXID", "annotations", "attributionTexts", "builtDate", "checksums", "comment",
+            "copyrightText", "description", "downloadLocation", "externalRefs",
+            "filesAnalyzed", "hasFiles", "homepage", "licenseComments", "licenseConcluded",
+            "licenseDeclared", "licenseInfoFromFiles", "name", "originator",
+            "packageFileName", "packageVerificationCode", "primaryPackagePurpose",
+            "releaseDate", "sourceInfo", "summary", "supplier", "validUntilDate",
+            "versionInfo"}
+REL_KEYS = {"spdxElementId", "relationshipType", "relatedSpdxElement", "comment"}
 PURL_RE = re.compile(r"^pkg:[a-z][a-z0-9.+-]*/[^@?#]+(@[^?#]+)?(\?[^#]*)?(#.*)?$")
 
 
@@ -271,6 +285,7 @@ def check_spdx(doc):
     req = lambda cond, msg: cond or errs.append(msg)  # noqa: E731
     if not isinstance(doc, dict):
         return ["document is not a JSON object"]
+    req(not set(doc) - DOC_KEYS, "unknown document properties: %s" % sorted(set(doc) - DOC_KEYS))
     req(doc.get("spdxVersion") == "SPDX-2.3", "spdxVersion must be SPDX-2.3")
     req(doc.get("dataLicense") == "CC0-1.0", "dataLicense must be CC0-1.0")
     req(doc.get("SPDXID") == "SPDXRef-DOCUMENT", "document SPDXID must be SPDXRef-DOCUMENT")
@@ -299,6 +314,7 @@ def check_spdx(doc):
         if not isinstance(p, dict):
             errs.append(where + ": not an object")
             continue
+        req(not set(p) - PKG_KEYS, where + ": unknown properties %s" % sorted(set(p) - PKG_KEYS))
         sid = p.get("SPDXID")
         if not (isinstance(sid, str) and ID_RE.match(sid)):
             errs.append(where + ": SPDXID missing or malformed")
@@ -334,6 +350,8 @@ def check_spdx(doc):
             r.get("relationshipType") == "DESCRIBES" for r in rels) or
         doc.get("documentDescribes"), "nothing is DESCRIBED by the document")
     for r in rels:
+        req(isinstance(r, dict) and not set(r) - REL_KEYS,
+            "relationship with unknown properties: %r" % (r,))
         req(r.get("relationshipType") in REL_TYPES,
             "relationship type %s unknown" % r.get("relationshipType"))
         for k in ("spdxElementId", "relatedSpdxElement"):

@@ -150,6 +150,9 @@ def main():
                lambda d: d.update(packages=[x for x in d["packages"] if x["name"] != "gcc-12"]))
         broken("another binary hash",
                lambda d: d["packages"][0]["checksums"][0].update(checksumValue="0" * 64))
+        broken("a misspelt package property", lambda d: d["packages"][2].update(
+            versionInfos=d["packages"][2].pop("versionInfo")))
+        broken("an unknown document property", lambda d: d.update(created="now"))
         broken("a short checksum",
                lambda d: d["packages"][1]["checksums"][0].update(checksumValue="abc"))
     return T.summary()
