@@ -19,7 +19,8 @@
  * compose's project and service labels (labels cannot be changed), so
  * compose would adopt and recreate it; there the old node is removed, as
  * compose itself would (keep_previous = 0).
- * A final listing must show none of them running, or the step fails.
+ * When anything was stopped, a final listing must show none of them
+ * running, or the step fails.
  *
  * Memory: struct takeover is the caller's (a few KiB).  Errors: -1 with one
  * line naming the container and the engine's answer.

@@ -37,7 +37,8 @@ settle_old_node(struct takeover *t, struct engine_api *a,
 
 static int
 stop_one(struct takeover *t, struct engine_api *a,
-    const struct engine_node_container *c, const char *spec_id, struct errbuf *err)
+    const struct engine_node_container *c, const char *spec_id, int *stopped,
+    struct errbuf *err)
 {
 	int is_node = strcmp(c->name, ENGINE_CONTAINER) == 0;
 
@@ -46,6 +47,7 @@ stop_one(struct takeover *t, struct engine_api *a,
 	if (c->running) {
 		if (engine_api_container_stop(a, c->id, err) != ENGINE_OK)
 			return -1;
+		*stopped = 1;
 		log_event(LOG_INFO, "stopped a container that could write the shared volume",
 		    { "name", c->name }, { "id", c->id });
 	}
@@ -74,7 +76,7 @@ takeover_stop_old(struct takeover *t, struct engine_api *a, const char *spec_id,
     struct errbuf *err)
 {
 	size_t i;
-	int pass;
+	int pass, stopped = 0;
 
 	t->restart_id[0] = '\0';
 	if (!selfid_read(t->self))
@@ -89,7 +91,7 @@ takeover_stop_old(struct takeover *t, struct engine_api *a, const char *spec_id,
 
 			if (spared(t, c) || (strcmp(c->name, ENGINE_CONTAINER) == 0) != pass)
 				continue;
-			if (stop_one(t, a, c, spec_id, err) != 0) {
+			if (stop_one(t, a, c, spec_id, &stopped, err) != 0) {
 				errbuf_wrap(err, "stopping %s", c->name);
 				return -1;
 			}
@@ -98,7 +100,9 @@ takeover_stop_old(struct takeover *t, struct engine_api *a, const char *spec_id,
 	if (!t->keep_previous &&
 	    engine_api_container_remove(a, ENGINE_CONTAINER_PREVIOUS, err) != ENGINE_OK)
 		return -1;
-	return confirm_stopped(t, a, err);
+	/* Nothing was running: nothing can have come back (only launchers
+	 * start containers, and they hold the lock). */
+	return stopped ? confirm_stopped(t, a, err) : 0;
 }
 
 int
