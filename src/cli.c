@@ -152,7 +152,7 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	v = env_or(envp, "TEE_LAUNCHER_RTMR_METHOD", "auto");
 	if (parse_enum("TEE_LAUNCHER_RTMR_METHOD", v, methods, 3, &k, err) != 0)
 		return -1;
-	s->rtmr_method = (enum cli_rtmr_method)k;
+	s->rtmr_method = (enum measure_method)k;
 	v = env_or(envp, "TEE_LAUNCHER_ENGINE", "");
 	if (parse_enum("TEE_LAUNCHER_ENGINE", v, engines, 3, &k, err) != 0)
 		return -1;
@@ -214,4 +214,12 @@ cli_parse(int argc, char *const argv[], char *const envp[],
 	if (parse_required(&r, s, err) != 0 || parse_env_only(envp, s, err) != 0)
 		return CLI_USAGE;
 	return CLI_RUN;
+}
+
+int
+measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
+    char *pathbuf, size_t cap, struct errbuf *err)
+{
+	return measure_cfg_init(m, s->rtmr_method, s->dstack_socket, s->rtmr3_file,
+	    s->event_log_dir, pathbuf, cap, err);
 }

@@ -615,7 +615,7 @@ build_request(struct http_client *c, const struct http_request *r,
     const struct hop *h, size_t *len, int *body_inline, struct errbuf *err)
 {
 	struct out o = { c->req, sizeof(c->req), 0, 0 };
-	char auth[NET_HOST_MAX + 8], num[32];
+	char auth[HTTP_URL_HOST_MAX + 8], num[32];
 	size_t i;
 
 	http_url_authority(&c->url, auth, sizeof(auth));
@@ -698,9 +698,9 @@ tunnel_open(struct http_client *c, const struct http_url *u,
     uint64_t deadline, int *fd, struct errbuf *err)
 {
 	/* Not c->req: it already holds the request for the tunnel. */
-	char buf[2 * NET_HOST_MAX + HTTP_PROXY_AUTH_MAX + 128];
+	char buf[2 * HTTP_URL_HOST_MAX + HTTP_PROXY_AUTH_MAX + 128];
 	struct out o = { buf, sizeof(buf), 0, 0 };
-	char target[NET_HOST_MAX + 8];
+	char target[HTTP_URL_HOST_MAX + 8];
 	struct io io = { -1, NULL, c->clk, deadline, NULL };
 	enum http_err e;
 	int rc;
