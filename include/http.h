@@ -111,8 +111,9 @@ struct http_client_config {
 	const struct http_transport *transport; /* tests only; NULL: sockets */
 };
 
-/* Reads https_proxy/HTTPS_PROXY and no_proxy/NO_PROXY (lower case first)
- * into cfg (pointers into the environment). */
+/* Reads https_proxy/HTTPS_PROXY and no_proxy/NO_PROXY from environ into cfg
+ * (pointers into the environment) with env_proxy(), the launcher's own
+ * lookup: the lower-case name wins whenever set, even empty. */
 void http_config_from_env(struct http_client_config *cfg);
 
 struct http_stats {

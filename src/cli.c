@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "env.h"
 
 const char cli_usage_text[] =
 "usage: tee-launcher [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
@@ -27,18 +28,6 @@ const char cli_usage_text[] =
 "  DOCKER_HOST, HTTPS_PROXY, NO_PROXY as usual\n"
 "\n"
 "Exit status: 0 node started, 1 runtime failure, 2 usage error.\n";
-
-/* Returns the value of NAME in envp, or NULL.  Empty values count as set. */
-static const char *
-env_get(char *const envp[], const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
 
 static const char *
 env_or(char *const envp[], const char *name, const char *dflt)
@@ -182,13 +171,7 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	s->docker_host = env_get(envp, "DOCKER_HOST");
 	s->path = env_or(envp, "PATH", CLI_DEFAULT_PATH);
 	s->home = env_get(envp, "HOME");
-	/* The lower-case names win, as in curl and the HTTP client. */
-	s->https_proxy = env_get(envp, "https_proxy");
-	if (s->https_proxy == NULL)
-		s->https_proxy = env_get(envp, "HTTPS_PROXY");
-	s->no_proxy = env_get(envp, "no_proxy");
-	if (s->no_proxy == NULL)
-		s->no_proxy = env_get(envp, "NO_PROXY");
+	env_proxy(envp, &s->https_proxy, &s->no_proxy);
 	return 0;
 }
 
