@@ -28,7 +28,10 @@ base64_encode(const uint8_t *in, size_t n, char *out, size_t cap)
 			w |= (unsigned long)in[i + 1] << 8;
 		out[o++] = alphabet[w >> 18];
 		out[o++] = alphabet[(w >> 12) & 63];
-		out[o++] = i + 1 < n ? alphabet[(w >> 6) & 63] : '=';
+		if (i + 1 < n)
+			out[o++] = alphabet[(w >> 6) & 63];
+		else
+			out[o++] = '=';
 		out[o++] = '=';
 	}
 	out[o] = '\0';
