@@ -272,3 +272,30 @@ clean:
 
 distclean:
 	rm -rf $(B)
+
+# ---- the verifier's kit (README: "Verify the binary")
+.PHONY: reprotest sbom verify-compose
+
+# Debian's reprotest: the binary and the image under every variation it can
+# run here, compared with each other (diffoscope on a mismatch) and with the
+# pins.  REPROTEST_VARY=<reprotest --variations> runs another set.
+reprotest:
+	sh reproducible/reprotest
+
+# SPDX 2.3 JSON for the binary and the image (reproducible/sbom.py), then
+# its own check: SPDX required fields, reproducible/TOOLCHAIN, the BearSSL
+# and CA pins, the built files.
+SBOM := $(B)/tee-launcher.spdx.json
+sbom: $(LAUNCHER) $(IMAGE)/index.json
+	python3 reproducible/sbom.py generate --top . --out $(SBOM)
+	python3 reproducible/sbom.py check --top . --built $(B) $(SBOM)
+
+# make verify-compose COMPOSE=<app-compose.json or compose YAML>
+#   [LAUNCHER_REPOSITORY=<the image repository in that file>]
+# Rebuilds the image, renders reproducible/launcher-compose.yaml.tmpl with
+# its digest and the file's DEFAULT_IMAGE_DIGEST, prints equal or the
+# differing lines, and the compose hash a contract approves.
+verify-compose: $(IMAGE)/index.json
+	@[ -n "$(COMPOSE)" ] || { echo "usage: make verify-compose COMPOSE=<app-compose.json|compose.yaml>" >&2; exit 2; }
+	python3 reproducible/verify-compose --image-digest "sha256:$$(cat $(IMAGE)/manifest.sha256)" \
+		$(if $(LAUNCHER_REPOSITORY),--repository "$(LAUNCHER_REPOSITORY)") "$(COMPOSE)"

@@ -53,6 +53,11 @@
 
 #include "errbuf.h"
 #include "http.h"
+
+/* Bytes of the last failure kept for "Image hash not found among tags
+ * (last failure: …)"; longer messages lose the front (the URL), never the
+ * cause at the end. */
+#define REGISTRY_SKIP_SHOWN 300
 #include "reference.h"
 
 /* OCI's suggested limit for manifests; larger bodies are refused unread. */

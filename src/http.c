@@ -187,7 +187,9 @@ struct io {
 static int
 fake_status(int rc, const char *what, struct errbuf *err)
 {
-	if (rc != NET_OK && rc != NET_EOF)
+	if (rc == NET_EOF)
+		errbuf_set(err, "test transport: connection closed");
+	else if (rc != NET_OK)
 		errbuf_set(err, "test transport: %s failed", what);
 	return rc;
 }

@@ -60,7 +60,7 @@ struct run {
 	enum header has_header_digest;
 	int status;
 	uint64_t retry_after_ms; /* from a 429, or UINT64_MAX */
-	char last_skip[160];     /* why the last reference was skipped */
+	char last_skip[REGISTRY_SKIP_SHOWN + 4]; /* why the last reference was skipped */
 };
 
 enum fetch { FETCH_OK, FETCH_SKIP, FETCH_FATAL };
@@ -420,6 +420,26 @@ next_delay(uint64_t d)
 }
 
 /* Runs the attempts for one reference (SPEC §5.3). */
+/*
+ * The last skip reason, cut from the front: a message reads "<request URL>:
+ * <cause>", and the cause is what tells a TLS or auth problem from a wrong
+ * tag.  The cut lands on a UTF-8 boundary.
+ */
+static void
+keep_cause(char *out, size_t cap, const char *msg)
+{
+	size_t n = strlen(msg), keep = cap - 4;
+
+	if (n <= cap - 1) {
+		memcpy(out, msg, n + 1);
+		return;
+	}
+	msg += n - keep;
+	while (((unsigned char)*msg & 0xc0) == 0x80)
+		msg++;
+	fmt_snprintf(out, cap, "...%s", msg);
+}
+
 static enum fetch
 fetch(struct run *u, const char *ref, struct errbuf *err)
 {
@@ -447,7 +467,7 @@ fetch(struct run *u, const char *ref, struct errbuf *err)
 		 * the token; it is logged below. */
 		errbuf_redact(err, u->r->token, strlen(u->r->token));
 		if (!retry || --left == 0)
-			fmt_snprintf(u->last_skip, sizeof(u->last_skip), "%.150s", err->msg);
+			keep_cause(u->last_skip, sizeof(u->last_skip), err->msg);
 		if (!retry) {
 			log_event(LOG_WARN, "manifest request failed, skipping reference",
 			    { "url", safe }, { "error", err->msg });

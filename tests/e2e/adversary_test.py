@@ -28,12 +28,14 @@ runtime event log, the simulated agent's recorded events and counts):
       compose file compose used is not in the volume; hostile containers
       mounting the volume are stopped before the config is written.
 
-The native register: a regular file stands in for the kernel's RTMR3 file.
-Before a run it holds the register value (the replay of the seeded boot
-events); the launcher writes its 48-byte event digest into it; afterwards
-the test applies what the kernel does on that write (register' =
-SHA-384(register || written)) and puts the result back, and counts the
-writes with inotifywait.
+The native register: every case hands the launcher a FUSE file with the
+kernel's RTMR3 semantics (tests/lib/rtmr_fuse.py: statfs says FUSE, a read
+returns the register, a 48-byte write at offset 0 extends it, anything else
+is EINVAL), starting at the replay of the seeded boot events.  So the
+launcher really reads the register back and compares it with the log's
+replay, and the test reads the register and counts the extends (and the
+refused writes) from the outside.  FUSE is required: a case whose register
+cannot be mounted fails.
 
 One dockerd, registry (token auth, access log) and token server are shared
 by all cases; between cases every container, the volumes and all RTMR3
@@ -59,6 +61,7 @@ TOP = os.environ["TOP"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 import registry_push  # noqa: E402
+import rtmr_fuse  # noqa: E402
 import testenv  # noqa: E402
 from checks import Checks  # noqa: E402
 
@@ -74,7 +77,9 @@ RUN_TIMEOUT = 90
 T = Checks()
 VERBOSE = os.environ.get("ADVERSARY_VERBOSE") == "1"  # a "----" line per launcher run
 AGENTS = []  # every simulated agent started, stopped at the end whatever happened
+REGISTERS = []  # every FUSE register mounted, unmounted at the end whatever happened
 ERROR_LINE = re.compile(r"(^|\s)level=error(\s|$)")
+READ_BACK_WARNING = "RTMR3 file does not read back as a register"
 
 DSTACK_ENDPOINT = "/var/run/dstack.sock"
 APPROVED_PATH = "/mnt/shared/image-digest.bin"
@@ -255,7 +260,6 @@ class Case:
         self.logdir = os.path.join(self.dir, "dstack-log")
         os.makedirs(self.logdir)
         self.runtime_log = os.path.join(self.logdir, "runtime_events.log")
-        self.rtmr3 = os.path.join(self.dir, "rtmr3")
         self.sock = os.path.join(self.dir, "dstack.sock")
         self.planted = set()
         self.selected = ctx["new"]
@@ -269,14 +273,27 @@ class Case:
         with open(self.runtime_log, "w") as f:
             f.write("".join(log_line(n, p) for n, p in BOOT_EVENTS))
         os.chmod(self.runtime_log, 0o600)
-        self.set_register(replay(read_events(self.runtime_log)))
+        self.fuse = rtmr_fuse.RtmrFuse(os.path.join(self.dir, "rtmr3"),
+                                       initial=replay(read_events(self.runtime_log)))
+        REGISTERS.append(self.fuse)
+        self.fuse.start()  # raises (the case fails) when FUSE cannot mount
+        self.rtmr3 = self.fuse.path
         if version_file is not None:
             self.write(os.path.join(self.logdir, "runtime_event_version"), version_file)
         self.initial_register = self.register
         self.initial_log = self.read(self.runtime_log)
         self.agent = Agent(self, *agent_args)
-        self.rtmr_writes = 0
         self.i2_ok = False
+
+    @property
+    def register(self):
+        """RTMR3 as the kernel file reads back."""
+        return self.fuse.register()
+
+    @property
+    def rtmr_writes(self):
+        """Extends of RTMR3 (48-byte writes at offset 0) since the case began."""
+        return self.fuse.writes
 
     # -- files
     @staticmethod
@@ -305,11 +322,6 @@ class Case:
             "rpc_max_attempts = 0",
             "port_mappings = [{ host = %d, container = 11780 }]" % self.port,
             "", self.node_table])
-
-    def set_register(self, value):
-        self.register = value
-        with open(self.rtmr3, "wb") as f:
-            f.write(value)
 
     def fail(self, what, detail=""):
         self.problems.append("%s%s" % (what, (" (%s)" % detail) if detail != "" else ""))
@@ -342,36 +354,8 @@ class Case:
         e.update(extra)
         return {k: v for k, v in e.items() if v is not None}
 
-    def _watch(self):
-        w = subprocess.Popen(["inotifywait", "-m", "-e", "modify", "--format", "%e",
-                              self.rtmr3], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-        w.stderr.readline()  # "Setting up watches." / "Watches established."
-        line = w.stderr.readline()
-        if "established" not in line:
-            time.sleep(0.2)
-        return w
-
-    def _unwatch(self, w):
-        time.sleep(0.1)
-        w.terminate()
-        out, _ = w.communicate(timeout=5)
-        return len([x for x in out.splitlines() if x.strip()])
-
-    def _kernel(self, writes):
-        """Applies the kernel's extend to what the launcher wrote."""
-        now = self.read(self.rtmr3)
-        self.rtmr_writes += writes
-        if now != self.register:
-            if self.check(len(now or b"") == 48, "RTMR3 written with 48 bytes",
-                          len(now or b"")):
-                self.set_register(hashlib.sha384(self.register + now).digest())
-            else:
-                self.set_register(self.register)
-
     def run(self, argv=None, env=None, count=1, timeout=RUN_TIMEOUT):
         """Runs `count` launchers at once; returns their CompletedProcess list."""
-        w = self._watch()
         t0 = time.time()
         procs = []
         for _ in range(count):
@@ -387,7 +371,6 @@ class Case:
                 out, err = p.communicate()
                 err += "\n(launcher killed after %d s)" % timeout
             results.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
-        self._kernel(self._unwatch(w))
         for r in results:
             r.t0, r.seconds = t0, time.time() - t0
         return results
@@ -400,6 +383,7 @@ class Case:
 
     def finish(self):
         self.agent.stop()
+        self.fuse.close()
         seen = []
         for x in self.problems:
             if x not in seen:
@@ -454,6 +438,8 @@ def check_events(c, success, before_measure):
     c.check(replay(agent_ev) == c.agent.register(),
             "agent log replay equals the agent's register")
     c.check(c.rtmr_writes <= 1, "RTMR3 written at most once", c.rtmr_writes)
+    c.check(c.fuse.refused == 0, "no RTMR3 write the kernel refuses (48 bytes at offset 0)",
+            c.fuse.state())
     c.check(native[:len(BOOT_EVENTS)] == [(n, p, 1) for n, p in BOOT_EVENTS],
             "the boot events are kept")
     total = mine + agent_mine
@@ -565,6 +551,8 @@ def check_node_config(c):
 def check_outcome(c, p, expect, before_measure=False):
     """expect: "ok", "fail" or "either" (then the invariants of what happened)."""
     success = p.returncode == 0
+    c.check(READ_BACK_WARNING not in p.stderr,
+            "the launcher read RTMR3 back as a register (FUSE)")
     if expect == "ok":
         c.check(success, "exit 0", why(p))
     elif expect == "fail":
@@ -897,6 +885,10 @@ def case_inconsistent_log(ctx, variant):
         c.check(p.returncode != 0, "refused (exit != 0)", "exit 0")
         if p.returncode != 0:
             c.check(len(error_lines(p)) == 1, "exactly one level=error line")
+            e = " ".join(error_lines(p))
+            c.check("does not equal the replay" in e and "reboot required" in e,
+                    "refused because the register does not equal the log's replay", e)
+        c.check(READ_BACK_WARNING not in p.stderr, "the launcher read RTMR3 back")
         c.check(c.register == c.initial_register and c.rtmr_writes == 0,
                 "register unchanged", c.rtmr_writes)
         c.check(c.read(c.runtime_log) == c.initial_log, "event log unchanged")
@@ -1005,6 +997,8 @@ def main():
             finally:
                 for a in AGENTS:
                     a.stop()
+                for r in REGISTERS:
+                    r.close()
                 ids = docker(ctx, "ps", "-aq", check=False).stdout.split()
                 if ids:
                     docker(ctx, "rm", "-f", *ids, check=False)

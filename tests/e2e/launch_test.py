@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end: the musl tee-launcher against a real TLS registry with token
 auth, a real dockerd + docker-compose, and (for TEE) the simulated dstack
-agent or a temp-dir stand-in for the RTMR3 sysfs file.
+agent, a temp-dir stand-in for the RTMR3 sysfs file, or a FUSE file with the
+kernel's RTMR3 semantics (tests/lib/rtmr_fuse.py) that the launcher reads
+back as a register.
 
 The happy paths run once per engine backend (TEE_LAUNCHER_ENGINE=cli: docker
 CLI + compose; =api: the Engine API over the socket) and assert the same
@@ -25,6 +27,7 @@ import tomllib
 TOP = os.environ["TOP"]
 sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 import registry_push  # noqa: E402
+import rtmr_fuse  # noqa: E402
 import testenv  # noqa: E402
 from checks import Checks  # noqa: E402
 
@@ -339,6 +342,90 @@ def native_runs(c, env, img, version, agent):
             agent.events() == [])
 
 
+def replay_log(path):
+    """dstack's replay of a runtime event log: from 48 zero bytes,
+    mr = SHA-384(mr || event digest)."""
+    mr = bytes(48)
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            o = json.loads(line)
+            payload = base64.b64decode(o["payload"])
+            if o.get("version", 1) == 2:
+                body = json.dumps({"name": o["event"], "payload": payload.hex(),
+                                   "type": EVENT_TYPE}, separators=(",", ":"), sort_keys=True)
+                d = hashlib.sha384(body.encode()).digest()
+            else:
+                d = hashlib.sha384(EVENT_TYPE.to_bytes(4, "little") + b":" +
+                                   o["event"].encode() + b":" + payload).digest()
+            mr = hashlib.sha384(mr + d).digest()
+    return mr
+
+
+def case_tee_native_register(ctx):
+    """Native on a file that reads back as a register (FUSE, the kernel's
+    semantics): the first boot extends, a restart skips, and a log that no
+    longer replays to the register is refused with the register unchanged."""
+    n = "TEE/native on a register (FUSE)"
+    c = Case(ctx["root"], "tee-native-fuse")
+    img = ctx["images"]["oci"]
+    payload = bytes.fromhex(img["config_digest"][7:])
+    c.write(c.user_config, user_config(ctx["reg"].host, ["oci"]))
+    c.write(os.path.join(c.logdir, "runtime_event_version"), "1\n")
+    with rtmr_fuse.RtmrFuse(os.path.join(c.dir, "rtmr3-fuse")) as reg:
+        env = c.env(ctx["env"], "TEE", img["config_digest"], TEE_LAUNCHER_RTMR_METHOD="native",
+                    TEE_LAUNCHER_RTMR3_FILE=reg.path)
+        agent = FakeDstack(c)
+        try:
+            p = c.run(env)
+            T.check("%s: first boot exits 0" % n, p.returncode == 0, why(p))
+            T.check("%s: the launcher read the register back (no plain-file warning)" % n,
+                    "does not read back as a register" not in p.stderr, p.stderr[-800:])
+            with open(c.runtime_log) as f:
+                lines = [json.loads(x) for x in f if x.strip()]
+            T.check("%s: the log holds one mpc-image-digest event" % n,
+                    [(x["event"], base64.b64decode(x["payload"])) for x in lines]
+                    == [("mpc-image-digest", payload)], lines)
+            first = reg.register()
+            T.check("%s: one extend; register = replay of the log" % n,
+                    reg.writes == 1 and reg.refused == 0 and first == replay_log(c.runtime_log)
+                    and first == hashlib.sha384(bytes(48) + v1_digest(payload)).digest(),
+                    "%s writes=%d" % (first.hex(), reg.writes))
+            p2 = c.run(env)
+            T.check("%s: restart exits 0 and skips (no second extend)" % n,
+                    p2.returncode == 0 and "already holds" in p2.stderr and reg.writes == 1
+                    and reg.register() == first and replay_log(c.runtime_log) == first,
+                    why(p2) if p2.returncode else reg.state())
+            with open(c.runtime_log, "a") as f:
+                # dstack's compact line format, as the launcher parses it
+                f.write(json.dumps({"event": "tampered", "payload":
+                                    base64.b64encode(b"\x01" * 32).decode()},
+                                   separators=(",", ":")) + "\n")
+            with open(c.runtime_log, "rb") as f:
+                tampered = f.read()
+            started = container_inspect(ctx["dk"], "{{.State.StartedAt}}")
+            p3 = c.run(env)
+            errs = [x for x in p3.stderr.splitlines() if x.startswith("level=error")]
+            T.check("%s: a log with an event the register lacks is refused: "
+                    "reboot required" % n,
+                    p3.returncode != 0 and len(errs) == 1 and "reboot required" in errs[0]
+                    and "does not equal the replay" in errs[0],
+                    "exit %d: %s" % (p3.returncode, p3.stderr[-800:]))
+            T.check("%s: ... the register unchanged, nothing written" % n,
+                    reg.register() == first and reg.writes == 1 and reg.refused == 0,
+                    reg.state())
+            with open(c.runtime_log, "rb") as f:
+                T.check("%s: ... the log unchanged" % n, f.read() == tampered)
+            running, _ = node_running(ctx["dk"])
+            T.check("%s: ... no node started by the refused run" % n,
+                    not running or container_inspect(ctx["dk"], "{{.State.StartedAt}}")
+                    == started)
+            T.check("%s: the agent was never asked to emit" % n, agent.events() == [])
+        finally:
+            agent.stop()
+
+
 def case_auto_decides_from_files(ctx):
     """auto is decided from files before anything is measured, and never
     switches after an EmitEvent answer (dstack 0.5 answers 400 for any
@@ -513,6 +600,7 @@ def main():
             for fn, args in ((case_nontee_happy, ("cli",)), (case_nontee_happy, ("api",)),
                              (case_tee_dstack_api, ("cli",)), (case_tee_dstack_api, ("api",)),
                              (case_tee_native, (1,)), (case_tee_native, (2,)),
+                             (case_tee_native_register, ()),
                              (case_auto_decides_from_files, ()),
                              (case_errors, ())):
                 T.run(fn.__name__, fn, ctx, *args)

@@ -8,10 +8,12 @@ pulls, identifies and runs the images.  dockerd failing to start is a
 failure, never a skip.  Last line: "N passed, N failed".
 """
 import base64
+import errno
 import hashlib
 import json
 import os
 import ssl
+import stat
 import subprocess
 import sys
 import time
@@ -20,6 +22,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import registry_push as rp  # noqa: E402
+import rtmr_fuse  # noqa: E402
 from checks import Checks  # noqa: E402
 import testenv  # noqa: E402
 import token_server  # noqa: E402
@@ -56,6 +59,93 @@ def jwt_parts(token):
 
 
 # ---------------------------------------------------------------- groups
+
+def check_rtmr_fuse(work):
+    """rtmr_fuse.RtmrFuse: the kernel's RTMR3 file semantics on a real FUSE mount."""
+    def pwrite(path, data, offset=0, flags=os.O_WRONLY):
+        fd = os.open(path, flags)
+        try:
+            return os.pwrite(fd, data, offset)
+        except OSError as e:
+            return e.errno
+        finally:
+            os.close(fd)
+
+    def pread(path, size, offset):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return os.pread(fd, size, offset)
+        finally:
+            os.close(fd)
+
+    zero = bytes(48)
+    a, b = b"\xaa" * 48, bytes(range(48))
+    mnt = os.path.join(work, "rtmr-fuse")
+    t0 = time.monotonic()
+    with rtmr_fuse.RtmrFuse(mnt) as r:
+        timings["rtmr fuse mount"] = time.monotonic() - t0
+        T.check("rtmr fuse: statfs f_type is FUSE (0x65735546)",
+                rtmr_fuse.fs_type(r.path) == 0x65735546, hex(rtmr_fuse.fs_type(r.path)))
+        st = subprocess.run(["stat", "-f", "-c", "%t", r.path], capture_output=True,
+                            text=True).stdout.strip()
+        T.check("rtmr fuse: stat -f agrees (65735546)", st == "65735546", st)
+        T.check("rtmr fuse: one file, rtmr3:sha384", os.listdir(mnt) == ["rtmr3:sha384"],
+                os.listdir(mnt))
+        sb = os.stat(r.path)
+        T.check("rtmr fuse: a regular 48-byte file", stat.S_ISREG(sb.st_mode)
+                and sb.st_size == 48, sb)
+        T.check("rtmr fuse: initial register is 48 zero bytes",
+                r.register() == zero and r.writes == 0, r.register().hex())
+        T.check("rtmr fuse: a read returns the register (cat)",
+                open(r.path, "rb").read() == zero)
+        T.check("rtmr fuse: a 48-byte write at offset 0 is accepted", pwrite(r.path, a) == 48)
+        one = hashlib.sha384(zero + a).digest()
+        T.check("rtmr fuse: ... and extends: read = SHA-384(zero || data)",
+                r.register() == one and r.writes == 1, r.register().hex())
+        T.check("rtmr fuse: O_TRUNC is accepted and changes nothing",
+                pwrite(r.path, b, 0, os.O_WRONLY | os.O_TRUNC) == 48)
+        two = hashlib.sha384(one + b).digest()
+        T.check("rtmr fuse: a second write chains: SHA-384(previous || data)",
+                r.register() == two and r.writes == 2)
+        T.check("rtmr fuse: a partial read at an offset returns that slice",
+                pread(r.path, 8, 16) == two[16:24] and pread(r.path, 100, 40) == two[40:]
+                and pread(r.path, 10, 48) == b"")
+        for what, data, off in (("47 bytes", a[:47], 0), ("49 bytes", a + b"x", 0),
+                                ("96 bytes", a + b, 0), ("1 byte", b"x", 0),
+                                ("48 bytes at offset 1", a, 1),
+                                ("48 bytes at offset 48", a, 48)):
+            T.check("rtmr fuse: a write of %s fails with EINVAL" % what,
+                    pwrite(r.path, data, off) == errno.EINVAL)
+        T.check("rtmr fuse: refused writes leave the register as it was",
+                r.register() == two and r.writes == 2 and r.refused == 6, r.state())
+        T.check("rtmr fuse: no other file can be created",
+                subprocess.run(["touch", os.path.join(mnt, "x")],
+                               capture_output=True).returncode != 0)
+        server = r.proc
+    T.check("rtmr fuse: unmounted on exit, server gone",
+            not os.path.ismount(mnt) and server.poll() is not None)
+    init = hashlib.sha384(b"boot").digest()
+    try:
+        with rtmr_fuse.RtmrFuse(mnt, initial=init.hex()) as r:
+            T.check("rtmr fuse: a given initial register (hex) is read back",
+                    r.register() == init)
+            raise KeyError("failure inside the block")
+    except KeyError:
+        pass
+    T.check("rtmr fuse: unmounted after a failure inside the block",
+            not os.path.ismount(mnt) and r.proc.poll() is not None)
+    bad = os.path.join(work, "rtmr-not-empty")  # libfuse2 refuses a non-empty mount point
+    os.makedirs(bad)
+    with open(os.path.join(bad, "f"), "w"):
+        pass
+    try:
+        rtmr_fuse.RtmrFuse(bad, timeout=5).start()
+        raised = "no exception"
+    except rtmr_fuse.FuseUnavailable as e:
+        raised = e
+    T.check("rtmr fuse: a mount that cannot happen raises (loud, not a skip)",
+            raised != "no exception", raised)
+
 
 def check_pki(pki):
     v = subprocess.run(["openssl", "verify", "-CAfile", pki.ca_cert, pki.server_cert],
@@ -398,6 +488,7 @@ def main():
             check_pki(pki)
             T.run("services", run_registries, pki, work.path)
         T.run("cli", check_cli, work.path)
+        T.run("rtmr fuse", check_rtmr_fuse, work.path)
     for k, v in timings.items():
         print("time %-50s %6.2f s" % (k, v))
     sys.exit(0 if T.summary() else 1)

@@ -76,6 +76,9 @@ struct rig {
 	struct http_transport tp;
 };
 
+/* The repository resolve() asks for; tests may lengthen it. */
+static const char *rig_image_name = "tl/x";
+
 static int
 resolve(struct rig *g, const char *const *answers, struct registry_result *res,
     struct errbuf *err)
@@ -94,7 +97,7 @@ resolve(struct rig *g, const char *const *answers, struct registry_result *res,
 	cfg.transport = &g->tp;
 	memset(&rc, 0, sizeof(rc));
 	rc.registry = "registry.test";
-	rc.image_name = "tl/x";
+	rc.image_name = rig_image_name;
 	rc.refs = refs;
 	rc.nrefs = 1;
 	rc.timeout_secs = 1;
@@ -144,6 +147,32 @@ a_second_refusal_skips_without_a_third_token(struct th *t)
 	CHECK(t, strstr(err.msg, "tok") == NULL);
 	CHECK_INT(t, g.r.stats.token_requests, 2);
 	CHECK_INT(t, g.r.stats.manifest_requests, 3);
+}
+
+static void
+a_long_url_never_cuts_the_cause_of_the_last_failure(struct th *t)
+{
+	/* The registry closes without answering: the cause ends the message,
+	 * after a request URL longer than the old 150-byte cut. */
+	static const char *const answers[] = { "HTTP/1.1 200 OK\r\nContent-Le", NULL };
+	static char name[230];
+	static struct rig g;
+	struct registry_result res;
+	struct errbuf err, alone;
+	const char *cause;
+
+	memset(name, 'n', sizeof(name) - 1);
+	memcpy(name, "tl/", 3);
+	rig_image_name = name;
+	CHECK_INT(t, resolve(&g, answers, &res, &err), -1);
+	rig_image_name = "tl/x";
+	CHECK(t, strstr(err.msg, "Image hash not found among tags (last failure: ...") == err.msg);
+	/* what one failed request says, its last words */
+	CHECK_INT(t, resolve(&g, answers, &res, &alone), -1);
+	cause = strrchr(alone.msg, ':');
+	REQUIRE(t, cause != NULL);
+	CHECK(t, strstr(err.msg, cause) != NULL);
+	CHECK(t, err.msg[strlen(err.msg) - 1] == ')');
 }
 
 /* Whether a and b share a run of at least min bytes. */
@@ -454,6 +483,8 @@ a_document_too_big_to_hold_is_a_resource_error(struct th *t)
 void
 suite_registry(struct th *t)
 {
+	th_run(t, "registry: a long URL never cuts the cause of the last failure",
+	    a_long_url_never_cuts_the_cause_of_the_last_failure);
 	th_run(t, "registry: a manifest list of over 15000 entries near the 4 MiB body limit resolves",
 	    a_manifest_list_near_the_body_limit_resolves);
 	th_run(t, "registry: a document whose tree outgrows the parse arena is a resource error",
