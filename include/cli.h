@@ -14,10 +14,10 @@
 #define TL_CLI_H
 
 #include "errbuf.h"
+#include "measure.h"
 #include "reference.h"
 
 enum cli_platform { CLI_PLATFORM_TEE, CLI_PLATFORM_NONTEE };
-enum cli_rtmr_method { CLI_RTMR_AUTO, CLI_RTMR_DSTACK_API, CLI_RTMR_NATIVE };
 enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
 
 enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
@@ -25,7 +25,7 @@ enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
 struct cli_settings {
 	enum cli_platform platform;
 	struct digest default_digest;
-	enum cli_rtmr_method rtmr_method;
+	enum measure_method rtmr_method;
 	enum cli_engine engine;
 	const char *user_config;    /* TEE_LAUNCHER_USER_CONFIG */
 	const char *approved_file;  /* TEE_LAUNCHER_APPROVED_HASHES_FILE */
@@ -61,6 +61,12 @@ struct cli_settings {
  */
 enum cli_result cli_parse(int argc, char *const argv[], char *const envp[],
     struct cli_settings *s, struct errbuf *err);
+
+/* measure_cfg_init() from the settings.  Here rather than in measure.c:
+ * the settings are the launcher's top layer (tests/layers.txt), and measure
+ * must not depend on them. */
+int measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
+    char *pathbuf, size_t cap, struct errbuf *err);
 
 /* The --help text. */
 extern const char cli_usage_text[];

@@ -15,7 +15,7 @@
  *   /EmitEvent  {"event":"mpc-image-digest","payload":"<64 lowercase hex>"}
  *   /GetQuote   {"report_data":""}
  *   /Info       {}
- * Emit-once input (rtmr.h's struct rtmr_once) comes from either answer:
+ * Emit-once input (rtmr_once.h's struct rtmr_once) comes from either answer:
  *   GetQuote: {"quote":…, "event_log":"<JSON text of [event…]>", …}
  *   Info:     {…, "tcb_info":"<JSON text of {…, \"event_log\":[event…]}>"}
  *   event:    {"imr":3, "event_type":134217729, "digest":"<hex>",
@@ -37,7 +37,7 @@
 
 #include "arena.h"
 #include "errbuf.h"
-#include "rtmr.h"
+#include "rtmr_once.h"
 
 #define DSTACK_DEFAULT_SOCKET "/var/run/dstack.sock"
 #define DSTACK_HOST "dstack"

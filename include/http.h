@@ -111,8 +111,9 @@ struct http_client_config {
 	const struct http_transport *transport; /* tests only; NULL: sockets */
 };
 
-/* Reads https_proxy/HTTPS_PROXY and no_proxy/NO_PROXY (lower case first)
- * into cfg (pointers into the environment). */
+/* Reads https_proxy/HTTPS_PROXY and no_proxy/NO_PROXY from environ into cfg
+ * (pointers into the environment) with env_proxy(), the launcher's own
+ * lookup: the lower-case name wins whenever set, even empty. */
 void http_config_from_env(struct http_client_config *cfg);
 
 struct http_stats {
@@ -131,7 +132,7 @@ struct http_conn {
 	int fake; /* on the test transport: fd is no descriptor */
 	int https;
 	uint16_t port;
-	char host[NET_HOST_MAX];
+	char host[HTTP_URL_HOST_MAX];
 	char unix_path[NET_UNIX_PATH_MAX + 1];
 	uint64_t last_used;
 	struct tls_conn tls;
@@ -142,7 +143,7 @@ struct http_client {
 	const struct net_clock *clk;
 	const struct http_transport *transport; /* tests only */
 	int have_proxy;
-	char proxy_host[NET_HOST_MAX];
+	char proxy_host[HTTP_URL_HOST_MAX];
 	uint16_t proxy_port;
 	char proxy_auth[HTTP_PROXY_AUTH_MAX]; /* base64; secret, never logged */
 	char no_proxy[HTTP_NO_PROXY_MAX];

@@ -18,8 +18,11 @@
 #include <stdint.h>
 
 #include "errbuf.h"
-#include "net.h"
 
+/* Hostnames are at most 253 bytes in DNS; one spare for the NUL.  Defined
+ * here, with the parser that enforces it, rather than with the sockets:
+ * a parser has no business pulling in <sys/socket.h>. */
+#define HTTP_URL_HOST_MAX 254
 /* Longest URL accepted (after percent-encoding): signed CDN URLs are ~2 KiB. */
 #define HTTP_URL_MAX 4096
 /* user:password of a proxy URL. */
@@ -27,7 +30,7 @@
 
 struct http_url {
 	int https;
-	char host[NET_HOST_MAX]; /* lower case; IPv6 without brackets */
+	char host[HTTP_URL_HOST_MAX]; /* lower case; IPv6 without brackets */
 	int ipv6_literal;
 	uint16_t port;
 	char target[HTTP_URL_MAX]; /* "/path?query", percent-encoded */
@@ -60,7 +63,7 @@ size_t http_url_authority(const struct http_url *u, char *out, size_t cap);
 int http_url_same_origin(const struct http_url *a, const struct http_url *b);
 
 struct http_proxy_url {
-	char host[NET_HOST_MAX];
+	char host[HTTP_URL_HOST_MAX];
 	uint16_t port;                     /* default 80 */
 	char userinfo[HTTP_USERINFO_MAX];  /* "user:pass" or "" (secret) */
 };

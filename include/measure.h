@@ -32,7 +32,6 @@
 #ifndef TL_MEASURE_H
 #define TL_MEASURE_H
 
-#include "cli.h"
 #include "errbuf.h"
 #include "http.h"
 #include "reference.h"
@@ -41,20 +40,27 @@
 /* The agent answers in milliseconds; a stuck agent must not hang the boot. */
 #define MEASURE_AGENT_TIMEOUT_MS 30000u
 
+/* TEE_LAUNCHER_RTMR_METHOD: auto, dstack-api, native (this order: the
+ * settings parser maps the names by index). */
+enum measure_method { MEASURE_AUTO, MEASURE_DSTACK_API, MEASURE_NATIVE };
+
 struct measure_cfg {
-	enum cli_rtmr_method method;
+	enum measure_method method;
 	const char *dstack_socket;
 	struct rtmr_native_cfg native;
 	unsigned timeout_ms;
 };
 
-/* Fills m from the settings (paths from TEE_LAUNCHER_* variables).
- * Returns 0, or -1 if a path does not fit in its third of pathbuf (a cut
- * path would name another file). */
-int measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
+/* Fills m from plain values (the settings' TEE_LAUNCHER_* paths; cli.h's
+ * measure_cfg_from_settings passes them: measure does not know the settings
+ * struct, which sits a layer above).  dstack's three runtime-event files are
+ * named inside event_log_dir, each in a third of pathbuf.  Returns 0, or -1
+ * if a path does not fit in its third (a cut path would name another file). */
+int measure_cfg_init(struct measure_cfg *m, enum measure_method method,
+    const char *dstack_socket, const char *rtmr3_file, const char *event_log_dir,
     char *pathbuf, size_t cap, struct errbuf *err);
 
-/* Path buffer size measure_cfg_from_settings needs for the log dir paths. */
+/* Path buffer size measure_cfg_init needs for the log dir paths. */
 #define MEASURE_PATHBUF (3 * 4200)
 
 enum measure_outcome { MEASURE_EXTENDED, MEASURE_ALREADY };
@@ -64,7 +70,7 @@ enum measure_outcome { MEASURE_EXTENDED, MEASURE_ALREADY };
 int measure_plan(struct measure_cfg *m, struct errbuf *err);
 
 /* Name of a resolved method for logs ("native", "dstack-api"). */
-const char *measure_method_name(enum cli_rtmr_method method);
+const char *measure_method_name(enum measure_method method);
 
 /* m->method must be resolved (measure_plan). */
 int measure_image(const struct measure_cfg *m, struct http_client *http,

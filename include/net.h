@@ -28,8 +28,6 @@
 
 struct addrinfo;
 
-/* Hostnames are at most 253 bytes in DNS; one spare for the NUL. */
-#define NET_HOST_MAX 254
 /* sockaddr_un.sun_path holds 108 bytes including the NUL on Linux. */
 #define NET_UNIX_PATH_MAX 107
 /* Addresses tried per connect: enough for dual-stack names with several

@@ -41,10 +41,9 @@
 #include <stdint.h>
 
 #include "errbuf.h"
+#include "rtmr_once.h"
 
 #define RTMR_DIGEST_LEN 48  /* SHA-384 */
-#define RTMR_PAYLOAD_LEN 32 /* the image digest bytes */
-#define RTMR_EVENT_NAME "mpc-image-digest"
 #define RTMR_EVENT_TYPE 0x08000001u /* dstack runtime event (not a TCG type) */
 
 #define RTMR_DEFAULT_LOCK "/run/log/dstack/runtime_event.lock"
@@ -70,16 +69,7 @@
 #define RTMR_SYSFS_MAGIC 0x62656572
 #define RTMR_FUSE_MAGIC 0x65735546
 
-enum { RTMR_OK = 0, RTMR_ERR = -1 };
-
 enum rtmr_version { RTMR_V1 = 1, RTMR_V2 = 2 };
-
-/* What the event log already says about mpc-image-digest. */
-enum rtmr_seen {
-	RTMR_SEEN_NONE,     /* no such event: emit */
-	RTMR_SEEN_SAME,     /* exactly one, with our payload: skip */
-	RTMR_SEEN_DIFFERENT /* one with another payload: fatal */
-};
 
 struct rtmr_native_cfg {
 	const char *lock_path;
@@ -126,24 +116,6 @@ int rtmr_log_line_parse(const char *line, size_t len, struct rtmr_event *ev,
 /* Formats the line we append (with its '\n'); returns its length or 0. */
 size_t rtmr_log_line_format(enum rtmr_version v,
     const uint8_t payload[RTMR_PAYLOAD_LEN], char *out, size_t cap);
-
-/*
- * Emit-once bookkeeping, shared by the native path (runtime log) and the
- * dstack API path (the agent's event log, parsed by the caller).
- */
-struct rtmr_once {
-	uint8_t want[RTMR_PAYLOAD_LEN];
-	unsigned count; /* mpc-image-digest events seen */
-	unsigned same;  /* of which carry want */
-};
-
-void rtmr_once_init(struct rtmr_once *o, const uint8_t payload[RTMR_PAYLOAD_LEN]);
-void rtmr_once_note(struct rtmr_once *o, const char *name,
-    const uint8_t *payload, size_t len);
-/* RTMR_ERR when the log already holds more than one such event (it can no
- * longer be verified, whatever we do). */
-int rtmr_once_decide(const struct rtmr_once *o, enum rtmr_seen *seen,
-    struct errbuf *err);
 
 /*
  * Scans a runtime events log file line by line (at most RTMR_LOG_MAX bytes,

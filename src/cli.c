@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "env.h"
 
 const char cli_usage_text[] =
 "usage: tee-launcher [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
@@ -27,18 +28,6 @@ const char cli_usage_text[] =
 "  DOCKER_HOST, HTTPS_PROXY, NO_PROXY as usual\n"
 "\n"
 "Exit status: 0 node started, 1 runtime failure, 2 usage error.\n";
-
-/* Returns the value of NAME in envp, or NULL.  Empty values count as set. */
-static const char *
-env_get(char *const envp[], const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; envp != NULL && *envp != NULL; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
 
 static const char *
 env_or(char *const envp[], const char *name, const char *dflt)
@@ -152,7 +141,7 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	v = env_or(envp, "TEE_LAUNCHER_RTMR_METHOD", "auto");
 	if (parse_enum("TEE_LAUNCHER_RTMR_METHOD", v, methods, 3, &k, err) != 0)
 		return -1;
-	s->rtmr_method = (enum cli_rtmr_method)k;
+	s->rtmr_method = (enum measure_method)k;
 	v = env_or(envp, "TEE_LAUNCHER_ENGINE", "");
 	if (parse_enum("TEE_LAUNCHER_ENGINE", v, engines, 3, &k, err) != 0)
 		return -1;
@@ -182,13 +171,7 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	s->docker_host = env_get(envp, "DOCKER_HOST");
 	s->path = env_or(envp, "PATH", CLI_DEFAULT_PATH);
 	s->home = env_get(envp, "HOME");
-	/* The lower-case names win, as in curl and the HTTP client. */
-	s->https_proxy = env_get(envp, "https_proxy");
-	if (s->https_proxy == NULL)
-		s->https_proxy = env_get(envp, "HTTPS_PROXY");
-	s->no_proxy = env_get(envp, "no_proxy");
-	if (s->no_proxy == NULL)
-		s->no_proxy = env_get(envp, "NO_PROXY");
+	env_proxy(envp, &s->https_proxy, &s->no_proxy);
 	return 0;
 }
 
@@ -214,4 +197,12 @@ cli_parse(int argc, char *const argv[], char *const envp[],
 	if (parse_required(&r, s, err) != 0 || parse_env_only(envp, s, err) != 0)
 		return CLI_USAGE;
 	return CLI_RUN;
+}
+
+int
+measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
+    char *pathbuf, size_t cap, struct errbuf *err)
+{
+	return measure_cfg_init(m, s->rtmr_method, s->dstack_socket, s->rtmr3_file,
+	    s->event_log_dir, pathbuf, cap, err);
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base64.h"
+#include "env.h"
 #include "fmt.h"
 #include "http.h"
 #include "log.h"
@@ -61,45 +63,12 @@ net_class(int rc)
 
 /* ---- configuration -------------------------------------------------- */
 
-static const char *
-env_first(const char *a, const char *b)
-{
-	const char *v = getenv(a);
-
-	return v != NULL && *v != '\0' ? v : getenv(b);
-}
-
 void
 http_config_from_env(struct http_client_config *cfg)
 {
-	cfg->https_proxy = env_first("https_proxy", "HTTPS_PROXY");
-	cfg->no_proxy = env_first("no_proxy", "NO_PROXY");
-}
-
-static void
-base64(const unsigned char *in, size_t n, char *out)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i, o = 0;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		unsigned long v = (unsigned long)in[i] << 16
-		    | (unsigned long)in[i + 1] << 8 | in[i + 2];
-		out[o++] = tab[v >> 18];
-		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = tab[(v >> 6) & 63];
-		out[o++] = tab[v & 63];
-	}
-	if (i < n) {
-		unsigned long v = (unsigned long)in[i] << 16
-		    | (i + 1 < n ? (unsigned long)in[i + 1] << 8 : 0);
-		out[o++] = tab[v >> 18];
-		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = (char)(i + 1 < n ? tab[(v >> 6) & 63] : '=');
-		out[o++] = '=';
-	}
-	out[o] = '\0';
+	/* The launcher's own lookup (cli.c), so a driver run and a launcher
+	 * run pick the same proxy from the same environment. */
+	env_proxy(environ, &cfg->https_proxy, &cfg->no_proxy);
 }
 
 static int
@@ -115,7 +84,10 @@ proxy_setup(struct http_client *c, const char *url, struct errbuf *err)
 	ul = strlen(p.userinfo);
 	if (ul > 0) {
 		memcpy(c->proxy_auth, "Basic ", 6);
-		base64((const unsigned char *)p.userinfo, ul, c->proxy_auth + 6);
+		/* Cannot fail: HTTP_PROXY_AUTH_MAX is sized for the longest
+		 * userinfo http_proxy_parse accepts. */
+		(void)base64_encode((const uint8_t *)p.userinfo, ul, c->proxy_auth + 6,
+		    sizeof(c->proxy_auth) - 6);
 	}
 	memset(&p, 0, sizeof(p)); /* the credentials */
 	c->have_proxy = 1;
@@ -617,7 +589,7 @@ build_request(struct http_client *c, const struct http_request *r,
     const struct hop *h, size_t *len, int *body_inline, struct errbuf *err)
 {
 	struct out o = { c->req, sizeof(c->req), 0, 0 };
-	char auth[NET_HOST_MAX + 8], num[32];
+	char auth[HTTP_URL_HOST_MAX + 8], num[32];
 	size_t i;
 
 	http_url_authority(&c->url, auth, sizeof(auth));
@@ -700,9 +672,9 @@ tunnel_open(struct http_client *c, const struct http_url *u,
     uint64_t deadline, int *fd, struct errbuf *err)
 {
 	/* Not c->req: it already holds the request for the tunnel. */
-	char buf[2 * NET_HOST_MAX + HTTP_PROXY_AUTH_MAX + 128];
+	char buf[2 * HTTP_URL_HOST_MAX + HTTP_PROXY_AUTH_MAX + 128];
 	struct out o = { buf, sizeof(buf), 0, 0 };
-	char target[NET_HOST_MAX + 8];
+	char target[HTTP_URL_HOST_MAX + 8];
 	struct io io = { -1, NULL, c->clk, deadline, NULL };
 	enum http_err e;
 	int rc;

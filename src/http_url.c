@@ -1,4 +1,3 @@
-#include <stdio.h>
 #include <string.h>
 
 #include "fmt.h"
@@ -95,7 +94,7 @@ parse_hostport(const char *s, size_t n, char *host, int *v6, uint16_t *port,
 				return -1;
 			}
 	}
-	if (hl == 0 || hl >= NET_HOST_MAX) {
+	if (hl == 0 || hl >= HTTP_URL_HOST_MAX) {
 		*why = hl == 0 ? "empty host" : "host too long";
 		return -1;
 	}
@@ -193,7 +192,7 @@ http_url_parse(const char *s, struct http_url *u, struct errbuf *err)
 const char *
 http_url_safe(const struct http_url *u, char *out, size_t cap)
 {
-	char auth[NET_HOST_MAX + 8];
+	char auth[HTTP_URL_HOST_MAX + 8];
 
 	http_url_authority(u, auth, sizeof(auth));
 	fmt_snprintf(out, cap, "%s://%s%.*s", u->https ? "https" : "http", auth,
@@ -225,8 +224,8 @@ int
 http_url_resolve(const struct http_url *base, const char *ref, size_t ref_len,
     struct http_url *out, struct errbuf *err)
 {
-	char r[HTTP_URL_MAX], buf[HTTP_URL_MAX + NET_HOST_MAX + 16];
-	char auth[NET_HOST_MAX + 8];
+	char r[HTTP_URL_MAX], buf[HTTP_URL_MAX + HTTP_URL_HOST_MAX + 16];
+	char auth[HTTP_URL_HOST_MAX + 8];
 	const char *scheme = base->https ? "https:" : "http:";
 	size_t dir = base->path_len;
 	int https, n;

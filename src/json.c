@@ -1,6 +1,5 @@
 #include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "fmt.h"

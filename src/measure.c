@@ -12,7 +12,8 @@
 #include "measure.h"
 
 int
-measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
+measure_cfg_init(struct measure_cfg *m, enum measure_method method,
+    const char *dstack_socket, const char *rtmr3_file, const char *event_log_dir,
     char *pathbuf, size_t cap, struct errbuf *err)
 {
 	static const char *const names[3] = { "runtime_event.lock",
@@ -21,13 +22,13 @@ measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
 	int n;
 
 	memset(m, 0, sizeof(*m));
-	m->method = s->rtmr_method;
-	m->dstack_socket = s->dstack_socket;
+	m->method = method;
+	m->dstack_socket = dstack_socket;
 	m->timeout_ms = MEASURE_AGENT_TIMEOUT_MS;
 	rtmr_native_cfg_default(&m->native);
-	m->native.rtmr3_path = s->rtmr3_file;
+	m->native.rtmr3_path = rtmr3_file;
 	for (i = 0; i < 3; i++) {
-		n = fmt_snprintf(pathbuf + i * third, third, "%s/%s", s->event_log_dir,
+		n = fmt_snprintf(pathbuf + i * third, third, "%s/%s", event_log_dir,
 		    names[i]);
 		if (n < 0 || (size_t)n >= third) {
 			errbuf_set(err, "TEE_LAUNCHER_EVENT_LOG_DIR: longer than %zu bytes",
@@ -191,10 +192,10 @@ out:
 }
 
 const char *
-measure_method_name(enum cli_rtmr_method method)
+measure_method_name(enum measure_method method)
 {
-	return method == CLI_RTMR_NATIVE ? "native" :
-	    method == CLI_RTMR_DSTACK_API ? "dstack-api" : "auto";
+	return method == MEASURE_NATIVE ? "native" :
+	    method == MEASURE_DSTACK_API ? "dstack-api" : "auto";
 }
 
 int
@@ -203,14 +204,14 @@ measure_plan(struct measure_cfg *m, struct errbuf *err)
 	int have_version = path_is(m->native.version_path, S_IFREG);
 	int writable = access(m->native.rtmr3_path, W_OK) == 0;
 
-	if (m->method == CLI_RTMR_AUTO)
-		m->method = have_version && writable ? CLI_RTMR_NATIVE : CLI_RTMR_DSTACK_API;
+	if (m->method == MEASURE_AUTO)
+		m->method = have_version && writable ? MEASURE_NATIVE : MEASURE_DSTACK_API;
 	if (!path_is(m->dstack_socket, S_IFSOCK)) {
 		errbuf_set(err, "no dstack agent socket at %s (TEE_LAUNCHER_DSTACK_SOCKET); "
 		    "the node needs it for its quotes", m->dstack_socket);
 		return -1;
 	}
-	if (m->method == CLI_RTMR_NATIVE && !have_version) {
+	if (m->method == MEASURE_NATIVE && !have_version) {
 		errbuf_set(err, "%s: missing; dstack >= 0.6 writes it at boot and refuses "
 		    "to emit events without it", m->native.version_path);
 		return -1;
@@ -225,9 +226,9 @@ int
 measure_image(const struct measure_cfg *m, struct http_client *http,
     const struct digest *d, enum measure_outcome *out, struct errbuf *err)
 {
-	if (m->method == CLI_RTMR_NATIVE)
+	if (m->method == MEASURE_NATIVE)
 		return via_native(m, d, out, err);
-	if (m->method == CLI_RTMR_DSTACK_API)
+	if (m->method == MEASURE_DSTACK_API)
 		return via_agent(m, http, d, out, err);
 	errbuf_set(err, "RTMR3 method not decided (measure_plan was not called)");
 	return -1;

@@ -7,6 +7,7 @@
 
 #include <bearssl_hash.h>
 
+#include "base64.h"
 #include "fmt.h"
 #include "hex.h"
 #include "lockfile.h"
@@ -15,8 +16,6 @@
 #include "utf8.h"
 
 static const char hexdig[] = "0123456789abcdef";
-static const char b64dig[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 void
 rtmr_native_cfg_default(struct rtmr_native_cfg *cfg)
@@ -144,77 +143,6 @@ rtmr_replay(const uint8_t (*digests)[RTMR_DIGEST_LEN], size_t n,
 		rtmr_extend(out, digests[i]);
 }
 
-/* ---- base64 (RFC 4648, standard alphabet, padded, canonical) */
-
-static size_t
-b64_encode(const uint8_t *p, size_t n, char *out)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		unsigned long v = ((unsigned long)p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
-		out[o++] = b64dig[(v >> 18) & 63];
-		out[o++] = b64dig[(v >> 12) & 63];
-		out[o++] = b64dig[(v >> 6) & 63];
-		out[o++] = b64dig[v & 63];
-	}
-	if (n - i == 1) {
-		out[o++] = b64dig[p[i] >> 2];
-		out[o++] = b64dig[(p[i] & 3) << 4];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (n - i == 2) {
-		out[o++] = b64dig[p[i] >> 2];
-		out[o++] = b64dig[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-		out[o++] = b64dig[(p[i + 1] & 15) << 2];
-		out[o++] = '=';
-	}
-	return o;
-}
-
-static int
-b64_value(char ch)
-{
-	const char *q = ch ? strchr(b64dig, ch) : NULL;
-
-	return q ? (int)(q - b64dig) : -1;
-}
-
-/* Decodes s[0..n) into out (cap bytes); -1 on any non-canonical input. */
-static long
-b64_decode(const char *s, size_t n, uint8_t *out, size_t cap)
-{
-	size_t i, o = 0;
-
-	if (n % 4 != 0)
-		return -1;
-	for (i = 0; i < n; i += 4) {
-		int v[4], k, pad = 0;
-		unsigned long w = 0;
-
-		for (k = 0; k < 4; k++) {
-			if (s[i + k] == '=' && i + 4 == n && k >= 2) {
-				pad++;
-				v[k] = 0;
-			} else if (pad > 0 || (v[k] = b64_value(s[i + k])) < 0) {
-				return -1;
-			}
-			w = (w << 6) | (unsigned long)v[k];
-		}
-		/* Bits under the padding must be zero (one encoding per value). */
-		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
-			return -1;
-		if (o + 3 - (size_t)pad > cap)
-			return -1;
-		out[o++] = (uint8_t)(w >> 16);
-		if (pad < 2)
-			out[o++] = (uint8_t)(w >> 8);
-		if (pad < 1)
-			out[o++] = (uint8_t)w;
-	}
-	return (long)o;
-}
-
 /* ---- the runtime log line matcher */
 
 struct cursor {
@@ -332,7 +260,7 @@ rtmr_log_line_parse(const char *line, size_t len, struct rtmr_event *ev,
 	b64 = c.p;
 	while (c.p < c.end && *c.p != '"')
 		c.p++;
-	n = b64_decode(b64, (size_t)(c.p - b64), ev->payload, sizeof(ev->payload));
+	n = base64_decode(b64, (size_t)(c.p - b64), ev->payload, sizeof(ev->payload));
 	if (n < 0 || !take(&c, "\""))
 		return line_fail(err, "payload is not canonical padded base64");
 	ev->payload_len = (size_t)n;
@@ -353,47 +281,14 @@ size_t
 rtmr_log_line_format(enum rtmr_version v, const uint8_t payload[RTMR_PAYLOAD_LEN],
     char *out, size_t cap)
 {
-	char b64[48];
-	size_t n = b64_encode(payload, RTMR_PAYLOAD_LEN, b64);
+	char b64[BASE64_LEN(RTMR_PAYLOAD_LEN) + 1];
 	int len;
 
-	len = fmt_snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%.*s\"%s}\n",
-	    RTMR_EVENT_NAME, (int)n, b64, v == RTMR_V2 ? ",\"version\":2" : "");
+	/* Cannot fail: b64 is sized for the payload. */
+	(void)base64_encode(payload, RTMR_PAYLOAD_LEN, b64, sizeof(b64));
+	len = fmt_snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%s\"%s}\n",
+	    RTMR_EVENT_NAME, b64, v == RTMR_V2 ? ",\"version\":2" : "");
 	return (len > 0 && (size_t)len < cap) ? (size_t)len : 0;
-}
-
-/* ---- emit once */
-
-void
-rtmr_once_init(struct rtmr_once *o, const uint8_t payload[RTMR_PAYLOAD_LEN])
-{
-	memset(o, 0, sizeof(*o));
-	memcpy(o->want, payload, RTMR_PAYLOAD_LEN);
-}
-
-void
-rtmr_once_note(struct rtmr_once *o, const char *name, const uint8_t *payload,
-    size_t len)
-{
-	if (strcmp(name, RTMR_EVENT_NAME) != 0)
-		return;
-	o->count++;
-	if (len == RTMR_PAYLOAD_LEN && memcmp(payload, o->want, len) == 0)
-		o->same++;
-}
-
-int
-rtmr_once_decide(const struct rtmr_once *o, enum rtmr_seen *seen,
-    struct errbuf *err)
-{
-	if (o->count > 1) {
-		errbuf_set(err, "the event log already holds %u %s events; "
-		    "a verifier rejects it whatever we add", o->count, RTMR_EVENT_NAME);
-		return RTMR_ERR;
-	}
-	*seen = o->count == 0 ? RTMR_SEEN_NONE :
-	    o->same ? RTMR_SEEN_SAME : RTMR_SEEN_DIFFERENT;
-	return RTMR_OK;
 }
 
 /* ---- scanning the runtime log */

@@ -31,7 +31,7 @@ import testenv  # noqa: E402
 from checks import Checks  # noqa: E402
 
 B = os.environ.get("B") or os.path.join(TOP, "build")
-DRIVER = os.path.join(os.environ.get("DRIVERS") or os.path.join(B, "drivers"), "engine_call")
+DRIVER = os.path.join(os.environ.get("DRIVERS") or os.path.join(B, "drivers"), "engine-call")
 LAUNCHER = os.environ.get("LAUNCHER", os.path.join(B, "tee-launcher"))
 T = Checks()
 

@@ -31,7 +31,7 @@ fuzz_assert(int ok, const char *what)
 static void
 check_url(const struct http_url *u)
 {
-	char safe[HTTP_URL_MAX + NET_HOST_MAX + 32];
+	char safe[HTTP_URL_MAX + HTTP_URL_HOST_MAX + 32];
 	size_t i;
 
 	fuzz_assert(u->host[0] != '\0', "empty host");

@@ -1,6 +1,6 @@
 """Structural checks of rendered compose files (run by tests/check.d).
 
-Renders through build/drivers/compose_render, reads the result with the
+Renders through build/drivers/compose-render, reads the result with the
 strict subset reader in yaml_subset.py and compares the whole document
 with the expected structure, for benign and hostile image names.  When
 PyYAML or docker-compose are installed they must agree too (optional: the
@@ -16,7 +16,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import yaml_subset  # noqa: E402
 
-DRIVER = os.path.join(os.environ["DRIVERS"], "compose_render")
+DRIVER = os.path.join(os.environ["DRIVERS"], "compose-render")
 DIGEST = "ab" * 32
 SOCK = "/var/run/dstack.sock"
 CONFIG = "/mnt/shared/mpc-config.toml"

@@ -15,7 +15,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "fake_dstack.py")
-CALL = os.path.join(os.environ["DRIVERS"], "dstack_call")
+CALL = os.path.join(os.environ["DRIVERS"], "dstack-call")
 P1 = "f2472280c437efc00fa25a030a24990ae16c4fbec0d74914e178473ce4d57372"
 P2 = "ab" * 32
 passed = failed = 0

@@ -32,7 +32,7 @@ environment_alone_is_enough_and_paths_default(struct th *t)
 	CHECK_STR(t, s.approved_file, "/mnt/shared/image-digest.bin");
 	CHECK_STR(t, s.node_config, "/mnt/shared/mpc-config.toml");
 	CHECK_STR(t, s.dstack_socket, "/var/run/dstack.sock");
-	CHECK_INT(t, s.rtmr_method, CLI_RTMR_AUTO);
+	CHECK_INT(t, s.rtmr_method, MEASURE_AUTO);
 	CHECK(t, s.extra_ca_file == NULL);
 }
 

@@ -47,7 +47,7 @@ box_make(struct box *b, int with_socket)
 		if (b->lfd < 0 || bind(b->lfd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
 			return 0;
 	}
-	b->m.method = CLI_RTMR_AUTO;
+	b->m.method = MEASURE_AUTO;
 	b->m.dstack_socket = b->sock;
 	rtmr_native_cfg_default(&b->m.native);
 	b->m.native.version_path = b->version;
@@ -76,22 +76,22 @@ auto_is_native_only_with_a_version_file_and_a_writable_rtmr3(struct th *t)
 	REQUIRE(t, box_make(&b, 1));
 	/* neither: dstack 0.5, the agent */
 	CHECK_INT(t, measure_plan(&b.m, &e), 0);
-	CHECK_INT(t, b.m.method, CLI_RTMR_DSTACK_API);
+	CHECK_INT(t, b.m.method, MEASURE_DSTACK_API);
 	/* RTMR3 writable, no version file: still the agent */
 	REQUIRE(t, put(b.rtmr3, ""));
-	b.m.method = CLI_RTMR_AUTO;
+	b.m.method = MEASURE_AUTO;
 	CHECK_INT(t, measure_plan(&b.m, &e), 0);
-	CHECK_INT(t, b.m.method, CLI_RTMR_DSTACK_API);
+	CHECK_INT(t, b.m.method, MEASURE_DSTACK_API);
 	/* both: native */
 	REQUIRE(t, put(b.version, "2\n"));
-	b.m.method = CLI_RTMR_AUTO;
+	b.m.method = MEASURE_AUTO;
 	CHECK_INT(t, measure_plan(&b.m, &e), 0);
-	CHECK_INT(t, b.m.method, CLI_RTMR_NATIVE);
+	CHECK_INT(t, b.m.method, MEASURE_NATIVE);
 	/* a version file but RTMR3 missing: the agent (a kernel before 6.16) */
 	unlink(b.rtmr3);
-	b.m.method = CLI_RTMR_AUTO;
+	b.m.method = MEASURE_AUTO;
 	CHECK_INT(t, measure_plan(&b.m, &e), 0);
-	CHECK_INT(t, b.m.method, CLI_RTMR_DSTACK_API);
+	CHECK_INT(t, b.m.method, MEASURE_DSTACK_API);
 	box_remove(&b);
 }
 
@@ -106,7 +106,7 @@ no_agent_socket_fails_before_measuring(struct th *t)
 	CHECK(t, strstr(e.msg, "no dstack agent socket at ") == e.msg);
 	/* a directory there (what an engine bind of a missing path makes) */
 	REQUIRE(t, mkdir(b.sock, 0700) == 0);
-	b.m.method = CLI_RTMR_NATIVE;
+	b.m.method = MEASURE_NATIVE;
 	CHECK_INT(t, measure_plan(&b.m, &e), -1);
 	CHECK(t, strstr(e.msg, "no dstack agent socket at ") == e.msg);
 	rmdir(b.sock);
@@ -121,7 +121,7 @@ native_without_a_version_file_is_refused(struct th *t)
 
 	REQUIRE(t, box_make(&b, 1));
 	REQUIRE(t, put(b.rtmr3, ""));
-	b.m.method = CLI_RTMR_NATIVE;
+	b.m.method = MEASURE_NATIVE;
 	CHECK_INT(t, measure_plan(&b.m, &e), -1);
 	CHECK(t, strstr(e.msg, "runtime_event_version: missing") != NULL);
 	box_remove(&b);
@@ -137,7 +137,7 @@ an_undecided_method_measures_nothing(struct th *t)
 
 	memset(&m, 0, sizeof(m));
 	memset(&d, 0, sizeof(d));
-	m.method = CLI_RTMR_AUTO;
+	m.method = MEASURE_AUTO;
 	CHECK_INT(t, measure_image(&m, NULL, &d, &out, &e), -1);
 	CHECK(t, strstr(e.msg, "not decided") != NULL);
 }

@@ -1,8 +1,8 @@
 /*
- * engine_call — one engine operation through either backend, for the
+ * engine-call — one engine operation through either backend, for the
  * real-engine checks (tests/e2e/engine_api_test.py).
  *
- * usage: engine_call api|cli OP ARGS…   (DOCKER_HOST and PATH from the
+ * usage: engine-call api|cli OP ARGS…   (DOCKER_HOST and PATH from the
  *        environment, as the launcher takes them)
  *   pull REF              prints "ok" or "error: …"
  *   inspect REF           prints the image ID
@@ -26,7 +26,7 @@ static char body[ENGINE_API_REQUEST_MAX];
 static int
 usage(void)
 {
-	fputs("usage: engine_call api|cli pull|inspect|remove|launch|body ARGS...\n", stderr);
+	fputs("usage: engine-call api|cli pull|inspect|remove|launch|body ARGS...\n", stderr);
 	return 2;
 }
 

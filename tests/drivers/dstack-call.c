@@ -1,8 +1,8 @@
 /*
- * dstack_call — one request to a dstack agent socket with the bytes
+ * dstack-call — one request to a dstack agent socket with the bytes
  * dstack.c builds, for the checks against tests/lib/fake_dstack.py.
  *
- * usage: dstack_call SOCKET emit|quote|info PAYLOAD_HEX64 [TIMEOUT_MS]
+ * usage: dstack-call SOCKET emit|quote|info PAYLOAD_HEX64 [TIMEOUT_MS]
  *   emit   POST /EmitEvent; prints "status N"; exit 0 on 2xx
  *   quote  POST /GetQuote; prints "status N" and "seen none|same|different"
  *   info   POST /Info; same
@@ -84,7 +84,7 @@ main(int argc, char **argv)
 	int hl, rc;
 
 	if (argc < 4 || decode_hex(argv[3], payload) != 0)
-		return fail("usage: dstack_call SOCKET emit|quote|info PAYLOAD_HEX64 [TIMEOUT_MS]");
+		return fail("usage: dstack-call SOCKET emit|quote|info PAYLOAD_HEX64 [TIMEOUT_MS]");
 	if (strcmp(argv[2], "emit") == 0) {
 		path = DSTACK_PATH_EMIT_EVENT;
 		if (dstack_emit_event_body(payload, body, sizeof(body), &blen, &e) != DSTACK_OK)

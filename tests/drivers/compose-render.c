@@ -1,8 +1,8 @@
 /*
- * compose_render — render a compose file from the command line, for the
+ * compose-render — render a compose file from the command line, for the
  * structural checks in tests/check.d (a YAML reader in Python inspects it).
  *
- * usage: compose_render tee|nontee spec|v1 IMAGE_NAME DIGEST_HEX PORTS SOCKET CONFIG
+ * usage: compose-render tee|nontee spec|v1 IMAGE_NAME DIGEST_HEX PORTS SOCKET CONFIG
  *   PORTS is "h:c,h:c" or "" ; SOCKET may be "-" (none).
  * Prints the rendering on stdout; on error one line on stderr and exit 1.
  */
@@ -49,7 +49,7 @@ main(int argc, char **argv)
 	size_t len, i;
 
 	if (argc != 8 || strlen(argv[4]) != 2 * COMPOSE_DIGEST_LEN) {
-		fprintf(stderr, "usage: compose_render tee|nontee spec|v1 IMAGE DIGEST_HEX PORTS SOCKET CONFIG\n");
+		fprintf(stderr, "usage: compose-render tee|nontee spec|v1 IMAGE DIGEST_HEX PORTS SOCKET CONFIG\n");
 		return 2;
 	}
 	memset(&p, 0, sizeof(p));
@@ -63,7 +63,7 @@ main(int argc, char **argv)
 		p.manifest_digest[i] = (uint8_t)v;
 	}
 	if (parse_ports(argv[5], ports, &p.nports) != 0) {
-		fprintf(stderr, "compose_render: bad PORTS\n");
+		fprintf(stderr, "compose-render: bad PORTS\n");
 		return 2;
 	}
 	p.ports = ports;
