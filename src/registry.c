@@ -633,6 +633,25 @@ struct sink {
 	const struct item *it;
 };
 
+/*
+ * A digest in a registry document, as the engine's digest grammar reads it:
+ * sha256 hex in lower case only.  Our own parser also takes upper case (for
+ * operator input), but a document the engine would refuse, or read as
+ * another digest, must not pass here.
+ */
+static int
+doc_digest_parse(const char *s, struct digest *d, struct errbuf *err)
+{
+	if (digest_parse(s, strlen(s), d, err) != 0)
+		return -1;
+	if (strspn(s + 7, "0123456789abcdef") != DIGEST_HEX_LEN) {
+		errbuf_set(err, "digest has upper-case hex digits (the engine accepts only "
+		    "0-9a-f)");
+		return -1;
+	}
+	return 0;
+}
+
 /* Queues one "manifests" entry if it is for linux/amd64. */
 static int
 entry_take(struct sink *s, size_t i, const struct json_value *v, struct errbuf *err)
@@ -648,7 +667,7 @@ entry_take(struct sink *s, size_t i, const struct json_value *v, struct errbuf *
 	if (!platform_is_linux_amd64(v))
 		return 0; /* other platforms, attestations, no platform */
 	ds = json_get_string(v, "digest");
-	if (ds == NULL || digest_parse(ds, strlen(ds), &d, err) != 0) {
+	if (ds == NULL || doc_digest_parse(ds, &d, err) != 0) {
 		if (ds == NULL)
 			errbuf_set(err, "no digest");
 		errbuf_wrap(err, "index entry %zu", i);
@@ -711,7 +730,7 @@ handle_manifest(struct run *u, const struct json_value *root,
 	const char *cd = cfg != NULL ? json_get_string(cfg, "digest") : NULL;
 	struct digest config;
 
-	if (cd == NULL || digest_parse(cd, strlen(cd), &config, err) != 0) {
+	if (cd == NULL || doc_digest_parse(cd, &config, err) != 0) {
 		if (cd == NULL)
 			errbuf_set(err, "no config.digest");
 		errbuf_wrap(err, "manifest %s", it->ref);

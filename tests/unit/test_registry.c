@@ -150,6 +150,29 @@ a_second_refusal_skips_without_a_third_token(struct th *t)
 }
 
 static void
+an_upper_case_config_digest_is_refused_as_the_engine_would(struct th *t)
+{
+	/* go-digest's sha256 grammar is [a-f0-9]{64}: the engine cannot pull
+	 * what this names, and must never be told it was approved. */
+	static char ok[1024], body[512];
+	static const char *const answers[] = { ok, NULL };
+	static struct rig g;
+	struct registry_result res;
+	struct errbuf err;
+	char *hex;
+
+	snprintf(body, sizeof(body), "%s", MANIFEST_BODY);
+	hex = strstr(body, WANT_HEX);
+	REQUIRE(t, hex != NULL);
+	hex[63] = 'B';
+	snprintf(ok, sizeof(ok), "HTTP/1.1 200 OK\r\nContent-Type: application/vnd."
+	    "docker.distribution.manifest.v2+json\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(body), body);
+	CHECK_INT(t, resolve(&g, answers, &res, &err), -1);
+	CHECK(t, strstr(err.msg, "upper-case hex") != NULL);
+}
+
+static void
 a_long_url_never_cuts_the_cause_of_the_last_failure(struct th *t)
 {
 	/* The registry closes without answering: the cause ends the message,
@@ -483,6 +506,8 @@ a_document_too_big_to_hold_is_a_resource_error(struct th *t)
 void
 suite_registry(struct th *t)
 {
+	th_run(t, "registry: an upper-case config digest is refused, as the engine would",
+	    an_upper_case_config_digest_is_refused_as_the_engine_would);
 	th_run(t, "registry: a long URL never cuts the cause of the last failure",
 	    a_long_url_never_cuts_the_cause_of_the_last_failure);
 	th_run(t, "registry: a manifest list of over 15000 entries near the 4 MiB body limit resolves",
