@@ -157,7 +157,14 @@ $(B)/drivers/%: tests/drivers/%.c $(TEST_LIB_OBJS) $(BEARSSL)/host/libbearssl.a
 	@mkdir -p $(@D)
 	$(HOST_CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(BEARSSL)/host/libbearssl.a
 
-drivers: $(DRIVERS)
+drivers: $(DRIVERS) $(B)/sandbox-probe
+
+# The resolver child's sandbox probed from the inside (tests/check.d/46-sandbox.sh).
+# Built like the launcher (musl, static, the same objects), never with a
+# sanitizer: ASan's runtime needs calls the seccomp filter denies.
+$(B)/sandbox-probe: tests/sandbox/probe.c $(filter-out $(B)/musl/main.o,$(MUSL_OBJS)) \
+    $(BEARSSL)/musl/libbearssl.a
+	$(MUSL_CC) -static $(STD) $(DET_FLAGS) $(HARDEN) $(LTO) $(WARN) $(INC) -o $@ $^
 
 # ---- the same tests from other builds of the same sources (issue 8)
 # $(VG): glibc, no sanitizer (valgrind memcheck sees what ASan hides and
@@ -201,7 +208,7 @@ unit: $(T)/unit
 
 # Every check stage in tests/check.d prints "N passed, N failed" last;
 # tests/run-checks sums them and fails if any stage failed.
-check: $(LAUNCHER) $(T)/unit $(DRIVERS) $(IMAGE)/index.json $(VG)/unit $(VG_DRIVERS) $(CL)/unit
+check: $(LAUNCHER) $(T)/unit $(DRIVERS) $(B)/sandbox-probe $(IMAGE)/index.json $(VG)/unit $(VG_DRIVERS) $(CL)/unit
 	TOP=$(TOP) B=$(TOP)/$(B) sh tests/run-checks
 
 # Warning-clean on both compilers (the musl build already used gcc).

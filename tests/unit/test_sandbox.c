@@ -2,7 +2,7 @@
  * The seccomp program is hand-written with relative jumps; these tests run
  * it through a classic-BPF interpreter for the instructions it may use, so
  * a miscounted offset shows up here, not as a dead resolver.  The kernel's
- * verdicts on the same calls are checked for real by tests/drivers/sandbox-probe.
+ * verdicts on the same calls are checked for real by tests/sandbox/probe.c.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,120 @@
+/*
+ * sandbox-probe USER_CONFIG ENGINE_SOCKET SCRATCH_DIR — a test-only build
+ * of the resolver child: resolver_run() forks, sandboxes and runs, in
+ * place of the registry walk, one attempt at each thing a compromised
+ * walk must not do.  The outcomes come back through the real record as
+ * the child's "error" line, which is printed on stdout:
+ *     landlock=<abi> unix=<errno> connect=<errno> write=<errno> config=<errno>
+ *     exec=<errno> kill=<errno> ptrace=<errno> inet=ok hosts=ok
+ * (<errno> is a name such as EPERM, or "ok" when the call succeeded).
+ * tests/check.d/46-sandbox.sh asserts each one.  Never linked into the
+ * launcher.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "resolver.h"
+
+struct probe {
+	const char *config, *engine, *scratch;
+	pid_t parent;
+	long abi;
+};
+
+static const char *
+name(int rc)
+{
+	if (rc >= 0)
+		return "ok";
+	switch (errno) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ENOENT: return "ENOENT";
+	default: return "other";
+	}
+}
+
+/* Before the sandbox: whether Landlock is there to deny the config read. */
+static int
+forget(void *ctx, struct errbuf *err)
+{
+	struct probe *p = ctx;
+
+	(void)err;
+	p->abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1);
+	return 0;
+}
+
+static const char *
+try_unix(const struct probe *p, const char **conn)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	const char *r = name(fd);
+
+	*conn = "EPERM"; /* no socket: nothing to connect */
+	if (fd >= 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		fmt_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->engine);
+		*conn = name(connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	}
+	return r;
+}
+
+static int
+probe(void *ctx, struct registry_result *out, struct errbuf *err)
+{
+	const struct probe *p = ctx;
+	char path[256];
+	char *const argv[] = { "true", NULL };
+	const char *un, *conn, *wr, *cf, *ex, *ki, *pt, *in, *ho;
+
+	(void)out;
+	un = try_unix(p, &conn);
+	fmt_snprintf(path, sizeof(path), "%s/written", p->scratch);
+	wr = name(open(path, O_WRONLY | O_CREAT, 0600));
+	cf = name(open(p->config, O_RDONLY));
+	ex = name(execve("/bin/true", argv, argv + 1));
+	ki = name(kill(p->parent, SIGTERM));
+	pt = name((int)ptrace(PTRACE_ATTACH, p->parent, NULL, NULL));
+	in = name(socket(AF_INET, SOCK_STREAM, 0));
+	ho = name(open("/etc/hosts", O_RDONLY));
+	errbuf_set(err, "landlock=%ld unix=%s connect=%s write=%s config=%s exec=%s "
+	    "kill=%s ptrace=%s inet=%s hosts=%s", p->abi > 0 ? p->abi : 0, un, conn,
+	    wr, cf, ex, ki, pt, in, ho);
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct probe p;
+	struct resolver_job job = { forget, probe, &p, 60000 };
+	struct registry_result res;
+	struct errbuf err;
+
+	if (argc != 4) {
+		fputs("usage: sandbox-probe USER_CONFIG ENGINE_SOCKET SCRATCH_DIR\n", stderr);
+		return 2;
+	}
+	p.config = argv[1];
+	p.engine = argv[2];
+	p.scratch = argv[3];
+	p.parent = getpid();
+	if (resolver_run(&job, &res, &err) == 0) {
+		fputs("the probe reported success\n", stderr);
+		return 1;
+	}
+	printf("%s\n", err.msg);
+	return 0;
+}
