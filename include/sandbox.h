@@ -9,9 +9,9 @@
  *     socket, stdin, anything inherited); stdout is the caller's result;
  *  2. PR_SET_NO_NEW_PRIVS (no setuid gain through exec, and the
  *     precondition for an unprivileged seccomp filter);
- *  3. Landlock, where the kernel has it: the file system is read-only and
- *     limited to the files in read_only (name resolution's), nothing
- *     writable, nothing executable.  A kernel without Landlock is logged
+ *  3. Landlock (ABI 1 rights), where the kernel has it: the file system
+ *     is limited to reading the files in read_only (name resolution's);
+ *     nothing else readable, nothing writable, nothing executable.  A kernel without Landlock is logged
  *     once and tolerated: seccomp below still forbids writing;
  *  4. seccomp-bpf, mandatory: x86-64 only (other ABIs and x32 numbers kill
  *     the process), a short allow-list of what musl's getaddrinfo, the TCP

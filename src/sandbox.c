@@ -90,46 +90,43 @@ sandbox_filter(size_t *n)
 	return filter;
 }
 
-/* struct sock_fprog */
+/* struct sock_fprog: read by the kernel, never by us. */
 struct fprog {
+	/* cppcheck-suppress unusedStructMember ; read by prctl(PR_SET_SECCOMP) */
 	unsigned short len;
+	/* cppcheck-suppress unusedStructMember ; read by prctl(PR_SET_SECCOMP) */
 	const struct sandbox_insn *filter;
 };
 
 /* ---- landlock ------------------------------------------------------ */
 
-#define LL_CREATE_RULESET_VERSION 1u
 #define LL_RULE_PATH_BENEATH 1
 #define LL_READ_FILE (1u << 2)
+/* Every file-system right of Landlock ABI 1: whatever is handled and not
+ * granted below is denied.  What later ABIs add (REFER: rename and link
+ * across directories, TRUNCATE) is refused by the seccomp filter. */
+#define LL_HANDLED_ABI1 0x1fffu
 
 struct ll_path_beneath {
 	uint64_t allowed_access;
 	int32_t parent_fd;
 } __attribute__((packed));
 
-/* Every file-system right of ABI 1 (13 bits), 2 (+REFER), 3 (+TRUNCATE):
- * whatever is handled and not granted below is denied. */
-static uint64_t
-ll_handled(long abi)
-{
-	return ((uint64_t)1 << (12 + (abi < 3 ? abi : 3))) - 1;
-}
-
 /* A path that cannot be opened gets no rule: less access, never more. */
 static int
 landlock(const char *const *read_only)
 {
 	struct ll_path_beneath pb = { LL_READ_FILE, -1 };
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
-	uint64_t handled = ll_handled(abi);
+	uint64_t handled = LL_HANDLED_ABI1;
 	int rs, rc = 0;
 
-	if (abi <= 0) {
+	rs = (int)syscall(SYS_landlock_create_ruleset, &handled, sizeof(handled), 0);
+	if (rs < 0 && (errno == ENOSYS || errno == EOPNOTSUPP)) {
 		log_event(LOG_WARN, "no Landlock in this kernel: the resolver's file "
 		    "access is limited by seccomp alone");
 		return 0;
 	}
-	if ((rs = (int)syscall(SYS_landlock_create_ruleset, &handled, sizeof(handled), 0)) < 0)
+	if (rs < 0)
 		return -1;
 	for (; *read_only != NULL && rc == 0; read_only++) {
 		if ((pb.parent_fd = open(*read_only, O_PATH | O_CLOEXEC)) < 0)
