@@ -26,6 +26,11 @@ check "signalling the parent is refused" has kill EPERM
 check "ptrace of the parent is refused" has ptrace EPERM
 check "TCP sockets still work (the walk needs them)" has inet ok
 check "/etc/hosts is still readable (name resolution needs it)" has hosts ok
+dns_same() {
+	out=$(sed -n 's/.* dns=\([a-z]*\) dns_outside=\([a-z]*\)$/\1 \2/p' "$tmp/out")
+	[ -n "$out" ] && [ "${out% *}" = "${out#* }" ] && [ "${out% *}" != system ]
+}
+check "a DNS lookup gives the same answer inside as outside" dns_same
 if grep -q "^landlock=0 " "$tmp/out"; then
 	ok "# skip: no Landlock in this kernel, reading the user config is not denied here"
 else

@@ -6,12 +6,14 @@
  * the child's "error" line, which is printed on stdout:
  *     landlock=<abi> unix=<errno> connect=<errno> write=<errno> config=<errno>
  *     exec=<errno> kill=<errno> ptrace=<errno> inet=ok hosts=ok
+ *     dns=<result> dns_outside=<result>
  * (<errno> is a name such as EPERM, or "ok" when the call succeeded).
  * tests/check.d/46-sandbox.sh asserts each one.  Never linked into the
  * launcher.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +30,31 @@ struct probe {
 	const char *config, *engine, *scratch;
 	pid_t parent;
 	long abi;
+	const char *dns_outside;
 };
+
+/* A DNS lookup of a name no resolver knows: every call musl's resolver
+ * makes (resolv.conf, UDP socket, bind, send, poll, receive) must pass. */
+static const char *
+dns(void)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo("registry.invalid", "443", &hints, &res);
+	if (res != NULL)
+		freeaddrinfo(res);
+	switch (rc) {
+	case 0: return "ok";
+	case EAI_NONAME: return "noname";
+	case EAI_AGAIN: return "again";
+	case EAI_SYSTEM: return "system";
+	default: return "other";
+	}
+}
 
 static const char *
 name(int rc)
@@ -51,6 +77,7 @@ forget(void *ctx, struct errbuf *err)
 
 	(void)err;
 	p->abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1);
+	p->dns_outside = dns();
 	return 0;
 }
 
@@ -90,8 +117,9 @@ probe(void *ctx, struct registry_result *out, struct errbuf *err)
 	in = name(socket(AF_INET, SOCK_STREAM, 0));
 	ho = name(open("/etc/hosts", O_RDONLY));
 	errbuf_set(err, "landlock=%ld unix=%s connect=%s write=%s config=%s exec=%s "
-	    "kill=%s ptrace=%s inet=%s hosts=%s", p->abi > 0 ? p->abi : 0, un, conn,
-	    wr, cf, ex, ki, pt, in, ho);
+	    "kill=%s ptrace=%s inet=%s hosts=%s dns=%s dns_outside=%s",
+	    p->abi > 0 ? p->abi : 0, un, conn, wr, cf, ex, ki, pt, in, ho, dns(),
+	    p->dns_outside);
 	return -1;
 }
 
