@@ -20,6 +20,12 @@ HOST_CC ?= cc
 # directory names; -ffile-prefix-map removes the rest.
 DET_FLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -ffile-prefix-map=$(TOP)=. -fno-ident -fdebug-prefix-map=$(TOP)=.
 HARDEN := -fstack-protector-strong -fPIE
+# Our own objects: the link is static and not PIE (no rcrt1.o in Debian's
+# musl), so the executable sits at a fixed address and position-independent
+# code buys nothing; without it the text is 3.8 KB smaller.  BearSSL keeps
+# -fPIE: without it its method tables move from RELRO data to .rodata,
+# which in this layout costs a page instead of saving one.
+NOPIE := -fno-pie
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
 STD := -std=c11 -D_GNU_SOURCE
@@ -125,10 +131,10 @@ $(B)/gen/version.h: $(SOURCE_INPUTS)
 LTO := -flto -flto-partition=one
 $(B)/musl/%.o: src/%.c $(HDRS) $(GEN) $(BEARSSL)/musl/libbearssl.a
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(STD) $(DET_FLAGS) $(HARDEN) $(LTO) $(WARN) $(INC) -c $< -o $@
+	$(MUSL_CC) $(STD) $(DET_FLAGS) $(HARDEN) $(NOPIE) $(LTO) $(WARN) $(INC) -c $< -o $@
 
 $(LAUNCHER): $(MUSL_OBJS) $(BEARSSL)/musl/libbearssl.a
-	$(MUSL_CC) -static -s $(DET_FLAGS) $(HARDEN) $(LTO) $(WARN) \
+	$(MUSL_CC) -static -s $(DET_FLAGS) $(HARDEN) $(NOPIE) $(LTO) $(WARN) \
 		-Wl,-z,relro,-z,now -Wl,--build-id=none -Wl,--gc-sections \
 		-o $@ $(MUSL_OBJS) $(BEARSSL)/musl/libbearssl.a
 
@@ -164,7 +170,7 @@ drivers: $(DRIVERS) $(B)/sandbox-probe
 # sanitizer: ASan's runtime needs calls the seccomp filter denies.
 $(B)/sandbox-probe: tests/sandbox/probe.c $(filter-out $(B)/musl/main.o,$(MUSL_OBJS)) \
     $(BEARSSL)/musl/libbearssl.a
-	$(MUSL_CC) -static $(STD) $(DET_FLAGS) $(HARDEN) $(LTO) $(WARN) $(INC) -o $@ $^
+	$(MUSL_CC) -static $(STD) $(DET_FLAGS) $(HARDEN) $(NOPIE) $(LTO) $(WARN) $(INC) -o $@ $^
 
 # ---- the same tests from other builds of the same sources (issue 8)
 # $(VG): glibc, no sanitizer (valgrind memcheck sees what ASan hides and
@@ -243,7 +249,7 @@ fuzz: $(FUZZERS)
 		FUZZ_JOBS=$(FUZZ_JOBS) sh tests/fuzz/run
 
 bench: $(LAUNCHER) $(DRIVERS)
-	TOP=$(TOP) B=$(TOP)/$(B) LAUNCHER_CFLAGS="$(STD) $(DET_FLAGS) $(HARDEN)" sh tests/bench/run
+	TOP=$(TOP) B=$(TOP)/$(B) LAUNCHER_CFLAGS="$(STD) $(DET_FLAGS) $(HARDEN) $(NOPIE)" sh tests/bench/run
 
 # ---- the launcher image: an OCI layout holding only /tee-launcher
 image: $(IMAGE)/index.json
