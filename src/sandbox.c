@@ -121,7 +121,8 @@ landlock(const char *const *read_only)
 	int rs, rc = 0;
 
 	rs = (int)syscall(SYS_landlock_create_ruleset, &handled, sizeof(handled), 0);
-	if (rs < 0 && (errno == ENOSYS || errno == EOPNOTSUPP)) {
+	/* EPERM: a container runtime's seccomp profile without Landlock. */
+	if (rs < 0 && (errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM)) {
 		log_event(LOG_WARN, "no Landlock in this kernel: the resolver's file "
 		    "access is limited by seccomp alone");
 		return 0;
