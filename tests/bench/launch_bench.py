@@ -15,7 +15,7 @@ What is measured, and how:
   * the resolver child (issue 13: the registry walk runs in a sandboxed
     fork) is followed with PTRACE_O_TRACEFORK: its VmHWM and schedstat are
     read at its own exit stop and printed apart, so the fork's cost shows.
-    Later forks (the docker CLI) are detached at their first stop.
+    Forks that exec (the docker CLI) are detached at their exec stop.
   * runs: one first run (it pulls), then RUNS runs with the image cached; the
     medians are printed.  A cached `docker pull <repo>@<digest>` costs the
     registry one GET /v2/ and the token server nothing (checked below).
@@ -62,10 +62,10 @@ LIBC = ctypes.CDLL(None, use_errno=True)
 LIBC.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
 LIBC.ptrace.restype = ctypes.c_long
 PTRACE_TRACEME, PTRACE_CONT, PTRACE_SYSCALL, PTRACE_GETREGS = 0, 7, 24, 12
-PTRACE_SETOPTIONS, PTRACE_GETEVENTMSG, PTRACE_DETACH = 0x4200, 0x4201, 17
+PTRACE_SETOPTIONS, PTRACE_DETACH = 0x4200, 17
 PTRACE_O_TRACESYSGOOD, PTRACE_O_TRACEEXIT, PTRACE_O_EXITKILL = 0x1, 0x40, 0x100000
-PTRACE_O_TRACEFORK = 0x2
-PTRACE_EVENT_FORK, PTRACE_EVENT_EXIT = 1, 6
+PTRACE_O_TRACEFORK, PTRACE_O_TRACEEXEC = 0x2, 0x10
+PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT = 4, 6
 WALL = 0x40000000
 SYS_SOCKET, SYS_CONNECT = 41, 42          # x86-64
 AF_INET, AF_INET6, SOCK_STREAM = 2, 10, 1
@@ -84,7 +84,7 @@ def _traceme():
 class Run:
     rc = None
     wall = hwm_kib = cpu_ns = total_cpu = 0.0
-    child_hwm_kib = child_cpu_ns = 0.0    # the resolver child (first fork)
+    child_hwm_kib = child_cpu_ns = 0.0    # the resolver child (a fork without exec)
     tcp_connects = 0
     stdout = stderr = ""
 
@@ -101,8 +101,9 @@ def own_figures(pid):
 
 
 def traced(argv, env, syscalls=False):
-    """Runs argv to completion under ptrace, following its first fork (the
-    resolver child); returns a Run."""
+    """Runs argv to completion under ptrace, following its forks until they
+    exec; the one that exits without exec is the resolver child.  Returns a
+    Run."""
     r = Run()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.monotonic()
@@ -110,15 +111,18 @@ def traced(argv, env, syscalls=False):
                              stdin=subprocess.DEVNULL, preexec_fn=_traceme)
         pid = p.pid
         opts = PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL | PTRACE_O_TRACEFORK | \
-            (PTRACE_O_TRACESYSGOOD if syscalls else 0)
+            PTRACE_O_TRACEEXEC | (PTRACE_O_TRACESYSGOOD if syscalls else 0)
         step = PTRACE_SYSCALL if syscalls else PTRACE_CONT
         started = False
-        child = None
+        forks = set()         # traced forks: stopped once at birth
         in_call = {}          # pid -> between syscall entry and exit
         streams = {}          # pid -> fds of SOCK_STREAM inet sockets
         pending = {}          # pid -> (nr, args) at syscall entry
         regs = Regs()
         while True:
+            # Any child: the forks are traced too.  This can also reap a
+            # helper of this process (the token server's openssl), whose
+            # subprocess call then sees ECHILD and returncode 0.
             wpid, status, ru = os.wait4(-1, WALL)
             if os.WIFEXITED(status) or os.WIFSIGNALED(status):
                 if wpid != pid:
@@ -130,19 +134,12 @@ def traced(argv, env, syscalls=False):
             sig = os.WSTOPSIG(status)
             event = status >> 16
             deliver = 0
-            if wpid != pid and child is None:
-                child = wpid      # its stop can come before the fork event
-            if wpid != pid and wpid != child:
-                LIBC.ptrace(PTRACE_DETACH, wpid, None, None)   # a docker CLI fork
+            if wpid != pid and event == PTRACE_EVENT_EXEC:
+                LIBC.ptrace(PTRACE_DETACH, wpid, None, None)   # a docker CLI child
                 continue
             if wpid == pid and not started and sig == signal.SIGTRAP:
                 LIBC.ptrace(PTRACE_SETOPTIONS, pid, None, ctypes.c_void_p(opts))
                 started = True
-            elif event == PTRACE_EVENT_FORK:
-                msg = ctypes.c_ulong()
-                LIBC.ptrace(PTRACE_GETEVENTMSG, wpid, None, ctypes.byref(msg))
-                if child is None:
-                    child = msg.value
             elif event == PTRACE_EVENT_EXIT:
                 if wpid == pid:
                     r.hwm_kib, r.cpu_ns = own_figures(pid)
@@ -161,8 +158,8 @@ def traced(argv, env, syscalls=False):
                     elif nr == SYS_CONNECT and a0 in streams.get(wpid, ()):
                         r.tcp_connects += 1   # counted whether or not it succeeded
                 in_call[wpid] = not in_call.get(wpid)
-            elif wpid == child and sig == signal.SIGSTOP:
-                pass                  # the stop a traced fork starts with
+            elif wpid != pid and wpid not in forks and sig == signal.SIGSTOP:
+                forks.add(wpid)       # the stop a traced fork starts with
             else:
                 deliver = sig
             LIBC.ptrace(step, wpid, None, ctypes.c_void_p(deliver))
