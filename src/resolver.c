@@ -108,23 +108,28 @@ resolver_run(const struct resolver_job *job, struct registry_result *out,
 	int p[2], rc, st = -1;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) != 0) {
+	/* Non-blocking, or a hung child would block the read past the
+	 * deadline; the child's one write fits an empty pipe (PIPE_BUF). */
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
 		errbuf_set(err, "resolver: pipe: %s", strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) == 0)
+	if ((pid = fork()) < 0)
+		errbuf_set(err, "resolver: fork: %s", strerror(errno));
+	else if (pid == 0)
 		child(job, p[1]);
 	close(p[1]);
 	rc = pid < 0 ? NET_ERR_IO : collect(p[0], job->timeout_ms, rec, &n, err);
 	close(p[0]);
-	if (pid < 0) {
-		errbuf_set(err, "resolver: fork: %s", strerror(errno));
+	if (pid < 0)
 		return -1;
-	}
 	if (rc != NET_EOF)
 		kill(pid, SIGKILL); /* late or overlong: it has nothing more to say */
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			errbuf_set(err, "resolver child: waitpid: %s", strerror(errno));
+			return -1;
+		}
 	if (rc != NET_EOF && rc != NET_OK) {
 		errbuf_wrap(err, "resolver child");
 		return -1;

@@ -36,4 +36,19 @@ if grep -q "^landlock=0 " "$tmp/out"; then
 else
 	check "reading the user config is refused by Landlock" has config EACCES
 fi
+# The parent's side: every way the child can fail it is a clear error.
+fault() { # fault, expected message (grep -F)
+	"$B/sandbox-probe" "$tmp/user_config" "$tmp/engine.sock" "$tmp" "$1" > "$tmp/f.$1" 2>&1
+	grep -qF "$2" "$tmp/f.$1" || { cat "$tmp/f.$1"; return 1; }
+}
+check "a child killed by the filter (an x32 call) is a failure" \
+	fault x32 "resolver child killed by signal 31"
+check "a child exiting non-zero is a failure" fault exit "resolver child exited with status 3"
+check "a short record is refused" fault garbage "resolver child sent a malformed result (7 bytes)"
+check "an overlong record is refused" fault long "resolver child sent a malformed result (578 bytes)"
+hang_ends() {
+	start=$(date +%s)
+	fault hang "resolver child: read: timeout" && [ $(($(date +%s) - start)) -le 5 ]
+}
+check "a child that never answers is killed at the deadline" hang_ends
 summary

@@ -1,5 +1,5 @@
 /*
- * sandbox-probe USER_CONFIG ENGINE_SOCKET SCRATCH_DIR — a test-only build
+ * sandbox-probe USER_CONFIG ENGINE_SOCKET SCRATCH_DIR [FAULT] — a test-only build
  * of the resolver child: resolver_run() forks, sandboxes and runs, in
  * place of the registry walk, one attempt at each thing a compromised
  * walk must not do.  The outcomes come back through the real record as
@@ -8,8 +8,11 @@
  *     exec=<errno> kill=<errno> ptrace=<errno> inet=ok hosts=ok
  *     dns=<result> dns_outside=<result>
  * (<errno> is a name such as EPERM, or "ok" when the call succeeded).
- * tests/check.d/46-sandbox.sh asserts each one.  Never linked into the
- * launcher.
+ * tests/check.d/46-sandbox.sh asserts each one.  With FAULT the child
+ * misbehaves instead, and the parent's verdict is printed: "x32" (a
+ * syscall the filter kills for), "exit" (status 3), "garbage" (a short
+ * record), "long" (an overlong one), "hang" (no answer; 1 s deadline).
+ * Never linked into the launcher.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +30,7 @@
 #include "resolver.h"
 
 struct probe {
-	const char *config, *engine, *scratch;
+	const char *config, *engine, *scratch, *fault;
 	pid_t parent;
 	long abi;
 	const char *dns_outside;
@@ -98,6 +101,23 @@ try_unix(const struct probe *p, const char **conn)
 	return r;
 }
 
+/* The child's ways of failing the parent, each ending the process. */
+static void
+misbehave(const char *fault)
+{
+	static char junk[RESOLVER_RECORD_MAX + 1];
+
+	if (strcmp(fault, "x32") == 0)
+		syscall(0x40000000L | SYS_getpid);
+	else if (strcmp(fault, "exit") == 0)
+		_exit(3);
+	else if (strcmp(fault, "hang") == 0)
+		for (;;)
+			sleep(1000);
+	memset(junk, 'y', sizeof(junk));
+	_exit(write(1, junk, strcmp(fault, "long") == 0 ? sizeof(junk) : 7) < 0);
+}
+
 static int
 probe(void *ctx, struct registry_result *out, struct errbuf *err)
 {
@@ -107,6 +127,8 @@ probe(void *ctx, struct registry_result *out, struct errbuf *err)
 	const char *un, *conn, *wr, *cf, *ex, *ki, *pt, *in, *ho;
 
 	(void)out;
+	if (p->fault != NULL)
+		misbehave(p->fault);
 	un = try_unix(p, &conn);
 	fmt_snprintf(path, sizeof(path), "%s/written", p->scratch);
 	wr = name(open(path, O_WRONLY | O_CREAT, 0600));
@@ -131,10 +153,14 @@ main(int argc, char **argv)
 	struct registry_result res;
 	struct errbuf err;
 
-	if (argc != 4) {
-		fputs("usage: sandbox-probe USER_CONFIG ENGINE_SOCKET SCRATCH_DIR\n", stderr);
+	if (argc != 4 && argc != 5) {
+		fputs("usage: sandbox-probe USER_CONFIG ENGINE_SOCKET SCRATCH_DIR [FAULT]\n",
+		    stderr);
 		return 2;
 	}
+	p.fault = argc == 5 ? argv[4] : NULL;
+	if (p.fault != NULL && strcmp(p.fault, "hang") == 0)
+		job.timeout_ms = 1000;
 	p.config = argv[1];
 	p.engine = argv[2];
 	p.scratch = argv[3];
