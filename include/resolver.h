@@ -5,8 +5,8 @@
  * resolver_run() forks; the child first forgets what the parent holds
  * (job->forget: the user config and the rendered node config), scrubs the
  * stack the config was parsed on, enters the sandbox (sandbox.h: Landlock
- * read access to RESOLVER_NAME_FILES only, seccomp allow-list), runs
- * job->resolve, writes one record to a pipe and exits.  The parent keeps
+ * read access to /etc/hosts and /etc/resolv.conf only, seccomp
+ * allow-list), runs job->resolve, writes one record to a pipe and exits.  The parent keeps
  * the engine, dstack and the file system, and believes nothing of the
  * child but a well-formed record: a crash, a signal, a non-zero exit, a
  * short, long or malformed record, or no answer by the deadline is a
@@ -22,7 +22,8 @@
  *     [66..)    'n' only: the error line, 1 to ERRBUF_SIZE - 1 bytes, no NUL
  * Every byte of a digest is valid, so the parse checks the status, the
  * match kind, the length and the text.
- * It is written with one write(2) of at most PIPE_BUF bytes (atomic).
+ * It is written with one write(2) of at most PIPE_BUF bytes (atomic) and
+ * read through a non-blocking pipe, at most one byte more, until EOF.
  *
  * Memory: nothing allocated; the record lives on the stack.
  * Errors: -1 with err set; a failed resolution passes on the child's own

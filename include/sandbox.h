@@ -11,13 +11,14 @@
  *     precondition for an unprivileged seccomp filter);
  *  3. Landlock (ABI 1 rights), where the kernel has it: the file system
  *     is limited to reading the files in read_only (name resolution's);
- *     nothing else readable, nothing writable, nothing executable.  A kernel without Landlock is logged
+ *     nothing else readable, nothing writable, nothing executable.  A
+ *     kernel (or a runtime's seccomp profile) without Landlock is logged
  *     once and tolerated: seccomp below still forbids writing;
  *  4. seccomp-bpf, mandatory: x86-64 only (other ABIs and x32 numbers kill
  *     the process), a short allow-list of what musl's getaddrinfo, the TCP
  *     and TLS client and malloc call; socket() only for AF_INET and
  *     AF_INET6; open/openat only without write, create, truncate or append
- *     flags; everything else (execve, ptrace, kill, mount, chmod, AF_UNIX
+ *     flags; mmap only without PROT_EXEC (no mprotect); everything else (execve, ptrace, kill, mount, chmod, AF_UNIX
  *     sockets, fork, ...) fails with EPERM.
  *
  * The caller must already have dropped what it holds in memory: the
