@@ -20,6 +20,12 @@ HOST_CC ?= cc
 # directory names; -ffile-prefix-map removes the rest.
 DET_FLAGS := -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -ffile-prefix-map=$(TOP)=. -fno-ident -fdebug-prefix-map=$(TOP)=.
 HARDEN := -fstack-protector-strong -fPIE
+# Our own objects: the link is static and not PIE (no rcrt1.o in Debian's
+# musl), so the executable sits at a fixed address and position-independent
+# code buys nothing; without it the text is 3.8 KB smaller.  BearSSL keeps
+# -fPIE: without it its method tables move from RELRO data to .rodata,
+# which in this layout costs a page instead of saving one.
+NOPIE := -fno-pie
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
 STD := -std=c11 -D_GNU_SOURCE
@@ -125,10 +131,10 @@ $(B)/gen/version.h: $(SOURCE_INPUTS)
 LTO := -flto -flto-partition=one
 $(B)/musl/%.o: src/%.c $(HDRS) $(GEN) $(BEARSSL)/musl/libbearssl.a
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(STD) $(DET_FLAGS) $(HARDEN) $(LTO) $(WARN) $(INC) -c $< -o $@
+	$(MUSL_CC) $(STD) $(DET_FLAGS) $(HARDEN) $(NOPIE) $(LTO) $(WARN) $(INC) -c $< -o $@
 
 $(LAUNCHER): $(MUSL_OBJS) $(BEARSSL)/musl/libbearssl.a
-	$(MUSL_CC) -static -s $(DET_FLAGS) $(HARDEN) $(LTO) $(WARN) \
+	$(MUSL_CC) -static -s $(DET_FLAGS) $(HARDEN) $(NOPIE) $(LTO) $(WARN) \
 		-Wl,-z,relro,-z,now -Wl,--build-id=none -Wl,--gc-sections \
 		-o $@ $(MUSL_OBJS) $(BEARSSL)/musl/libbearssl.a
 
@@ -157,7 +163,14 @@ $(B)/drivers/%: tests/drivers/%.c $(TEST_LIB_OBJS) $(BEARSSL)/host/libbearssl.a
 	@mkdir -p $(@D)
 	$(HOST_CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(BEARSSL)/host/libbearssl.a
 
-drivers: $(DRIVERS)
+drivers: $(DRIVERS) $(B)/sandbox-probe
+
+# The resolver child's sandbox probed from the inside (tests/check.d/46-sandbox.sh).
+# Built like the launcher (musl, static, the same objects), never with a
+# sanitizer: ASan's runtime needs calls the seccomp filter denies.
+$(B)/sandbox-probe: tests/sandbox/probe.c $(filter-out $(B)/musl/main.o,$(MUSL_OBJS)) \
+    $(BEARSSL)/musl/libbearssl.a
+	$(MUSL_CC) -static $(STD) $(DET_FLAGS) $(HARDEN) $(NOPIE) $(LTO) $(WARN) $(INC) -o $@ $^
 
 # ---- the same tests from other builds of the same sources (issue 8)
 # $(VG): glibc, no sanitizer (valgrind memcheck sees what ASan hides and
@@ -201,7 +214,7 @@ unit: $(T)/unit
 
 # Every check stage in tests/check.d prints "N passed, N failed" last;
 # tests/run-checks sums them and fails if any stage failed.
-check: $(LAUNCHER) $(T)/unit $(DRIVERS) $(IMAGE)/index.json $(VG)/unit $(VG_DRIVERS) $(CL)/unit
+check: $(LAUNCHER) $(T)/unit $(DRIVERS) $(B)/sandbox-probe $(IMAGE)/index.json $(VG)/unit $(VG_DRIVERS) $(CL)/unit
 	TOP=$(TOP) B=$(TOP)/$(B) sh tests/run-checks
 
 # Warning-clean on both compilers (the musl build already used gcc).
@@ -236,7 +249,7 @@ fuzz: $(FUZZERS)
 		FUZZ_JOBS=$(FUZZ_JOBS) sh tests/fuzz/run
 
 bench: $(LAUNCHER) $(DRIVERS)
-	TOP=$(TOP) B=$(TOP)/$(B) LAUNCHER_CFLAGS="$(STD) $(DET_FLAGS) $(HARDEN)" sh tests/bench/run
+	TOP=$(TOP) B=$(TOP)/$(B) LAUNCHER_CFLAGS="$(STD) $(DET_FLAGS) $(HARDEN) $(NOPIE)" sh tests/bench/run
 
 # ---- the launcher image: an OCI layout holding only /tee-launcher
 image: $(IMAGE)/index.json

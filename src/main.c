@@ -28,6 +28,7 @@
 #include "measure.h"
 #include "nodeconfig.h"
 #include "registry.h"
+#include "resolver.h"
 #include "select.h"
 #include "spawn.h"
 #include "takeover.h"
@@ -40,6 +41,11 @@
  * write and start (engine stops take up to 2 min, compose up more). */
 #define LAUNCH_LOCK_TIMEOUT_MS (10 * 60 * 1000)
 #define LAUNCH_LOCK_NAME ".tee-launcher.lock"
+/* The resolver child's deadline, never reached by a working walk: every
+ * manifest and token request of the budget taking its whole timeout, the
+ * longest wait and musl's DNS timeouts (5 s x 2). */
+#define RESOLVE_MAX_REQUESTS (2ull * REGISTRY_MAX_REQUESTS)
+#define RESOLVE_DNS_MS 10000
 
 /* Everything one run holds; static storage, too big for the stack. */
 struct launcher {
@@ -51,6 +57,8 @@ struct launcher {
 	struct http_client http;
 	int http_ready;
 	struct registry reg;
+	struct registry_config walk;
+	const char *walk_refs[CONFIG_TAGS_MAX];
 	struct registry_result resolved;
 	struct engine_cli cli;
 	struct engine_api api;
@@ -117,11 +125,56 @@ choose_image(struct launcher *l, struct errbuf *err)
 	return 0;
 }
 
+/* Child: what the walk needs of the user config, copied out of its arena
+ * (which also holds [mpc_node_config]) before that is wiped. */
+static int
+walk_forget(void *ctx, struct errbuf *err)
+{
+	struct launcher *l = ctx;
+	const struct launcher_config *c = &l->cfg;
+	size_t i = 0;
+
+	l->walk.registry = strdup(c->registry);
+	l->walk.image_name = strdup(c->image_name);
+	while (i < c->ntags && (l->walk_refs[i] = strdup(c->image_tags[i])) != NULL)
+		i++;
+	if (i < c->ntags || l->walk.registry == NULL || l->walk.image_name == NULL) {
+		errbuf_set(err, "resolver: out of memory");
+		return -1;
+	}
+	l->walk.refs = l->walk_refs;
+	l->walk.nrefs = c->ntags;
+	l->walk.timeout_secs = c->timeout_secs;
+	l->walk.interval_secs = c->interval_secs;
+	l->walk.max_attempts = c->max_attempts;
+	nodeconfig_text_free(&l->node_text);
+	config_free(&l->cfg);
+	return 0;
+}
+
+/* Child, sandboxed: the registry walk. */
+static int
+walk(void *ctx, struct registry_result *out, struct errbuf *err)
+{
+	struct launcher *l = ctx;
+
+	if (registry_init(&l->reg, &l->http, NULL, err) != 0)
+		return -1;
+	if (registry_resolve(&l->reg, &l->walk, &l->selected, out, err) != 0) {
+		errbuf_wrap(err, "The selected image failed digest validation: "
+		    "manifest digest lookup failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* The trust anchors (with the extra CA file) and the client are set up
+ * here: the parent's dstack calls use them, and the child needs no file. */
 static int
 resolve(struct launcher *l, struct errbuf *err)
 {
 	struct http_client_config hc;
-	struct registry_config rc;
+	struct resolver_job job;
 
 	memset(&hc, 0, sizeof(hc));
 	hc.anchors = &l->anchors;
@@ -131,22 +184,12 @@ resolve(struct launcher *l, struct errbuf *err)
 	    http_client_init(&l->http, &hc, err) != 0)
 		return -1;
 	l->http_ready = 1;
-	if (registry_init(&l->reg, &l->http, NULL, err) != 0)
-		return -1;
-	memset(&rc, 0, sizeof(rc));
-	rc.registry = l->cfg.registry;
-	rc.image_name = l->cfg.image_name;
-	rc.refs = l->cfg.image_tags;
-	rc.nrefs = l->cfg.ntags;
-	rc.timeout_secs = l->cfg.timeout_secs;
-	rc.interval_secs = l->cfg.interval_secs;
-	rc.max_attempts = l->cfg.max_attempts;
-	if (registry_resolve(&l->reg, &rc, &l->selected, &l->resolved, err) != 0) {
-		errbuf_wrap(err, "The selected image failed digest validation: "
-		    "manifest digest lookup failed");
-		return -1;
-	}
-	return 0;
+	job.forget = walk_forget;
+	job.resolve = walk;
+	job.ctx = l;
+	job.timeout_ms = RESOLVE_MAX_REQUESTS * (l->cfg.timeout_secs * 1000 +
+	    REGISTRY_MAX_DELAY_MS + RESOLVE_DNS_MS);
+	return resolver_run(&job, &l->resolved, err);
 }
 
 /* The operator's TEE_LAUNCHER_ENGINE, else the CLI when docker is on PATH

@@ -18,6 +18,10 @@
    extends RTMR3 through the fake agent once, writes the node config into the
    shared volume and starts the node, which reads it.  A second run emits no
    second event and starts the same node container again (same spec).
+4. The resolver child's sandbox inside the engine: build/sandbox-probe
+   (tests/sandbox/probe.c, static musl) in an image of its own, run like the
+   launcher (docker's default seccomp profile, the docker socket mounted):
+   each forbidden action is refused there too, and DNS and TCP still work.
 Last line: "N passed, N failed".
 """
 import base64
@@ -43,6 +47,7 @@ from checks import Checks  # noqa: E402
 B = os.environ.get("B") or os.path.join(TOP, "build")
 LAUNCHER = os.environ.get("LAUNCHER", os.path.join(B, "tee-launcher"))
 LAYOUT = os.path.join(B, "image")
+PROBE = os.path.join(B, "sandbox-probe")
 FAKE_DSTACK = os.path.join(TOP, "tests", "lib", "fake_dstack.py")
 with open(os.path.join(TOP, "reproducible", "SOURCE_DATE_EPOCH")) as _f:
     SDE = int(_f.read())
@@ -265,6 +270,44 @@ def case_launch_in_image(ctx):
         dk.docker("rm", "-f", "tl-launcher", "mpc-node", check=False)
 
 
+def case_sandbox_in_engine(ctx):
+    """The probe as the only file of an image (docker import of a one-file
+    tar), run with the engine socket and a user config mounted."""
+    dk, d = ctx["dk"], ctx["dir"]
+    tar = os.path.join(d, "probe.tar")
+    with tarfile.open(tar, "w") as t:
+        t.add(PROBE, arcname="sandbox-probe")
+    dk.docker("import", "--change", 'ENTRYPOINT ["/sandbox-probe"]', tar, "tl-probe:test")
+    t_dir = os.path.join(d, "probe")
+    os.makedirs(t_dir, exist_ok=True)
+    with open(os.path.join(t_dir, "user_config"), "w") as f:
+        f.write('[mpc_node_config]\nsecret = "do-not-read"\n')
+    sock = dk.host[len("unix://"):]
+    p = dk.docker("run", "--rm", "--network", "host", "-v", "%s:/t" % t_dir,
+                  "-v", "%s:/var/run/docker.sock" % sock, "tl-probe:test",
+                  "/t/user_config", "/var/run/docker.sock", "/t", check=False)
+    out = dict(kv.split("=", 1) for kv in p.stdout.split())
+    print("probe in engine: %s" % p.stdout.strip())
+    T.check("sandbox in engine: the probe ran and reported", p.returncode == 0 and out,
+            p.stderr[-800:])
+    for key, want, what in (
+            ("unix", "EPERM", "no AF_UNIX socket (the engine socket is out of reach)"),
+            ("write", "EPERM", "no file opened for writing"),
+            ("exec", "EPERM", "no execve"), ("kill", "EPERM", "no signal to the parent"),
+            ("ptrace", "EPERM", "no ptrace of the parent"),
+            ("inet", "ok", "TCP sockets still work"), ("hosts", "ok", "/etc/hosts is readable")):
+        T.check("sandbox in engine: %s" % what, out.get(key) == want, p.stdout)
+    T.check("sandbox in engine: DNS answers as outside the sandbox",
+            out.get("dns") == out.get("dns_outside") and out.get("dns") != "system", p.stdout)
+    if out.get("landlock", "0") != "0":
+        T.check("sandbox in engine: the user config is unreadable (Landlock)",
+                out.get("config") == "EACCES", p.stdout)
+    else:
+        print("sandbox in engine: no Landlock under this engine's seccomp profile")
+    T.check("sandbox in engine: no file was created", not os.path.exists(
+        os.path.join(t_dir, "written")))
+
+
 def main():
     testenv.install_signal_handlers()
     ctx = {"timings": {}}
@@ -281,6 +324,7 @@ def main():
             if "digest" in ctx:
                 T.run("push and run", case_push_and_run, ctx)
             T.run("launch in image", case_launch_in_image, ctx)
+            T.run("sandbox in engine", case_sandbox_in_engine, ctx)
     for k, v in ctx["timings"].items():
         print("timing %s %s" % (k, v))
     return 0 if T.summary() else 1
