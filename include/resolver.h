@@ -10,8 +10,11 @@
  * the engine, dstack and the file system, and believes nothing of the
  * child but a well-formed record: a crash, a signal, a non-zero exit, a
  * short, long or malformed record, or no answer by the deadline is a
- * resolution failure.  The digests the child reports still only name what
- * the engine pulls; the parent's image-ID check stays the final gate.
+ * resolution failure.  A record that does not name the selected digest
+ * (job->want) the way it says it matched is refused too, so a subverted
+ * child can only name the approved config or manifest digest; the digest
+ * that goes with it only names what the engine pulls, and the parent's
+ * image-ID check stays the final gate.
  *
  * The record (RESOLVER_HEAD bytes, then the error text on failure), on the
  * child's stdout:
@@ -47,6 +50,8 @@ struct resolver_job {
 	/* Child, inside the sandbox: the walk.  0, or -1 with err set. */
 	int (*resolve)(void *ctx, struct registry_result *out, struct errbuf *err);
 	void *ctx;
+	/* The selected (approved) digest the result must name. */
+	const struct digest *want;
 	/* The parent kills the child after this long (a safety net: the
 	 * walk's own budgets end it first). */
 	unsigned long long timeout_ms;
@@ -55,6 +60,11 @@ struct resolver_job {
 /* Runs job in a child; 0 with out->manifest, config and how set (out->ref
  * is left empty), or -1 with err set. */
 int resolver_run(const struct resolver_job *job, struct registry_result *out,
+    struct errbuf *err);
+
+/* 0 if r names want as its match kind says (config or manifest digest),
+ * else -1 with err set. */
+int resolver_check_named(const struct registry_result *r, const struct digest *want,
     struct errbuf *err);
 
 /* Writes the record for ok (r) or !ok (msg) into out; returns its length. */

@@ -187,6 +187,7 @@ resolve(struct launcher *l, struct errbuf *err)
 	job.forget = walk_forget;
 	job.resolve = walk;
 	job.ctx = l;
+	job.want = &l->selected;
 	job.timeout_ms = RESOLVE_MAX_REQUESTS * (l->cfg.timeout_secs * 1000 +
 	    REGISTRY_MAX_DELAY_MS + RESOLVE_DNS_MS);
 	return resolver_run(&job, &l->resolved, err);

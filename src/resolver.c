@@ -38,6 +38,21 @@ resolver_record_format(int ok, const struct registry_result *r, const char *msg,
 }
 
 int
+resolver_check_named(const struct registry_result *r, const struct digest *want,
+    struct errbuf *err)
+{
+	const struct digest *named = r->how == REGISTRY_MATCH_MANIFEST ? &r->manifest :
+	    &r->config;
+
+	if (!digest_equal(named, want)) {
+		errbuf_set(err, "resolver child named a %s other than the selected digest",
+		    registry_match_name(r->how));
+		return -1;
+	}
+	return 0;
+}
+
+int
 resolver_record_parse(const char *rec, size_t n, struct registry_result *r,
     struct errbuf *err)
 {
@@ -140,5 +155,7 @@ resolver_run(const struct resolver_job *job, struct registry_result *out,
 		    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 		return -1;
 	}
-	return resolver_record_parse(rec, n, out, err);
+	if (resolver_record_parse(rec, n, out, err) != 0)
+		return -1;
+	return resolver_check_named(out, job->want, err);
 }

@@ -104,9 +104,36 @@ malformed_records_are_refused(struct th *t)
 
 void suite_resolver(struct th *t);
 
+static void
+only_the_selected_digest_named_as_matched_is_believed(struct th *t)
+{
+	struct registry_result r;
+	struct digest want;
+	struct errbuf err;
+
+	memset(&r, 0, sizeof(r));
+	memset(&want, 0x5e, sizeof(want));
+	r.config = want;
+	r.manifest.b[0] = 1;
+	r.how = REGISTRY_MATCH_CONFIG;
+	CHECK_INT(t, resolver_check_named(&r, &want, &err), 0);
+	/* the same digests, but the child says the manifest matched */
+	r.how = REGISTRY_MATCH_MANIFEST;
+	CHECK_INT(t, resolver_check_named(&r, &want, &err), -1);
+	CHECK_STR(t, err.msg, "resolver child named a manifest digest other than the "
+	    "selected digest");
+	r.manifest = want;
+	CHECK_INT(t, resolver_check_named(&r, &want, &err), 0);
+	r.how = REGISTRY_MATCH_CONFIG;
+	r.config.b[31] ^= 1;
+	CHECK_INT(t, resolver_check_named(&r, &want, &err), -1);
+}
+
 void
 suite_resolver(struct th *t)
 {
+	th_run(t, "resolver: only the selected digest, named as matched, is believed",
+	    only_the_selected_digest_named_as_matched_is_believed);
 	th_run(t, "resolver: a resolved record carries both digests and the match kind",
 	    a_resolved_record_round_trips);
 	th_run(t, "resolver: a failed record passes the child's error line on unchanged",
