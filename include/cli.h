@@ -15,6 +15,7 @@
 
 #include "errbuf.h"
 #include "measure.h"
+#include "names.h"
 #include "reference.h"
 
 enum cli_platform { CLI_PLATFORM_TEE, CLI_PLATFORM_NONTEE };
@@ -46,11 +47,11 @@ struct cli_settings {
 
 /* Defaults (SPEC §2.2 and dstack's own paths). */
 #define CLI_DEFAULT_USER_CONFIG "/tapp/user_config"
-#define CLI_DEFAULT_APPROVED_FILE "/mnt/shared/image-digest.bin"
-#define CLI_DEFAULT_NODE_CONFIG "/mnt/shared/mpc-config.toml"
-#define CLI_DEFAULT_COMPOSE_FILE "/mnt/shared/mpc-node.compose.yaml"
-#define CLI_DEFAULT_DSTACK_SOCKET "/var/run/dstack.sock"
-#define CLI_DEFAULT_RTMR3_FILE "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384"
+#define CLI_DEFAULT_APPROVED_FILE NAMES_APPROVED_FILE
+#define CLI_DEFAULT_NODE_CONFIG NAMES_NODE_CONFIG
+#define CLI_DEFAULT_COMPOSE_FILE NAMES_SHARED_DIR "/" NAMES_NODE ".compose.yaml"
+#define CLI_DEFAULT_DSTACK_SOCKET NAMES_DSTACK_SOCKET
+#define CLI_DEFAULT_RTMR3_FILE NAMES_RTMR3_FILE
 #define CLI_DEFAULT_EVENT_LOG_DIR "/run/log/dstack"
 #define CLI_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 

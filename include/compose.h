@@ -29,9 +29,10 @@
 #include <stdint.h>
 
 #include "errbuf.h"
+#include "names.h"
 
-#define COMPOSE_PROJECT_NAME "mpc-node"
-#define COMPOSE_CONTAINER_NAME "mpc-node"
+#define COMPOSE_PROJECT_NAME NAMES_NODE
+#define COMPOSE_CONTAINER_NAME NAMES_NODE
 #define COMPOSE_DIGEST_LEN 32
 /* More mappings than any node needs; bounds the ports line. */
 #define COMPOSE_MAX_PORTS 64

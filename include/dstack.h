@@ -37,9 +37,10 @@
 
 #include "arena.h"
 #include "errbuf.h"
+#include "names.h"
 #include "rtmr_once.h"
 
-#define DSTACK_DEFAULT_SOCKET "/var/run/dstack.sock"
+#define DSTACK_DEFAULT_SOCKET NAMES_DSTACK_SOCKET
 #define DSTACK_HOST "dstack"
 #define DSTACK_PATH_EMIT_EVENT "/EmitEvent"
 #define DSTACK_PATH_GET_QUOTE "/GetQuote"

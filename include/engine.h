@@ -18,6 +18,7 @@
 
 #include "compose.h"
 #include "errbuf.h"
+#include "names.h"
 
 enum { ENGINE_OK = 0, ENGINE_ERR = -1 };
 
@@ -34,9 +35,9 @@ enum engine_compose_tool {
 
 /* Names every backend gives the node's resources, so either backend replaces
  * what the other made and `docker compose -p mpc-node …` finds them. */
-#define ENGINE_PROJECT "mpc-node"
-#define ENGINE_SERVICE "mpc-node"
-#define ENGINE_CONTAINER "mpc-node"
+#define ENGINE_PROJECT NAMES_NODE
+#define ENGINE_SERVICE NAMES_NODE
+#define ENGINE_CONTAINER NAMES_NODE
 /* An old node whose spec differs is kept under this name, stopped, with
  * restart policy "no", so its logs survive an upgrade (near/mpc #3702). */
 #define ENGINE_CONTAINER_PREVIOUS "mpc-node-previous"
@@ -45,7 +46,7 @@ enum engine_compose_tool {
 #define ENGINE_LABEL_SPEC COMPOSE_LABEL_SPEC
 #define ENGINE_SPEC_HEX 64
 #define ENGINE_NETWORK "mpc-node_default"       /* compose's default network */
-#define ENGINE_VOLUME_SHARED "shared-volume"    /* → /mnt/shared */
+#define ENGINE_VOLUME_SHARED NAMES_SHARED_VOLUME    /* → /mnt/shared */
 #define ENGINE_VOLUME_DATA "mpc-data"           /* → /data */
 #define ENGINE_NODE_BINARY "/app/mpc-node"
 #define ENGINE_NODE_SUBCOMMAND "start-with-config-file"

@@ -41,11 +41,12 @@
 #include <stddef.h>
 
 #include "engine.h"
+#include "names.h"
 #include "spawn.h"
 
 #define ENGINE_CLI_DOCKER "docker"
 #define ENGINE_CLI_COMPOSE_V1 "docker-compose"
-#define ENGINE_CLI_PROJECT "mpc-node"
+#define ENGINE_CLI_PROJECT NAMES_NODE
 /* Where the private compose directory is made (mkdtemp, mode 0700). */
 #define ENGINE_CLI_PRIVATE_DIR "/tmp"
 #define ENGINE_CLI_PRIVATE_TEMPLATE ENGINE_CLI_PRIVATE_DIR "/tee-launcher-compose.XXXXXX"

@@ -21,11 +21,12 @@
 
 #include "config.h"
 #include "errbuf.h"
+#include "names.h"
 #include "reference.h"
 
 /* Node-side paths and the quote upload endpoint (SPEC §2.2, §7). */
-#define NODECONFIG_DSTACK_ENDPOINT "/var/run/dstack.sock"
-#define NODECONFIG_APPROVED_PATH "/mnt/shared/image-digest.bin"
+#define NODECONFIG_DSTACK_ENDPOINT NAMES_DSTACK_SOCKET
+#define NODECONFIG_APPROVED_PATH NAMES_APPROVED_FILE
 #define NODECONFIG_QUOTE_UPLOAD_URL \
 	"https://cloud-api.phala.network/api/v1/attestations/verify"
 /* The serialised config: the user config's own limit plus [tee]. */

@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "errbuf.h"
+#include "names.h"
 #include "rtmr_once.h"
 
 #define RTMR_DIGEST_LEN 48  /* SHA-384 */
@@ -48,7 +49,7 @@
 
 #define RTMR_DEFAULT_LOCK "/run/log/dstack/runtime_event.lock"
 #define RTMR_DEFAULT_VERSION "/run/log/dstack/runtime_event_version"
-#define RTMR_DEFAULT_RTMR3 "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384"
+#define RTMR_DEFAULT_RTMR3 NAMES_RTMR3_FILE
 #define RTMR_DEFAULT_LOG "/run/log/dstack/runtime_events.log"
 
 /* dstack writes a few dozen lines per boot; 1 MiB means something is wrong. */

@@ -345,7 +345,7 @@ put_host_config(struct json_writer *w, const struct engine_launch *l,
 	json_write_key(w, "Binds");
 	json_write_array_begin(w);
 	put_bind(w, scratch, cap, "/tapp", "/tapp", "ro");
-	put_bind(w, scratch, cap, ENGINE_VOLUME_SHARED, "/mnt/shared", "rw");
+	put_bind(w, scratch, cap, ENGINE_VOLUME_SHARED, NAMES_SHARED_DIR, "rw");
 	put_bind(w, scratch, cap, ENGINE_VOLUME_DATA, "/data", "rw");
 	if (l->platform == COMPOSE_TEE)
 		put_bind(w, scratch, cap, l->dstack_socket, l->dstack_socket, "rw");
