@@ -50,6 +50,12 @@ struct atomicfile_ops {
 int atomicfile_write(const char *dir, const char *name, const void *data,
     size_t len, const struct atomicfile_ops *ops, struct errbuf *err);
 
+/* "/mnt/shared/x.toml" → dir "/mnt/shared" (in the caller's dir[cap]) and
+ * *name "x.toml" (pointing into path).  ATOMICFILE_ERR, with no message,
+ * when path has no '/' or ends in one, or dir does not fit: callers name
+ * the role of the path. */
+int atomicfile_split(const char *path, char *dir, size_t cap, const char **name);
+
 /* Whether path may be replaced: absent or a regular file.  A symlink,
  * directory, FIFO, socket or device there (planted by whoever could write
  * the directory) is an error naming what it is. */

@@ -184,3 +184,20 @@ atomicfile_target_check(const char *path, struct errbuf *err)
 	    S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket" : "device");
 	return ATOMICFILE_ERR;
 }
+
+int
+atomicfile_split(const char *path, char *dir, size_t cap, const char **name)
+{
+	const char *slash = path != NULL ? strrchr(path, '/') : NULL;
+	size_t n;
+
+	if (slash == NULL || slash[1] == '\0')
+		return ATOMICFILE_ERR;
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n + 1 > cap)
+		return ATOMICFILE_ERR;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*name = slash + 1;
+	return ATOMICFILE_OK;
+}

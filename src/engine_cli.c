@@ -214,24 +214,6 @@ engine_cli_compose_up(struct engine_cli *c, const char *path, const char *dir,
 	    c->timeouts.compose_ms, err);
 }
 
-/* "/mnt/shared/x.yaml" → "/mnt/shared" and "x.yaml". */
-static int
-split_dir(const char *path, char *dir, size_t cap, const char **name)
-{
-	const char *slash = path != NULL ? strrchr(path, '/') : NULL;
-	size_t n;
-
-	if (slash == NULL || slash[1] == '\0')
-		return -1;
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n + 1 > cap)
-		return -1;
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	*name = slash + 1;
-	return 0;
-}
-
 static int
 cli_prepare(void *ctx, const struct engine_launch *l, struct errbuf *err)
 {
@@ -245,7 +227,7 @@ cli_prepare(void *ctx, const struct engine_launch *l, struct errbuf *err)
 	if (engine_launch_check(l, err) != ENGINE_OK ||
 	    engine_cli_compose_probe(c, &tool, err) != ENGINE_OK)
 		return ENGINE_ERR;
-	if (split_dir(l->compose_file, dir, sizeof(dir), &name) != 0) {
+	if (atomicfile_split(l->compose_file, dir, sizeof(dir), &name) != ATOMICFILE_OK) {
 		errbuf_set(err, "compose file path %s: not <dir>/<file>",
 		    l->compose_file != NULL ? l->compose_file : "(none)");
 		return ENGINE_ERR;
@@ -271,7 +253,7 @@ write_copy(const struct engine_cli *c, const char *path, struct errbuf *err)
 	char dir[ATOMICFILE_PATH_MAX];
 	const char *name;
 
-	if (split_dir(path, dir, sizeof(dir), &name) != 0) {
+	if (atomicfile_split(path, dir, sizeof(dir), &name) != ATOMICFILE_OK) {
 		errbuf_set(err, "compose file path %s: not <dir>/<file>", path);
 		return ENGINE_ERR;
 	}

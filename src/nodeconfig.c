@@ -67,25 +67,6 @@ nodeconfig_render(const struct launcher_config *c, char *buf, size_t cap,
 	return 0;
 }
 
-/* Splits path into its directory and last component, in dir[]. */
-static int
-split_path(const char *path, char *dir, size_t cap, const char **name,
-    struct errbuf *err)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n;
-
-	if (slash == NULL || slash[1] == '\0' || (size_t)(slash - path) + 2 > cap) {
-		errbuf_set(err, "node config path %s: not <dir>/<file>", path);
-		return -1;
-	}
-	n = slash == path ? 1 : (size_t)(slash - path);
-	memcpy(dir, path, n);
-	dir[n] = '\0';
-	*name = slash + 1;
-	return 0;
-}
-
 int
 nodeconfig_render_alloc(const struct launcher_config *c, struct nodeconfig_text *t,
     struct errbuf *err)
@@ -126,8 +107,10 @@ nodeconfig_write_text(const struct nodeconfig_text *t, const char *path,
 	char dir[ATOMICFILE_PATH_MAX];
 	const char *name;
 
-	if (split_path(path, dir, sizeof(dir), &name, err) != 0)
+	if (atomicfile_split(path, dir, sizeof(dir), &name) != ATOMICFILE_OK) {
+		errbuf_set(err, "node config path %s: not <dir>/<file>", path);
 		return -1;
+	}
 	return atomicfile_write(dir, name, t->buf, t->len, NULL, err) == ATOMICFILE_OK ? 0 : -1;
 }
 

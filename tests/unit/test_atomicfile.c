@@ -398,9 +398,34 @@ a_symlinked_directory_is_not_written_through(struct th *t)
 	tdir_remove(&d);
 }
 
+static void
+a_path_splits_into_its_directory_and_last_component(struct th *t)
+{
+	char dir[16];
+	const char *name = NULL;
+
+	CHECK_INT(t, atomicfile_split("/mnt/shared/x.toml", dir, sizeof(dir), &name),
+	    ATOMICFILE_OK);
+	CHECK_STR(t, dir, "/mnt/shared");
+	CHECK_STR(t, name, "x.toml");
+	CHECK_INT(t, atomicfile_split("/x", dir, sizeof(dir), &name), ATOMICFILE_OK);
+	CHECK_STR(t, dir, "/");
+	CHECK_STR(t, name, "x");
+	CHECK_INT(t, atomicfile_split("x.toml", dir, sizeof(dir), &name), ATOMICFILE_ERR);
+	CHECK_INT(t, atomicfile_split("/mnt/", dir, sizeof(dir), &name), ATOMICFILE_ERR);
+	CHECK_INT(t, atomicfile_split(NULL, dir, sizeof(dir), &name), ATOMICFILE_ERR);
+	/* 16 bytes of directory do not fit in dir[16] with the NUL */
+	CHECK_INT(t, atomicfile_split("/abcdefghijklmno/x", dir, sizeof(dir), &name),
+	    ATOMICFILE_ERR);
+	CHECK_INT(t, atomicfile_split("/abcdefghijklmn/x", dir, sizeof(dir), &name),
+	    ATOMICFILE_OK);
+}
+
 void
 suite_atomicfile(struct th *t)
 {
+	th_run(t, "atomicfile: a path splits into its directory and last component",
+	    a_path_splits_into_its_directory_and_last_component);
 	th_run(t, "atomicfile: only an absent path or a regular file may be replaced",
 	    only_an_absent_path_or_a_regular_file_may_be_replaced);
 	th_run(t, "atomicfile: a symlinked directory is not written through",
