@@ -23,7 +23,12 @@ enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
 
 enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
 
+/* What CLI_RUN runs: the first argument names it when it is a command word
+ * (cli_command_names), else the launch. */
+enum cli_command { CLI_COMMAND_LAUNCH, CLI_COMMAND_PLAN };
+
 struct cli_settings {
+	enum cli_command command;
 	enum cli_platform platform;
 	struct digest default_digest;
 	enum measure_method rtmr_method;
@@ -68,6 +73,16 @@ enum cli_result cli_parse(int argc, char *const argv[], char *const envp[],
  * must not depend on them. */
 int measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
     char *pathbuf, size_t cap, struct errbuf *err);
+
+/*
+ * The backend to use, and why (a fixed phrase for logs and `plan`):
+ * TEE_LAUNCHER_ENGINE when set; else api when the engine's socket (DOCKER_HOST
+ * unix://…, else ENGINE_DEFAULT_SOCKET) is a socket, by stat(2) alone:
+ * nothing is connected to decide; else cli when docker is on PATH (the CLI
+ * may reach an engine the API cannot name); else api.  Never fails: a
+ * backend that cannot work reports it when it is set up.
+ */
+enum cli_engine cli_engine_choose(const struct cli_settings *s, const char **why);
 
 /* The --help text. */
 extern const char cli_usage_text[];
