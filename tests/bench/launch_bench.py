@@ -17,7 +17,14 @@ What is measured, and how:
     read at its own exit stop and printed apart, so the fork's cost shows.
     Forks that exec (the docker CLI) are detached at their exec stop.
   * runs: one first run (it pulls), then RUNS runs with the image cached; the
-    medians are printed.  A cached `docker pull <repo>@<digest>` costs the
+    medians are printed.  Both engine backends on the same engine, runs
+    interleaved: the default (the Engine API: the engine's socket is there)
+    and the compose backend (TEE_LAUNCHER_ENGINE=cli), each in two
+    scenarios: the unchanged node started again (a reboot; the figures
+    above the backend rows come from these default runs) and a new
+    container (mpc-node removed before each run: the API creates it,
+    compose brings it up).  BENCH_BASELINE=<another tee-launcher> runs that
+    binary's compose backend in the same rounds and prints the ratio.  A cached `docker pull <repo>@<digest>` costs the
     registry one GET /v2/ and the token server nothing (checked below).
   * network: TCP connects counted client-side in one extra run traced with
     PTRACE_SYSCALL (socket/connect of the launcher process only); HTTP
@@ -46,6 +53,7 @@ import testenv  # noqa: E402
 # ones) can exhaust: "could not find an available, non-overlapping pool".
 ADDRESS_POOL = ("--default-address-pool", "base=10.213.0.0/16,size=24")
 LAUNCHER = os.environ.get("LAUNCHER", os.path.join(B, "tee-launcher"))
+BASELINE = os.environ.get("BENCH_BASELINE")
 RESOLVE = os.path.join(B, "bench", "registry-resolve")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 TAG = "oci-index"                 # OCI index -> linux/amd64 manifest (+ arm64, attestation)
@@ -255,14 +263,19 @@ def main():
                 "TEE_LAUNCHER_EXTRA_CA_FILE": pki.ca_cert,
             }
 
-            def launch(syscalls=False):
-                r = traced([LAUNCHER], env, syscalls)
+            def launch(syscalls=False, backend="api", binary=LAUNCHER):
+                e = dict(env, TEE_LAUNCHER_ENGINE="cli") if backend == "cli" else env
+                r = traced([binary], e, syscalls)
                 if r.rc != 0:
                     raise SystemExit("launch bench: launcher exit %d:\n%s" % (r.rc, r.stderr[-1500:]))
+                if binary == LAUNCHER and 'engine=%s ' % backend not in r.stderr:
+                    raise SystemExit("launch bench: not the %s backend:\n%s" % (backend, r.stderr))
                 return r
 
-            first = launch()
+            first = launch(backend="cli")
             runs = []
+            other = {}        # (scenario, backend) -> [Run]
+            variants = [("cli", LAUNCHER)] + ([("baseline", BASELINE)] if BASELINE else [])
             reg_reqs, tok_reqs, docker_reqs = [], [], []
             for _ in range(RUNS):
                 lines0 = registry_requests(reg.log_path, "tee-launcher")
@@ -275,6 +288,15 @@ def main():
                 with open(reg.log_path, errors="replace") as f:
                     docker_reqs.append(sum(1 for line in f if line.startswith("127.0.0.1 - "))
                                        - all0 - reg_reqs[-1])
+                for name, binary in variants:
+                    other.setdefault(("restart", name), []).append(
+                        launch(backend="cli", binary=binary))
+            for _ in range(RUNS):
+                for name, binary in [("api", LAUNCHER)] + variants:
+                    dk.docker("rm", "-f", "mpc-node", check=False)
+                    other.setdefault(("create", name), []).append(
+                        launch(backend="api" if name == "api" else "cli", binary=binary))
+            other[("restart", "api")] = runs
             counted = launch(syscalls=True)
 
             renv = {"PATH": os.environ["PATH"], "TEE_LAUNCHER_EXTRA_CA_FILE": pki.ca_cert}
@@ -312,7 +334,20 @@ def main():
         "<= %d ms" % GOAL_CPU_MS, verdict(cpu_ms + c_cpu_ms <= GOAL_CPU_MS))
     row("wall, full run (pull cached)", "%.0f ms" % wall_ms)
     row("  CPU of its docker/compose children", "%.0f ms" % child_ms)
-    row("wall, first run (pull included)", "%.0f ms" % (first.wall * 1e3))
+    row("wall, first run (pull included, cli)", "%.0f ms" % (first.wall * 1e3))
+    print("  engine backends, same engine, runs interleaved (medians of %d):" % RUNS)
+    for scen, what in (("restart", "unchanged node started again"),
+                       ("create", "new container (old one removed)")):
+        walls = {k[1]: med([r.wall * 1e3 for r in v]) for k, v in other.items() if k[0] == scen}
+        kids = {k[1]: med([max(0.0, r.total_cpu * 1e3 - r.cpu_ns / 1e6) for r in v])
+                for k, v in other.items() if k[0] == scen}
+        row("  wall, %s: api / cli" % what, "%.0f / %.0f ms" % (walls["api"], walls["cli"]))
+        row("    CPU of docker/compose children: api / cli",
+            "%.0f / %.0f ms" % (kids["api"], kids["cli"]))
+        if "baseline" in walls:
+            row("    cli of BENCH_BASELINE, and cli / baseline", "%.0f ms, %.2f" %
+                (walls["baseline"], walls["cli"] / walls["baseline"]), "<= 0.80",
+                verdict(walls["cli"] <= 0.8 * walls["baseline"]))
     row("TCP connections (launcher + child, client-side)", "%d" % counted.tcp_connects)
     row("TLS handshakes (every connection is https)", "%d" % counted.tcp_connects,
         "%d" % GOAL_HANDSHAKES, verdict(counted.tcp_connects <= GOAL_HANDSHAKES))

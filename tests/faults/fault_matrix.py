@@ -16,6 +16,11 @@ fault the same invariants (check_run):
     proxy), no `Bearer `, `Authorization`, `eyJ` (JWT) and no node-config
     secret in stdout/stderr.
 
+Cases run with the default backend (the Engine API: every case has the
+engine's socket); those about the docker CLI and compose set
+TEE_LAUNCHER_ENGINE=cli (use_cli), and the engine-down and busy-port cases
+run both.
+
 One real docker-registry (token auth), dockerd and set of pushed images are
 shared by all cases; the launcher reaches them through tests/faults/
 fault_proxy.py (registry = "localhost:<proxy port>").  Prints one ok/FAIL
@@ -748,10 +753,17 @@ def docker_wrapper(ctx, name, output_cmd):
     return d
 
 
+def use_cli(c):
+    """The compose backend, for the cases about the docker CLI and compose
+    (the default is the Engine API, whose socket every case has)."""
+    c.env_extra["TEE_LAUNCHER_ENGINE"] = "cli"
+
+
 def engine_case(t, ctx, name, output_cmd, needle):
     d = docker_wrapper(ctx, name.split()[-1], output_cmd)
 
     def prepare(c):
+        use_cli(c)
         c.env_extra["PATH"] = d + ":" + ctx["env"]["PATH"]
     launch(t, ctx, name, ["docker-v2"], Expect(1, (needle,)), prepare=prepare)
 
@@ -780,16 +792,26 @@ def case_pull_unknown_digest(t, ctx):
     ctx["dk"].docker("image", "rm", "-f", img["ref"].replace(ctx["reg"].host, ctx["px"].host),
                      check=False)
     c, p = launch(t, ctx, "docker pull: digest not in the registry", ["oci"],
-                  Expect(1, ("docker pull",)), rules=[rule], img="oci")
+                  Expect(1, ("docker pull",)), rules=[rule], img="oci", prepare=use_cli)
     t.check("docker pull, digest unknown: the engine asked the registry", rule.fired >= 1,
             rule.fired)
 
 
 def case_engine_down(t, ctx):
+    # No TEE_LAUNCHER_ENGINE: without an engine socket the default is the
+    # compose backend (docker is on PATH), whose pull then fails.
     def prepare(c):
         c.env_extra["DOCKER_HOST"] = "unix://" + os.path.join(c.dir, "no-docker.sock")
-    launch(t, ctx, "docker engine down", ["docker-v2"], Expect(1, ("docker pull",)),
-           prepare=prepare)
+    c, p = launch(t, ctx, "docker engine down", ["docker-v2"], Expect(1, ("docker pull",)),
+                  prepare=prepare)
+    t.check("docker engine down: no socket, so the default is the cli backend",
+            'engine=cli reason="no socket, docker on PATH"' in p.stderr, tail(p))
+
+    def api(c):
+        prepare(c)
+        c.env_extra["TEE_LAUNCHER_ENGINE"] = "api"
+    launch(t, ctx, "docker engine down, api backend", ["docker-v2"],
+           Expect(1, ("engine API", "no-docker.sock")), prepare=api)
 
 
 def case_compose_fails(t, ctx):
@@ -801,6 +823,7 @@ def case_compose_fails(t, ctx):
     os.chmod(path, 0o755)
 
     def prepare(c):
+        use_cli(c)
         c.env_extra["PATH"] = d + ":" + ctx["env"]["PATH"]
     launch(t, ctx, "docker-compose exits 1", ["docker-v2"],
            Expect(1, ("docker-compose", "injected failure"), measured=True, config="new"),
@@ -814,7 +837,11 @@ def case_compose_port_busy(t, ctx):
     port = s.getsockname()[1]
     try:
         launch(t, ctx, "compose up fails: host port in use", ["docker-v2"],
-               Expect(1, ("up -d",), measured=True, config="new"), ports=[(port, port)])
+               Expect(1, ("up -d",), measured=True, config="new"), ports=[(port, port)],
+               prepare=use_cli)
+        launch(t, ctx, "api start fails: host port in use", ["docker-v2"],
+               Expect(1, ("step=launch", "/start"), measured=True, config="new"),
+               ports=[(port, port)])
     finally:
         s.close()
 
