@@ -266,7 +266,7 @@ def plan_first(ctx, c, agent, env, img):
                         LAUNCHER, "plan"], env=env, capture_output=True, text=True,
                        timeout=60)
     with open(tr) as f:
-        calls = [x for x in f.read().splitlines()[1:] if x.strip()]
+        calls = [x for x in f.read().splitlines()[1:] if x.strip() and "exit_group(" not in x]
     want = ["selected digest: %s (source: newest-approved)" % img["config_digest"],
             "rtmr3 method: dstack-api (TEE_LAUNCHER_RTMR_METHOD; ",
             "engine: api (TEE_LAUNCHER_ENGINE)",
