@@ -61,7 +61,7 @@
 enum { DSTACK_OK = 0, DSTACK_ERR = -1 };
 
 /* {"event":"mpc-image-digest","payload":"<hex>"} into out (NUL-terminated). */
-int dstack_emit_event_body(const uint8_t payload[RTMR_PAYLOAD_LEN], char *out,
+int dstack_emit_event_body(const struct digest *payload, char *out,
     size_t cap, size_t *len, struct errbuf *err);
 
 /* {"report_data":""} and {} (constant strings). */

@@ -41,7 +41,7 @@ enum { LAUNCH_OK = 0, LAUNCH_ERR = -1 };
 /* "<name>@sha256:<hex>" + NUL. */
 #define LAUNCH_IMAGE_REF_SIZE (LAUNCH_IMAGE_NAME_MAX + 1 + DIGEST_STR_SIZE)
 /* The spec id: sha256 of the create body, lowercase hex. */
-#define LAUNCH_SPEC_HEX 64
+#define LAUNCH_SPEC_HEX DIGEST_HEX_LEN
 /* The label carrying the spec id: an old container with the same id is
  * restarted instead of replaced. */
 #define LAUNCH_LABEL_SPEC "org.tee-launcher.spec"

@@ -115,8 +115,8 @@ int rtmr_log_line_parse(const char *line, size_t len, struct rtmr_event *ev,
     struct errbuf *err);
 
 /* Formats the line we append (with its '\n'); returns its length or 0. */
-size_t rtmr_log_line_format(enum rtmr_version v,
-    const uint8_t payload[RTMR_PAYLOAD_LEN], char *out, size_t cap);
+size_t rtmr_log_line_format(enum rtmr_version v, const struct digest *payload,
+    char *out, size_t cap);
 
 /*
  * Scans a runtime events log file line by line (at most RTMR_LOG_MAX bytes,
@@ -143,7 +143,7 @@ struct rtmr_native_result {
  * failed, the error says so: RTMR3 cannot be un-extended.
  */
 int rtmr_native_emit_once(const struct rtmr_native_cfg *cfg,
-    const uint8_t payload[RTMR_PAYLOAD_LEN], struct rtmr_native_result *res,
+    const struct digest *payload, struct rtmr_native_result *res,
     struct errbuf *err);
 
 #endif

@@ -20,8 +20,8 @@
 #include <stdint.h>
 
 #include "errbuf.h"
+#include "reference.h"
 
-#define RTMR_PAYLOAD_LEN 32 /* the image digest bytes */
 #define RTMR_EVENT_NAME "mpc-image-digest"
 
 enum { RTMR_OK = 0, RTMR_ERR = -1 };
@@ -34,12 +34,12 @@ enum rtmr_seen {
 };
 
 struct rtmr_once {
-	uint8_t want[RTMR_PAYLOAD_LEN];
+	struct digest want; /* the payload: the image digest */
 	unsigned count; /* mpc-image-digest events seen */
 	unsigned same;  /* of which carry want */
 };
 
-void rtmr_once_init(struct rtmr_once *o, const uint8_t payload[RTMR_PAYLOAD_LEN]);
+void rtmr_once_init(struct rtmr_once *o, const struct digest *payload);
 /* Counts the event if it is named RTMR_EVENT_NAME; any other is ignored. */
 void rtmr_once_note(struct rtmr_once *o, const char *name,
     const uint8_t *payload, size_t len);

@@ -6,7 +6,6 @@
 
 #include "engine_api.h"
 #include "fmt.h"
-#include "hex.h"
 #include "json.h"
 #include "log.h"
 
@@ -443,7 +442,7 @@ engine_api_spec_id(const struct launch_plan *l, char out[LAUNCH_SPEC_HEX + 1],
 {
 	struct launch_plan bare = *l;
 	br_sha256_context h;
-	uint8_t d[32];
+	struct digest d;
 	char *body;
 	size_t len;
 	int rc;
@@ -458,9 +457,8 @@ engine_api_spec_id(const struct launch_plan *l, char out[LAUNCH_SPEC_HEX + 1],
 	if (rc == ENGINE_OK) {
 		br_sha256_init(&h);
 		br_sha256_update(&h, body, len);
-		br_sha256_out(&h, d);
-		hex_encode(d, sizeof(d), out);
-		out[LAUNCH_SPEC_HEX] = '\0';
+		br_sha256_out(&h, d.b);
+		digest_hex(&d, out);
 	}
 	free(body);
 	return rc;

@@ -278,14 +278,14 @@ rtmr_log_line_parse(const char *line, size_t len, struct rtmr_event *ev,
 }
 
 size_t
-rtmr_log_line_format(enum rtmr_version v, const uint8_t payload[RTMR_PAYLOAD_LEN],
+rtmr_log_line_format(enum rtmr_version v, const struct digest *payload,
     char *out, size_t cap)
 {
-	char b64[BASE64_LEN(RTMR_PAYLOAD_LEN) + 1];
+	char b64[BASE64_LEN(DIGEST_LEN) + 1];
 	int len;
 
 	/* Cannot fail: b64 is sized for the payload. */
-	(void)base64_encode(payload, RTMR_PAYLOAD_LEN, b64, sizeof(b64));
+	(void)base64_encode(payload->b, DIGEST_LEN, b64, sizeof(b64));
 	len = fmt_snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%s\"%s}\n",
 	    RTMR_EVENT_NAME, b64, v == RTMR_V2 ? ",\"version\":2" : "");
 	return (len > 0 && (size_t)len < cap) ? (size_t)len : 0;
@@ -447,7 +447,7 @@ rtmr3_write(const char *path, const uint8_t d[RTMR_DIGEST_LEN], struct errbuf *e
 
 static int
 log_append(const char *path, enum rtmr_version v,
-    const uint8_t payload[RTMR_PAYLOAD_LEN], struct errbuf *err)
+    const struct digest *payload, struct errbuf *err)
 {
 	char line[128];
 	size_t len = rtmr_log_line_format(v, payload, line, sizeof(line)), off = 0;
@@ -537,7 +537,7 @@ register_matches(const struct rtmr_native_cfg *cfg, const uint8_t replay[RTMR_DI
 
 /* Everything that happens under the lock. */
 static int
-emit_locked(const struct rtmr_native_cfg *cfg, const uint8_t payload[RTMR_PAYLOAD_LEN],
+emit_locked(const struct rtmr_native_cfg *cfg, const struct digest *payload,
     struct rtmr_native_result *res, struct errbuf *err)
 {
 	uint8_t replay[RTMR_DIGEST_LEN];
@@ -557,8 +557,8 @@ emit_locked(const struct rtmr_native_cfg *cfg, const uint8_t payload[RTMR_PAYLOA
 		    "refusing to add a second", cfg->log_path, RTMR_EVENT_NAME);
 		return RTMR_ERR;
 	}
-	if (rtmr_event_digest(res->version, RTMR_EVENT_NAME, payload,
-	    RTMR_PAYLOAD_LEN, res->digest, err) != RTMR_OK ||
+	if (rtmr_event_digest(res->version, RTMR_EVENT_NAME, payload->b,
+	    DIGEST_LEN, res->digest, err) != RTMR_OK ||
 	    rtmr3_write(cfg->rtmr3_path, res->digest, err) != RTMR_OK)
 		return RTMR_ERR;
 	if (log_append(cfg->log_path, res->version, payload, err) != RTMR_OK) {
@@ -571,7 +571,7 @@ emit_locked(const struct rtmr_native_cfg *cfg, const uint8_t payload[RTMR_PAYLOA
 
 int
 rtmr_native_emit_once(const struct rtmr_native_cfg *cfg,
-    const uint8_t payload[RTMR_PAYLOAD_LEN], struct rtmr_native_result *res,
+    const struct digest *payload, struct rtmr_native_result *res,
     struct errbuf *err)
 {
 	int fd, rc;

@@ -3,10 +3,10 @@
 #include "rtmr_once.h"
 
 void
-rtmr_once_init(struct rtmr_once *o, const uint8_t payload[RTMR_PAYLOAD_LEN])
+rtmr_once_init(struct rtmr_once *o, const struct digest *payload)
 {
 	memset(o, 0, sizeof(*o));
-	memcpy(o->want, payload, RTMR_PAYLOAD_LEN);
+	o->want = *payload;
 }
 
 void
@@ -16,7 +16,7 @@ rtmr_once_note(struct rtmr_once *o, const char *name, const uint8_t *payload,
 	if (strcmp(name, RTMR_EVENT_NAME) != 0)
 		return;
 	o->count++;
-	if (len == RTMR_PAYLOAD_LEN && memcmp(payload, o->want, len) == 0)
+	if (len == DIGEST_LEN && memcmp(payload, o->want.b, len) == 0)
 		o->same++;
 }
 

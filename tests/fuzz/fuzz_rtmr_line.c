@@ -14,6 +14,7 @@ int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static struct rtmr_event ev, again;
+	struct digest payload;
 	uint8_t d[RTMR_DIGEST_LEN];
 	char line[256];
 	struct errbuf e;
@@ -26,8 +27,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (rtmr_event_digest(RTMR_V1, ev.name, ev.payload, ev.payload_len, d, &e) != RTMR_OK)
 		abort();
 	(void)rtmr_event_digest(RTMR_V2, ev.name, ev.payload, ev.payload_len, d, &e);
-	if (strcmp(ev.name, RTMR_EVENT_NAME) == 0 && ev.payload_len == RTMR_PAYLOAD_LEN) {
-		n = rtmr_log_line_format(ev.version, ev.payload, line, sizeof(line));
+	if (strcmp(ev.name, RTMR_EVENT_NAME) == 0 && ev.payload_len == DIGEST_LEN) {
+		memcpy(payload.b, ev.payload, DIGEST_LEN);
+		n = rtmr_log_line_format(ev.version, &payload, line, sizeof(line));
 		if (n == 0 || rtmr_log_line_parse(line, n - 1, &again, &e) != RTMR_OK ||
 		    again.payload_len != ev.payload_len ||
 		    memcmp(again.payload, ev.payload, ev.payload_len) != 0 ||
