@@ -242,7 +242,7 @@ pull(struct launcher *l, char *ref, struct errbuf *err)
 static int
 plan_measure(struct launcher *l, struct errbuf *err)
 {
-	if (l->s.platform != CLI_PLATFORM_TEE)
+	if (l->s.platform != LAUNCH_TEE)
 		return 0;
 	if (measure_cfg_from_settings(&l->measure, &l->s, l->measure_paths,
 	    sizeof(l->measure_paths), err) != 0)
@@ -271,7 +271,7 @@ plan_container(struct launcher *l, struct errbuf *err)
 	    l->cfg.image_name, strlen(l->cfg.image_name), l->repo, err) != 0)
 		return -1;
 	memset(&l->spec, 0, sizeof(l->spec));
-	l->spec.platform = l->s.platform == CLI_PLATFORM_TEE ? LAUNCH_TEE : LAUNCH_NONTEE;
+	l->spec.platform = l->s.platform;
 	l->spec.image_name = l->repo;
 	l->spec.ports = l->cfg.ports;
 	l->spec.nports = l->cfg.nports;
@@ -290,7 +290,7 @@ plan(struct launcher *l, struct errbuf *err)
 {
 	if (plan_measure(l, err) != 0)
 		return -1;
-	if (nodeconfig_add_tee(&l->cfg, l->s.platform == CLI_PLATFORM_TEE,
+	if (nodeconfig_add_tee(&l->cfg, l->s.platform == LAUNCH_TEE,
 	    &l->selected, err) != 0 ||
 	    nodeconfig_render_alloc(&l->cfg, &l->node_text, err) != 0)
 		return -1;
@@ -339,7 +339,7 @@ measure(struct launcher *l, struct errbuf *err)
 {
 	enum measure_outcome out;
 
-	if (l->s.platform != CLI_PLATFORM_TEE)
+	if (l->s.platform != LAUNCH_TEE)
 		return 0;
 	return measure_image(&l->measure, &l->http, &l->selected, &out, err);
 }
@@ -372,8 +372,8 @@ run(struct launcher *l)
 	struct errbuf err;
 
 	log_event(LOG_INFO, "platform", { "platform",
-	    l->s.platform == CLI_PLATFORM_TEE ? "TEE" : "NONTEE" });
-	if (config_load(l->s.user_config, l->s.platform == CLI_PLATFORM_TEE,
+	    l->s.platform == LAUNCH_TEE ? "TEE" : "NONTEE" });
+	if (config_load(l->s.user_config, l->s.platform == LAUNCH_TEE,
 	    &l->cfg, &err) != CONFIG_OK)
 		return fail("user config", &err);
 	if (choose_image(l, &err) != 0)
