@@ -195,12 +195,12 @@ compose_uses_the_plugin_when_it_answers(struct th *t)
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
-	enum engine_compose_tool tool;
+	enum compose_flavour tool;
 	char calls[1024];
 
 	REQUIRE(t, setup(&f, "compose\\ version) echo 'Docker Compose version v2.29.0' ;;", &e, &err));
 	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
-	CHECK_INT(t, tool, ENGINE_COMPOSE_PLUGIN);
+	CHECK_INT(t, tool, COMPOSE_SPEC);
 	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", "/tmp/p", &err), ENGINE_OK);
 	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", "/tmp/p", &err), ENGINE_OK);
 	fake_read(&f, "calls", calls, sizeof(calls));
@@ -218,7 +218,7 @@ docker_compose_on_path_is_used_without_running_docker(struct th *t)
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
-	enum engine_compose_tool tool;
+	enum compose_flavour tool;
 	char calls[1024];
 
 	REQUIRE(t, setup(&f, "compose*) echo 'docker: unknown command: docker compose' >&2; exit 1 ;;",
@@ -226,7 +226,7 @@ docker_compose_on_path_is_used_without_running_docker(struct th *t)
 	REQUIRE(t, fake_tool(&f, "docker-compose", ""));
 	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", "/tmp/p", &err), ENGINE_OK);
 	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
-	CHECK_INT(t, tool, ENGINE_COMPOSE_V1);
+	CHECK_INT(t, tool, COMPOSE_V1);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls,
 	    "docker-compose <-p> <mpc-node> <--project-directory> </tmp/p> <-f> </tmp/c.yaml> <up> <-d>\n");
@@ -239,7 +239,7 @@ a_plugin_file_wins_over_docker_compose_and_nothing_is_run_to_find_it(struct th *
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
-	enum engine_compose_tool tool;
+	enum compose_flavour tool;
 	char calls[1024], dir[128];
 
 	REQUIRE(t, setup(&f, "", &e, &err));
@@ -249,7 +249,7 @@ a_plugin_file_wins_over_docker_compose_and_nothing_is_run_to_find_it(struct th *
 	REQUIRE(t, fake_tool(&f, "plugins/docker-compose", ""));
 	cli.no_spawn = 1;
 	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
-	CHECK_INT(t, tool, ENGINE_COMPOSE_PLUGIN);
+	CHECK_INT(t, tool, COMPOSE_SPEC);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls, "");
 	fake_remove(&f);
@@ -261,7 +261,7 @@ without_spawning_an_unknown_compose_tool_is_an_error(struct th *t)
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
-	enum engine_compose_tool tool;
+	enum compose_flavour tool;
 	char calls[1024];
 
 	REQUIRE(t, setup(&f, "compose*) exit 0 ;;", &e, &err));
