@@ -486,7 +486,11 @@ plan_only(struct launcher *l)
 	say("node config: %s (%zu bytes rendered)", l->s.node_config, l->node_text.len);
 	say("lock file: %s", l->lock_path);
 	say("extra CA file: %s", l->s.extra_ca_file != NULL ? l->s.extra_ca_file : "(none)");
-	return fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		errbuf_set(&err, "standard output: write failed");
+		return fail("plan", &err);
+	}
+	return 0;
 }
 
 int

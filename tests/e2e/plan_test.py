@@ -228,6 +228,12 @@ def case_failures(box):
     p = plan(box, "no PLATFORM", box.env(PLATFORM=None))
     T.check("no PLATFORM: a usage error, exit 2", p.returncode == 2 and
             "PLATFORM is required" in p.stderr, p.stderr)
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([LAUNCHER, "plan"], env=box.env(), stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+    T.check("stdout not writable: exit 1 with one error line",
+            p.returncode == 1 and p.stderr.count("level=error") == 1 and
+            "standard output: write failed" in p.stderr, p.stderr[-400:])
     p = subprocess.run([LAUNCHER, "--help"], capture_output=True, text=True)
     T.check("--help names plan", p.returncode == 0 and "\n  plan: " in p.stdout, p.stdout)
 
