@@ -24,7 +24,8 @@ enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
 enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
 
 /* What CLI_RUN runs: the first argument names it when it is a command word
- * (cli_command_names), else the launch. */
+ * (command_names in cli.c: "plan"), else the launch.  The settings parse
+ * the same for every command. */
 enum cli_command { CLI_COMMAND_LAUNCH, CLI_COMMAND_PLAN };
 
 struct cli_settings {
