@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -676,6 +678,229 @@ defaults_are_dstacks_paths(struct th *t)
 	CHECK_INT(t, c.lock_timeout_ms, RTMR_LOCK_TIMEOUT_MS);
 }
 
+/* ---- the event-name decoder: escapes, surrogate pairs, truncation */
+
+static int
+parse_name(const char *name_json, struct rtmr_event *ev)
+{
+	char line[512];
+	struct errbuf e;
+	int n = snprintf(line, sizeof(line), "{\"event\":\"%s\",\"payload\":\"AQ==\"}", name_json);
+
+	return rtmr_log_line_parse(line, (size_t)n, ev, &e);
+}
+
+static void
+escaped_names_decode_to_utf8_and_surrogate_pairs_join(struct th *t)
+{
+	struct rtmr_event ev;
+
+	REQUIRE_INT(t, parse_name("\\ud83d\\ude00", &ev), RTMR_OK);
+	CHECK_STR(t, ev.name, "\xf0\x9f\x98\x80");
+	REQUIRE_INT(t, parse_name("\\ue000", &ev), RTMR_OK); /* just above the surrogates */
+	CHECK_STR(t, ev.name, "\xee\x80\x80");
+	REQUIRE_INT(t, parse_name("x\\uDBFF\\uDFFFy", &ev), RTMR_OK);
+	CHECK_STR(t, ev.name, "x\xf4\x8f\xbf\xbfy");
+	REQUIRE_INT(t, parse_name("\\\"\\\\\\b\\f\\n\\r\\t\\u20AC", &ev), RTMR_OK);
+	CHECK_STR(t, ev.name, "\"\\\b\f\n\r\t\xe2\x82\xac");
+	CHECK_INT(t, ev.payload_len, 1);
+	CHECK_INT(t, ev.payload[0], 1);
+}
+
+static void
+broken_escapes_and_truncated_names_are_refused(struct th *t)
+{
+	static const char *const bad[] = {
+		"\\udc00",           /* a low surrogate alone */
+		"\\ud83dx",          /* a high surrogate without its low half */
+		"\\ud83d\\n",        /* ... followed by another escape */
+		"\\ud83d\\u0041",    /* ... followed by a non-surrogate */
+		"\\ud83d\\ue000",    /* ... followed by a code point above the low range */
+		"\\ud83d\\udbff",    /* ... followed by another high surrogate */
+		"\\ud83d\\ude0",     /* a low half cut short */
+		"\\u12g4",           /* not hex */
+		"\\u12",             /* cut short */
+		"\\",                /* a lone backslash before the closing quote */
+		"\\q",               /* an unknown escape */
+	};
+	struct rtmr_event ev;
+	struct errbuf e;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!CHECK_INT(t, parse_name(bad[i], &ev), RTMR_ERR))
+			printf("     accepted: %s\n", bad[i]);
+	/* the line ends inside the name: no closing quote at all */
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"abc", 13, &ev, &e), RTMR_ERR);
+	CHECK_STR(t, e.msg, "expected {\"event\":\"<name>\" (name at most 256 bytes)");
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"ab\\", 13, &ev, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"\\u12", 14, &ev, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"\\ud83d", 16, &ev, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"\\ud83d\\ude00", 22, &ev, &e), RTMR_ERR);
+	/* a 4-byte character that would pass the name's last byte */
+	{
+		char name[RTMR_NAME_MAX + 16];
+
+		memset(name, 'n', RTMR_NAME_MAX - 2);
+		strcpy(name + RTMR_NAME_MAX - 2, "\\ud83d\\ude00");
+		CHECK_INT(t, parse_name(name, &ev), RTMR_ERR);
+		strcpy(name + RTMR_NAME_MAX - 2, "\\u00e9");
+		CHECK_INT(t, parse_name(name, &ev), RTMR_OK);
+		CHECK_INT(t, strlen(ev.name), RTMR_NAME_MAX);
+	}
+}
+
+static void
+an_unknown_log_version_has_no_digest(struct th *t)
+{
+	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 }, d[RTMR_DIGEST_LEN];
+	struct errbuf e;
+
+	CHECK_INT(t, rtmr_event_digest((enum rtmr_version)3, "x", p, sizeof(p), d, &e), RTMR_ERR);
+	CHECK_STR(t, e.msg, "unknown event log version 3");
+	CHECK_INT(t, rtmr_event_digest(RTMR_V2, "bad\xff", p, sizeof(p), d, &e), RTMR_ERR);
+	CHECK_STR(t, e.msg, "event name is not valid UTF-8");
+}
+
+static void
+a_v2_log_line_whose_name_is_not_utf8_cannot_be_replayed(struct th *t)
+{
+	static const char log[] =
+	    "{\"event\":\"app-id\",\"payload\":\"AQ==\",\"version\":2}\n"
+	    "{\"event\":\"bad\xff\",\"payload\":\"AQ==\",\"version\":2}\n";
+	struct env env;
+	struct errbuf e;
+	uint8_t mr[RTMR_DIGEST_LEN];
+	size_t n = 0;
+
+	REQUIRE(t, env_make(&env));
+	file_put(env.log, log, sizeof(log) - 1);
+	CHECK_INT(t, rtmr_log_scan_file(env.log, NULL, mr, &n, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "runtime_events.log: line 2: event name is not valid UTF-8") != NULL);
+	/* without a replay the same log only counts events */
+	CHECK_INT(t, rtmr_log_scan_file(env.log, NULL, NULL, &n, &e), RTMR_OK);
+	CHECK_INT(t, n, 2);
+	env_remove(&env);
+}
+
+/* A file size limit makes the kernel cut writes: the RTMR3 write (48 bytes
+ * at offset 0) or the log append past the limit.  SIGXFSZ is ignored so the
+ * write fails with EFBIG instead of killing the test. */
+struct fsize {
+	struct rlimit old;
+	void (*oldsig)(int);
+};
+
+static int
+fsize_limit(struct fsize *f, rlim_t bytes)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_FSIZE, &f->old) != 0)
+		return 0;
+	f->oldsig = signal(SIGXFSZ, SIG_IGN);
+	r.rlim_cur = bytes;
+	r.rlim_max = f->old.rlim_max;
+	return setrlimit(RLIMIT_FSIZE, &r) == 0;
+}
+
+static void
+fsize_restore(struct fsize *f)
+{
+	setrlimit(RLIMIT_FSIZE, &f->old);
+	signal(SIGXFSZ, f->oldsig);
+}
+
+static void
+native_a_failed_log_write_after_extending_says_so(struct th *t)
+{
+	/* one foreign event, longer than the limit below */
+	static const char foreign[] = "{\"event\":\"app-id\",\"payload\":\""
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}\n";
+	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+	struct fsize f;
+	struct stat st;
+	int rc;
+
+	REQUIRE(t, env_make(&env));
+	file_put(env.log, foreign, sizeof(foreign) - 1);
+	REQUIRE(t, fsize_limit(&f, 64));
+	rc = rtmr_native_emit_once(&env.cfg, p, &r, &e);
+	fsize_restore(&f);
+	CHECK_INT(t, rc, RTMR_ERR);
+	CHECK(t, strstr(e.msg, "RTMR3 was extended but the event log was not: reboot required "
+	    "(replay will not match): ") == e.msg);
+	CHECK(t, strstr(e.msg, "runtime_events.log: write: File too large") != NULL);
+	CHECK(t, !rtmr3_is_zero(&env));
+	CHECK(t, stat(env.log, &st) == 0 && st.st_size == (off_t)sizeof(foreign) - 1);
+	env_remove(&env);
+}
+
+static void
+native_a_short_rtmr3_write_is_an_error_and_logs_nothing(struct th *t)
+{
+	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+	struct fsize f;
+	int rc;
+
+	REQUIRE(t, env_make(&env));
+	REQUIRE(t, fsize_limit(&f, 20));
+	rc = rtmr_native_emit_once(&env.cfg, p, &r, &e);
+	fsize_restore(&f);
+	CHECK_INT(t, rc, RTMR_ERR);
+	CHECK(t, strstr(e.msg, "rtmr3:sha384: short write (20 of 48 bytes)") != NULL);
+	CHECK(t, access(env.log, F_OK) != 0);
+	env_remove(&env);
+}
+
+static void
+native_an_rtmr3_path_that_cannot_be_written_logs_nothing(struct th *t)
+{
+	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+
+	REQUIRE(t, env_make(&env));
+	/* readable (the register check opens it), not writable */
+	env.cfg.rtmr3_path = env.dir;
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, ": open: Is a directory") != NULL);
+	CHECK(t, access(env.log, F_OK) != 0);
+	env_remove(&env);
+}
+
+/* A sysfs file reads back like the register: the real one is absent here,
+ * but any sysfs file shows that a register disagreeing with the log's
+ * replay, or one that is not 48 bytes, stops the emit before any write. */
+static void
+native_a_register_that_disagrees_with_the_log_stops_the_emit(struct th *t)
+{
+	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+
+	REQUIRE(t, env_make(&env));
+	env.cfg.rtmr3_path = "/sys/devices/system/cpu/modalias"; /* > 48 bytes on x86 */
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "/sys/devices/system/cpu/modalias: the register does not equal "
+	    "the replay of ") == e.msg);
+	CHECK(t, strstr(e.msg, "(reboot required)") != NULL);
+	env.cfg.rtmr3_path = "/sys/kernel/uevent_seqnum"; /* a few digits */
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "expected the 48-byte register") != NULL);
+	CHECK(t, access(env.log, F_OK) != 0);
+	CHECK(t, rtmr3_is_zero(&env));
+	env_remove(&env);
+}
+
 void
 suite_rtmr(struct th *t)
 {
@@ -720,4 +945,19 @@ suite_rtmr(struct th *t)
 	th_run(t, "rtmr: native: waits for the lock and gives up after the timeout",
 	    native_waits_for_the_lock_and_gives_up_after_the_timeout);
 	th_run(t, "rtmr: defaults are dstack's paths", defaults_are_dstacks_paths);
+	th_run(t, "rtmr: escaped names decode to UTF-8 and surrogate pairs join",
+	    escaped_names_decode_to_utf8_and_surrogate_pairs_join);
+	th_run(t, "rtmr: broken escapes and truncated names are refused",
+	    broken_escapes_and_truncated_names_are_refused);
+	th_run(t, "rtmr: an unknown log version has no digest", an_unknown_log_version_has_no_digest);
+	th_run(t, "rtmr: a V2 log line whose name is not UTF-8 cannot be replayed",
+	    a_v2_log_line_whose_name_is_not_utf8_cannot_be_replayed);
+	th_run(t, "rtmr: native: a failed log write after extending says so",
+	    native_a_failed_log_write_after_extending_says_so);
+	th_run(t, "rtmr: native: a short RTMR3 write is an error and logs nothing",
+	    native_a_short_rtmr3_write_is_an_error_and_logs_nothing);
+	th_run(t, "rtmr: native: an RTMR3 path that cannot be written logs nothing",
+	    native_an_rtmr3_path_that_cannot_be_written_logs_nothing);
+	th_run(t, "rtmr: native: a register that disagrees with the log stops the emit",
+	    native_a_register_that_disagrees_with_the_log_stops_the_emit);
 }
