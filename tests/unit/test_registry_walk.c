@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bearssl.h>
 
@@ -51,7 +52,8 @@ struct walk {
 	const char *refs[70];
 	size_t nrefs;
 	uint32_t max_attempts;
-	uint64_t interval_secs;
+	uint64_t interval_secs, timeout_secs; /* timeout 0: 1 s */
+	int no_sleeper;
 	struct registry_result res;
 	struct errbuf err;
 };
@@ -246,13 +248,13 @@ walk_run(void)
 	rc.image_name = w.image_name;
 	rc.refs = w.refs;
 	rc.nrefs = w.nrefs;
-	rc.timeout_secs = 1;
+	rc.timeout_secs = w.timeout_secs != 0 ? w.timeout_secs : 1;
 	rc.interval_secs = w.interval_secs;
 	rc.max_attempts = w.max_attempts;
 	w.err.msg[0] = '\0';
 	if (digest_parse(w.want, strlen(w.want), &want, &w.err) != 0 ||
 	    http_client_init(&w.c, &cfg, &w.err) != 0 ||
-	    registry_init(&w.r, &w.c, &w.sl, &w.err) != 0)
+	    registry_init(&w.r, &w.c, w.no_sleeper ? NULL : &w.sl, &w.err) != 0)
 		return -2;
 	rc_resolve = registry_resolve(&w.r, &rc, &want, &w.res, &w.err);
 	registry_free(&w.r);
@@ -694,6 +696,185 @@ docker_hub_names_are_asked_of_registry_1(struct th *t)
 	CHECK_STR(t, w.host, "registry-1.docker.io");
 }
 
+static void
+a_token_answer_without_a_usable_token_or_challenge_stops_the_run(struct th *t)
+{
+	static const char *const bodies[] = { "{}", "{\"token\":\"\",\"access_token\":\"\"}",
+		"{\"token\":7}" };
+	size_t k;
+
+	for (k = 0; k < sizeof(bodies) / sizeof(bodies[0]); k++) {
+		walk_reset();
+		add(CHALLENGE);
+		add(mk("200 OK", "application/json", "", bodies[k]));
+		CHECK_INT(t, walk_run(), -1);
+		CHECK_STR(t, w.err.msg, "registry auth failed: token response has no usable "
+		    "\"token\" or \"access_token\"");
+	}
+	/* a 401 that names no way to authenticate */
+	walk_reset();
+	add(STATUS("401 Unauthorized"));
+	CHECK_INT(t, walk_run(), -1);
+	CHECK(t, strstr(w.err.msg, "registry auth failed: ") == w.err.msg);
+	CHECK_INT(t, w.nreq, 1);
+	/* a token server that does not speak HTTP: not retried */
+	walk_reset();
+	w.max_attempts = 3;
+	add(CHALLENGE);
+	add("SSH-2.0-OpenSSH\r\n\r\n");
+	CHECK_INT(t, walk_run(), -1);
+	CHECK(t, strstr(w.err.msg, "registry auth failed: GET https://auth.test/token: ") == w.err.msg);
+	CHECK(t, strstr(w.err.msg, "scope") == NULL); /* the query is never quoted */
+	CHECK_INT(t, w.nreq, 2);
+	CHECK_INT(t, w.nwaits, 0);
+}
+
+static void
+service_names_are_percent_encoded_except_unreserved_characters(struct th *t)
+{
+	walk_reset();
+	add(CHALLENGE_REALM("https://auth.test/t", ",service=\"AZaz09-._~/:+\""));
+	add(mk("200 OK", "application/json", "", "{\"token\":\"tk\"}"));
+	add(mk("200 OK", MT_MANIFEST, "", manifest_body(0, WANT_HEX)));
+	CHECK_INT(t, walk_run(), 0);
+	CHECK_STR(t, w.req[1], "GET /t?service=AZaz09-._~%2F%3A%2B&scope=repository%3Atl%2Fx%3Apull HTTP/1.1");
+}
+
+static void
+a_retry_after_that_is_not_seconds_falls_back_to_the_backoff(struct th *t)
+{
+	walk_reset();
+	w.max_attempts = 2;
+	w.interval_secs = 3;
+	add(mk("429 Too Many Requests", NULL, "Retry-After: soon\r\n", ""));
+	add(mk("429 Too Many Requests", NULL, "Retry-After: \r\n", ""));
+	add(mk("200 OK", MT_MANIFEST, "", manifest_body(0, WANT_HEX)));
+	CHECK_INT(t, walk_run(), 0);
+	REQUIRE_INT(t, w.nwaits, 2);
+	CHECK_INT(t, w.waits[0], 3000);
+	CHECK_INT(t, w.waits[1], 4500);
+}
+
+/* SPEC §5.3: an interval above 60 s is waited once, then 60 s; huge values
+ * saturate instead of wrapping around to a short wait. */
+static void
+huge_intervals_and_timeouts_saturate(struct th *t)
+{
+	walk_reset();
+	w.max_attempts = 2;
+	w.interval_secs = UINT64_MAX / 100;
+	add(STATUS("503 Service Unavailable"));
+	add(STATUS("503 Service Unavailable"));
+	add(mk("200 OK", MT_MANIFEST, "", manifest_body(0, WANT_HEX)));
+	CHECK_INT(t, walk_run(), 0);
+	REQUIRE_INT(t, w.nwaits, 2);
+	CHECK(t, w.waits[0] == UINT64_MAX);
+	CHECK_INT(t, w.waits[1], 60000);
+	walk_reset();
+	w.max_attempts = 1;
+	w.interval_secs = 100;
+	w.timeout_secs = UINT64_MAX;
+	add(STATUS("503 Service Unavailable"));
+	add(mk("200 OK", MT_MANIFEST, "", manifest_body(0, WANT_HEX)));
+	CHECK_INT(t, walk_run(), 0);
+	REQUIRE_INT(t, w.nwaits, 1);
+	CHECK_INT(t, w.waits[0], 100000);
+}
+
+static void
+without_a_sleeper_the_wait_is_real(struct th *t)
+{
+	struct timespec a, b;
+	long long ms;
+
+	walk_reset();
+	w.max_attempts = 1;
+	w.interval_secs = 1;
+	w.no_sleeper = 1;
+	add(STATUS("503 Service Unavailable"));
+	add(mk("200 OK", MT_MANIFEST, "", manifest_body(0, WANT_HEX)));
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK_INT(t, walk_run(), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000LL + (b.tv_nsec - a.tv_nsec) / 1000000;
+	CHECK(t, ms >= 1000);
+	CHECK_INT(t, w.r.stats.waited_ms, 1000);
+}
+
+static void
+the_content_digest_header_must_name_the_body(struct th *t)
+{
+	char hm[65], hdr[128];
+
+	sha_hex(manifest_body(0, WANT_HEX), hm);
+	snprintf(hdr, sizeof(hdr), "Docker-Content-Digest: sha256:%s\r\n", hm);
+	walk_reset();
+	add(mk("200 OK", MT_MANIFEST, hdr, manifest_body(0, WANT_HEX)));
+	CHECK_INT(t, walk_run(), 0);
+	walk_reset();
+	add(mk("200 OK", MT_MANIFEST, "Docker-Content-Digest: sha256:" OTHER_HEX "\r\n",
+	    manifest_body(0, WANT_HEX)));
+	CHECK_INT(t, walk_run(), -1);
+	CHECK(t, strstr(w.err.msg, "Docker-Content-Digest header sha256:" OTHER_HEX
+	    " disagrees with the body's sha256 sha256:") == w.err.msg);
+	walk_reset();
+	add(mk("200 OK", MT_MANIFEST, "Docker-Content-Digest: md5:00\r\n",
+	    manifest_body(0, WANT_HEX)));
+	CHECK_INT(t, walk_run(), -1);
+	CHECK(t, strstr(w.err.msg, "Docker-Content-Digest header: ") == w.err.msg);
+}
+
+static void
+an_oci_index_is_walked_and_only_linux_amd64_taken(struct th *t)
+{
+	char hm[65], *list;
+	size_t cap = 2048;
+
+	sha_hex(manifest_body(0, WANT_HEX), hm);
+	list = malloc(cap);
+	REQUIRE(t, list != NULL);
+	snprintf(list, cap, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image."
+	    "index.v1+json\",\"manifests\":["
+	    "{\"mediaType\":\"" MT_MANIFEST "\",\"digest\":\"sha256:" OTHER_HEX "\",\"size\":1,"
+	    "\"platform\":{\"architecture\":\"amd64\",\"os\":\"windows\"}},"
+	    "{\"mediaType\":\"" MT_MANIFEST "\",\"digest\":\"sha256:%s\",\"size\":1,"
+	    "\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}", hm);
+	walk_reset();
+	add(mk_owned_body("200 OK", "application/vnd.oci.image.index.v1+json", list));
+	add(mk("200 OK", MT_MANIFEST, "", manifest_body(0, WANT_HEX)));
+	CHECK_INT(t, walk_run(), 0);
+	CHECK_INT(t, w.nreq, 2);
+	CHECK(t, strstr(w.req[1], hm) != NULL);
+	/* a malformed digest in a linux/amd64 entry fails the document */
+	walk_reset();
+	add(mk("200 OK", MT_LIST, "", "{\"schemaVersion\":2,\"mediaType\":\"" MT_LIST "\","
+	    "\"manifests\":[{\"digest\":\"sha256:12\",\"platform\":{\"architecture\":\"amd64\","
+	    "\"os\":\"linux\"}}]}"));
+	CHECK_INT(t, walk_run(), -1);
+	CHECK(t, strstr(w.err.msg, "manifest v1: index entry 0: ") == w.err.msg);
+}
+
+static void
+arrays_that_are_no_descriptor_list_are_passed_over(struct th *t)
+{
+	static const char body[] = "{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST "\","
+	    "\"config\":{\"mediaType\":\"x\",\"digest\":\"sha256:" WANT_HEX "\",\"size\":1},"
+	    "\"layers\":[{\"mediaType\":\"l\",\"digest\":\"sha256:" OTHER_HEX "\",\"size\":2}],"
+	    "\"platforms\":[1],\"abcdef\":[\"x\"],\"extra\":[{}]}";
+
+	walk_reset();
+	add(mk("200 OK", MT_MANIFEST, "", body));
+	CHECK_INT(t, walk_run(), 0);
+	CHECK_INT(t, w.res.how, REGISTRY_MATCH_CONFIG);
+	CHECK_INT(t, w.nreq, 1);
+	/* a layer descriptor is checked like every descriptor */
+	walk_reset();
+	add(mk("200 OK", MT_MANIFEST, "", "{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST
+	    "\",\"config\":{\"digest\":\"sha256:" WANT_HEX "\"},\"layers\":[{\"Digest\":\"x\"}]}"));
+	CHECK_INT(t, walk_run(), -1);
+	CHECK(t, strstr(w.err.msg, "Digest") != NULL);
+}
+
 void
 suite_registry_walk(struct th *t)
 {
@@ -735,4 +916,19 @@ suite_registry_walk(struct th *t)
 	    other_platforms_are_passed_over_and_the_amd64_entry_fetched_by_digest);
 	th_run(t, "registry: Docker Hub names are asked of registry-1.docker.io",
 	    docker_hub_names_are_asked_of_registry_1);
+	th_run(t, "registry: a token answer without a usable token, or a 401 without a challenge, stops the run",
+	    a_token_answer_without_a_usable_token_or_challenge_stops_the_run);
+	th_run(t, "registry: service names are percent-encoded except unreserved characters",
+	    service_names_are_percent_encoded_except_unreserved_characters);
+	th_run(t, "registry: a Retry-After that is not seconds falls back to the backoff",
+	    a_retry_after_that_is_not_seconds_falls_back_to_the_backoff);
+	th_run(t, "registry: huge intervals and timeouts saturate",
+	    huge_intervals_and_timeouts_saturate);
+	th_run(t, "registry: without a sleeper the wait is real", without_a_sleeper_the_wait_is_real);
+	th_run(t, "registry: the Docker-Content-Digest header must name the body",
+	    the_content_digest_header_must_name_the_body);
+	th_run(t, "registry: an OCI index is walked and only linux/amd64 taken",
+	    an_oci_index_is_walked_and_only_linux_amd64_taken);
+	th_run(t, "registry: arrays that are no descriptor list are passed over",
+	    arrays_that_are_no_descriptor_list_are_passed_over);
 }
