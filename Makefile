@@ -213,29 +213,38 @@ unit-clang: $(CL)/unit
 unit: $(T)/unit
 	$(T)/unit
 
-# ---- coverage (gcov): the unit tests alone, over src/*.c but main.c, built
-# with the host compiler, --coverage -O0, no sanitizer.  Unit tests only: the
-# figure is then the same on every machine (the root stages depend on
-# dockerd, timing and the network namespace).  tests/coverage/report.py
-# prints lines % and branches % per file and fails when a module guarding
-# the one promise is below COV_LINES % of lines or COV_BRANCHES % of
-# branches.  The guarded modules are listed here and nowhere else.
+# ---- coverage (gcov): src/*.c but main.c built with the host compiler,
+# --coverage -O0, no sanitizer, linked into the unit tests and the drivers;
+# then the unit tests and COV_STAGES run (the check stages that need only
+# the drivers and loopback servers: http against scripted plain/TLS/unix/
+# proxy servers, the simulated dstack agent, a real docker-registry; no
+# dockerd).  `make coverage COV_STAGES=` measures the unit tests alone.
+# tests/coverage/report.py prints lines % and branches % per file and
+# fails when a module guarding the one promise is below COV_LINES % of
+# lines or COV_BRANCHES % of branches.  The guarded modules are listed
+# here and nowhere else.
 COV := $(B)/cov
 COV_GUARDED := registry measure rtmr atomicfile select config image engine_api http
 COV_LINES ?= 95
 COV_BRANCHES ?= 90
+COV_STAGES ?= 40-http-client 42-dstack-fake 45-registry
 COV_CFLAGS = $(STD) -g -O0 $(WARN) -Wno-missing-prototypes $(INC) -Itests
 COV_OBJS := $(patsubst src/%.c,$(COV)/obj/%.o,$(LIB_SRCS))
+COV_DRIVERS := $(patsubst tests/drivers/%.c,$(COV)/drivers/%,$(DRIVER_SRCS))
 $(COV)/obj/%.o: src/%.c $(HDRS) $(GEN)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(COV_CFLAGS) --coverage -c $< -o $@
-# The tests and the harness themselves are not instrumented.
+# The tests, the harness and the drivers themselves are not instrumented.
 $(COV)/unit: $(UNIT_DEPS) $(COV_OBJS)
 	$(HOST_CC) $(COV_CFLAGS) -I$(T) -o $@ tests/harness.c $(UNIT_SRCS) \
 		$(COV_OBJS) $(BEARSSL)/host/libbearssl.a -lgcov
-coverage: $(COV)/unit
-	TOP=$(TOP) COV=$(TOP)/$(COV) COV_GUARDED="$(COV_GUARDED)" COV_LINES=$(COV_LINES) \
-		COV_BRANCHES=$(COV_BRANCHES) sh tests/coverage/run
+$(COV)/drivers/%: tests/drivers/%.c $(COV_OBJS) $(BEARSSL)/host/libbearssl.a
+	@mkdir -p $(@D)
+	$(HOST_CC) $(COV_CFLAGS) -o $@ $< $(COV_OBJS) $(BEARSSL)/host/libbearssl.a -lgcov
+coverage: $(COV)/unit $(COV_DRIVERS)
+	TOP=$(TOP) B=$(TOP)/$(B) COV=$(TOP)/$(COV) COV_GUARDED="$(COV_GUARDED)" \
+		COV_STAGES="$(COV_STAGES)" COV_LINES=$(COV_LINES) COV_BRANCHES=$(COV_BRANCHES) \
+		sh tests/coverage/run
 
 # Every check stage in tests/check.d prints "N passed, N failed" last;
 # tests/run-checks sums them and fails if any stage failed.
