@@ -902,9 +902,13 @@ list_filtered(struct engine_api *a, const char *filter,
 	if (expect(a, "GET", "/containers/json", &c, ok, &status, err) != ENGINE_OK)
 		return ENGINE_ERR;
 	a->arena.used = 0;
-	if (json_parse(a->body, a->body_len, &a->arena, &v, err) != 0 ||
-	    v.type != JSON_ARRAY) {
+	if (json_parse(a->body, a->body_len, &a->arena, &v, err) != 0) {
 		errbuf_wrap(err, "engine API GET /containers/json: not a JSON array");
+		return ENGINE_ERR;
+	}
+	/* Parsed: err holds nothing of this answer, so set, not wrap. */
+	if (v.type != JSON_ARRAY) {
+		errbuf_set(err, "engine API GET /containers/json: not a JSON array");
 		return ENGINE_ERR;
 	}
 	for (i = 0; i < v.u.arr.n; i++)
