@@ -1148,14 +1148,14 @@ static void
 prepare_checks_the_launch_without_touching_the_engine(struct th *t)
 {
 	static const struct rule rules[] = { { NULL, 0, NULL, 0 } };
-	struct engine_launch l;
+	struct launch_plan l;
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
 	char log[64];
 
 	REQUIRE(t, setup(&f, rules, &e, &err));
-	launch_init(&l, COMPOSE_TEE);
+	launch_init(&l, LAUNCH_TEE);
 	CHECK_INT(t, e.prepare(e.ctx, &l, &err), ENGINE_OK);
 	l.spec_id = SPEC_NEW; /* the label the takeover compares */
 	CHECK_INT(t, e.prepare(e.ctx, &l, &err), ENGINE_OK);
@@ -1194,12 +1194,12 @@ launch_stops_at_the_first_network_or_volume_the_engine_refuses(struct th *t)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char log[4096];
-	struct engine_launch l;
+	struct launch_plan l;
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
 
-	launch_init(&l, COMPOSE_NONTEE);
+	launch_init(&l, LAUNCH_NONTEE);
 	REQUIRE(t, setup(&f, net_rules, &e, &err));
 	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_ERR);
 	CHECK_STR(t, err.msg, "engine API GET /networks/mpc-node_default: HTTP 500: no networks today");

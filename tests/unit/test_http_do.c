@@ -684,7 +684,7 @@ a_proxy_that_refuses_closes_or_talks_first_is_a_proxy_error(struct th *t)
 	struct http_response rs;
 	struct errbuf e;
 	char proxy[64];
-	uint16_t port;
+	uint16_t port = 0;
 	size_t i;
 	pid_t pid;
 
