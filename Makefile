@@ -244,7 +244,7 @@ $(COV)/drivers/%: tests/drivers/%.c $(COV_OBJS) $(BEARSSL)/host/libbearssl.a
 coverage: $(COV)/unit $(COV_DRIVERS)
 	TOP=$(TOP) B=$(TOP)/$(B) COV=$(TOP)/$(COV) COV_GUARDED="$(COV_GUARDED)" \
 		COV_STAGES="$(COV_STAGES)" COV_LINES=$(COV_LINES) COV_BRANCHES=$(COV_BRANCHES) \
-		sh tests/coverage/run
+		COV_DETAILS=$(COV_DETAILS) sh tests/coverage/run
 
 # Every check stage in tests/check.d prints "N passed, N failed" last;
 # tests/run-checks sums them and fails if any stage failed.
