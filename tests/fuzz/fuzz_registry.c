@@ -276,8 +276,16 @@ check_result(const struct feed *f, const struct registry_result *res,
 	fuzz_assert(served, "the manifest digest is the sha256 of a served body");
 	if (res->how == REGISTRY_MATCH_CONFIG)
 		fuzz_assert(digest_equal(&res->config, want), "config match is the wanted digest");
-	else
+	else if (res->how == REGISTRY_MATCH_MANIFEST)
 		fuzz_assert(digest_equal(&res->manifest, want), "manifest match is the wanted digest");
+	else {
+		for (i = 0, served = 0; i < f->nsegs; i++)
+			served |= f->has_body[i] && digest_equal(&f->bodies[i], &res->pull);
+		fuzz_assert(served && digest_equal(&res->pull, want),
+		    "an index match pulls the wanted digest, a served body");
+	}
+	if (res->how != REGISTRY_MATCH_INDEX)
+		fuzz_assert(digest_equal(&res->pull, &res->manifest), "the manifest is pulled");
 }
 
 /* Segment i's body parsed (byte-exact keys, no fold rule: the model does
