@@ -169,13 +169,13 @@ walk(void *ctx, struct registry_result *out, struct errbuf *err)
 	return 0;
 }
 
-/* The trust anchors (with the extra CA file) and the client are set up
- * here: the parent's dstack calls use them, and the child needs no file. */
+/* The trust anchors (with the extra CA file) and the client, set up on
+ * either path: the parent's dstack calls use them, and the child needs no
+ * file. */
 static int
-resolve(struct launcher *l, struct errbuf *err)
+http_setup(struct launcher *l, struct errbuf *err)
 {
 	struct http_client_config hc;
-	struct resolver_job job;
 
 	memset(&hc, 0, sizeof(hc));
 	hc.anchors = &l->anchors;
@@ -185,6 +185,14 @@ resolve(struct launcher *l, struct errbuf *err)
 	    http_client_init(&l->http, &hc, err) != 0)
 		return -1;
 	l->http_ready = 1;
+	return 0;
+}
+
+static int
+resolve(struct launcher *l, struct errbuf *err)
+{
+	struct resolver_job job;
+
 	job.forget = walk_forget;
 	job.resolve = walk;
 	job.ctx = l;
@@ -289,6 +297,9 @@ obtain(struct launcher *l, char *ref, const char **step, struct errbuf *err)
 {
 	int w;
 
+	*step = "resolve";
+	if (http_setup(l, err) != 0)
+		return -1;
 	*step = "engine";
 	if (engine_api_store_is_containerd(&l->api, &l->containerd, err) != ENGINE_OK ||
 	    (w = warm(l, ref, err)) < 0)
