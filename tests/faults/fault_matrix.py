@@ -257,10 +257,33 @@ def check_run(t, c, p, exp, digest):
             leaked)
 
 
-def launch(t, ctx, name, tags, exp, rules=(), img="docker-v2", prepare=None, **conf):
-    """One full launcher run against the proxy with rules; returns (case, proc)."""
+def forget_images(ctx, host):
+    """Untags every reference of host/tl/mpc-node in the engine, so the run
+    resolves through the registry (the warm path, issue 15 §3, would skip
+    it): references only, so images other hosts' cases use stay."""
+    ctx["dk"].docker("rm", "-f", "mpc-node", check=False)
+    r = ctx["dk"].docker("images", "--digests", "--format",
+                         "{{.Repository}} {{.Tag}} {{.Digest}}", host + "/tl/mpc-node",
+                         check=False)
+    refs = []
+    for line in r.stdout.splitlines():
+        repo, tag, digest = (line.split() + ["", "", ""])[:3]
+        if tag not in ("", "<none>"):
+            refs.append(repo + ":" + tag)
+        if digest.startswith("sha256:"):
+            refs.append(repo + "@" + digest)
+    if refs:
+        ctx["dk"].docker("rmi", "-f", *refs, check=False)
+
+
+def launch(t, ctx, name, tags, exp, rules=(), img="docker-v2", prepare=None, warm=False,
+           **conf):
+    """One full launcher run against the proxy with rules; returns (case, proc).
+    Unless warm, the image is first removed: the run resolves and pulls."""
     c = Case(ctx, name)
     c.config(tags, **conf)
+    if not warm:
+        forget_images(ctx, conf.get("registry") or ctx["px"].host)
     if prepare:
         prepare(c)
     ctx["px"].set_rules(*rules)
