@@ -306,7 +306,7 @@ obtain(struct launcher *l, char *ref, const char **step, struct errbuf *err)
 		return -1;
 	if (w > 0)
 		return 0;
-	log_event(LOG_INFO, "image not present, resolving", { "ref", ref });
+	log_event(LOG_INFO, "image not present, resolving", { "repository", l->repo });
 	*step = "resolve";
 	if (resolve(l, err) != 0)
 		return -1;
