@@ -562,6 +562,83 @@ inspect_names_a_missing_image_and_refuses_odd_ids(struct th *t)
 }
 
 static void
+a_present_image_is_found_with_its_repo_digest_and_an_absent_one_is_not(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/images/sha256:" HEX64 "/json", 200, "{\"Id\":\"sha256:" HEX64
+		    "\",\"RepoDigests\":[\"other/x@sha256:" HEX64 "\",\"reg.test/tl/x@sha256:"
+		    "12\",\"reg.test/tl/xy@sha256:" HEX64 "\",\"reg.test/tl/x@sha256:"
+		    "abababababababababababababababababababababababababababababababab\"]}", 0 },
+		{ "GET /v1.41/images/", 404, "{\"message\":\"No such image\"}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char id[ENGINE_ID_MAX], rd[ENGINE_DIGEST_SIZE], log[512];
+	int found = -1;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, engine_api_image_find(&api, REF, "reg.test/tl/x", &found, id, rd, &err),
+	    ENGINE_OK);
+	CHECK_INT(t, found, 0);
+	/* by image ID: only a well-formed entry of exactly this repository */
+	CHECK_INT(t, engine_api_image_find(&api, "sha256:" HEX64, "reg.test/tl/x", &found, id,
+	    rd, &err), ENGINE_OK);
+	CHECK_INT(t, found, 1);
+	CHECK_STR(t, id, "sha256:" HEX64);
+	CHECK_STR(t, rd, "sha256:abababababababababababababababababababababababababababababababab");
+	/* nothing else reaches the URL */
+	CHECK_INT(t, engine_api_image_find(&api, "sha256:../../x", "reg.test/tl/x", &found,
+	    id, rd, &err), ENGINE_ERR);
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "GET /version\nGET /v1.41/images/" REF "/json\n"
+	    "GET /v1.41/images/sha256:" HEX64 "/json\n");
+	teardown(&f);
+}
+
+static void
+the_image_store_is_containerd_only_when_info_says_so(struct th *t)
+{
+	static const struct rule classic[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/info", 200, "{\"Driver\":\"overlay2\",\"DriverStatus\":[[\"Backing "
+		    "Filesystem\",\"extfs\"],[\"driver-type\"],[\"x\",\"io.containerd."
+		    "snapshotter.v1\"]]}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct rule containerd[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/info", 200, "{\"Driver\":\"overlayfs\",\"DriverStatus\":[[\"driver-"
+		    "type\",\"io.containerd.snapshotter.v1\"]]}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct rule broken[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/info", 500, "{\"message\":\"boom\"}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	int yes = -1;
+
+	REQUIRE(t, setup(&f, classic, &e, &err));
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_OK);
+	CHECK_INT(t, yes, 0);
+	teardown(&f);
+	REQUIRE(t, setup(&f, containerd, &e, &err));
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_OK);
+	CHECK_INT(t, yes, 1);
+	teardown(&f);
+	REQUIRE(t, setup(&f, broken, &e, &err));
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API GET /info: HTTP 500: boom");
+	teardown(&f);
+}
+
+static void
 references_and_names_outside_the_grammar_never_reach_the_engine(struct th *t)
 {
 	static const struct rule rules[] = { { NULL, 0, NULL, 0 } };
@@ -1223,6 +1300,10 @@ launch_stops_at_the_first_network_or_volume_the_engine_refuses(struct th *t)
 void
 suite_engine_api(struct th *t)
 {
+	th_run(t, "engine_api: a present image is found with its own repo digest, an absent one is not",
+	    a_present_image_is_found_with_its_repo_digest_and_an_absent_one_is_not);
+	th_run(t, "engine_api: the image store is containerd's only when /info says so",
+	    the_image_store_is_containerd_only_when_info_says_so);
 	th_run(t, "takeover: stops the node and other volume writers, spares launchers",
 	    takeover_stops_the_node_and_volume_writers_and_spares_launchers);
 	th_run(t, "takeover: an old node with the same spec is started again",
