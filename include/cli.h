@@ -77,13 +77,14 @@ int measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *
 
 /*
  * The backend to use, and why (a fixed phrase for logs and `plan`):
- * TEE_LAUNCHER_ENGINE when set; else api when the engine's socket (DOCKER_HOST
- * unix://…, else ENGINE_DEFAULT_SOCKET) is a socket, by stat(2) alone:
- * nothing is connected to decide; else cli when docker is on PATH (the CLI
- * may reach an engine the API cannot name); else api.  Never fails: a
- * backend that cannot work reports it when it is set up.
+ * TEE_LAUNCHER_ENGINE when set; else api when engine_socket (the path
+ * DOCKER_HOST names, engine_api_socket_path) is a socket, by stat(2)
+ * alone: nothing is connected to decide; else cli when docker is on PATH;
+ * else api.  Never fails: a backend that cannot work reports it when it is
+ * set up.
  */
-enum cli_engine cli_engine_choose(const struct cli_settings *s, const char **why);
+enum cli_engine cli_engine_choose(const struct cli_settings *s, const char *engine_socket,
+    const char **why);
 
 /* The --help text. */
 extern const char cli_usage_text[];

@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "engine_api.h"
 #include "engine_cli.h"
 #include "env.h"
 #include "spawn.h"
@@ -12,7 +11,7 @@ const char cli_usage_text[] =
 "usage: tee-launcher [plan] [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
 "                    [--default-image-digest sha256:<64 hex>] [--help] [--version]\n"
 "\n"
-"  plan: print what a launch would do and why; contacts and writes nothing\n"
+"  plan: what a launch would do, and why; contacts and writes nothing\n"
 "\n"
 "Each flag may instead come from its environment variable (the flag wins):\n"
 "  PLATFORM               TEE or NONTEE (required)\n"
@@ -231,9 +230,10 @@ measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
 }
 
 enum cli_engine
-cli_engine_choose(const struct cli_settings *s, const char **why)
+cli_engine_choose(const struct cli_settings *s, const char *engine_socket,
+    const char **why)
 {
-	char sock[NET_UNIX_PATH_MAX + 1], where[SPAWN_PATH_MAX];
+	char where[SPAWN_PATH_MAX];
 	struct errbuf ignored;
 	struct stat st;
 
@@ -241,8 +241,7 @@ cli_engine_choose(const struct cli_settings *s, const char **why)
 		*why = "TEE_LAUNCHER_ENGINE";
 		return s->engine;
 	}
-	if (engine_api_socket_path(s->docker_host, sock, sizeof(sock), &ignored) == ENGINE_OK &&
-	    stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+	if (stat(engine_socket, &st) == 0 && S_ISSOCK(st.st_mode)) {
 		*why = "socket present";
 		return CLI_ENGINE_API;
 	}

@@ -46,6 +46,8 @@
  * longest wait and musl's DNS timeouts (5 s x 2). */
 #define RESOLVE_MAX_REQUESTS (2ull * REGISTRY_MAX_REQUESTS)
 #define RESOLVE_DNS_MS 10000
+/* `plan`'s report: twenty lines, a few holding paths. */
+#define PLAN_REPORT_MAX (16 * ATOMICFILE_PATH_MAX)
 
 /* Everything one run holds; static storage, too big for the stack. */
 struct launcher {
@@ -67,6 +69,7 @@ struct launcher {
 	int api_ready;
 	int use_cli;
 	const char *engine_why;
+	int containerd;                /* the engine's image store */
 	struct engine engine;
 	struct measure_cfg measure;
 	char measure_paths[MEASURE_PATHBUF];
@@ -77,6 +80,8 @@ struct launcher {
 	struct takeover takeover;
 	char lock_path[ATOMICFILE_PATH_MAX];
 	int lock_fd;
+	char report[PLAN_REPORT_MAX];  /* `plan`'s output, written at once */
+	size_t report_len;
 };
 
 static int
@@ -170,13 +175,13 @@ walk(void *ctx, struct registry_result *out, struct errbuf *err)
 	return 0;
 }
 
-/* The trust anchors (with the extra CA file) and the client are set up
- * here: the parent's dstack calls use them, and the child needs no file. */
+/* The trust anchors (with the extra CA file) and the client, set up on
+ * either path: the parent's dstack calls use them, and the child needs no
+ * file. */
 static int
-resolve(struct launcher *l, struct errbuf *err)
+http_setup(struct launcher *l, struct errbuf *err)
 {
 	struct http_client_config hc;
-	struct resolver_job job;
 
 	memset(&hc, 0, sizeof(hc));
 	hc.anchors = &l->anchors;
@@ -186,6 +191,14 @@ resolve(struct launcher *l, struct errbuf *err)
 	    http_client_init(&l->http, &hc, err) != 0)
 		return -1;
 	l->http_ready = 1;
+	return 0;
+}
+
+static int
+resolve(struct launcher *l, struct errbuf *err)
+{
+	struct resolver_job job;
+
 	job.forget = walk_forget;
 	job.resolve = walk;
 	job.ctx = l;
@@ -200,12 +213,13 @@ resolve(struct launcher *l, struct errbuf *err)
 static int
 engine_setup(struct launcher *l, struct errbuf *err)
 {
-	enum cli_engine which = cli_engine_choose(&l->s, &l->engine_why);
+	enum cli_engine which;
 
 	/* Both backends stop and restart containers through the API. */
 	if (engine_api_init(&l->api, l->s.docker_host, err) != ENGINE_OK)
 		return -1;
 	l->api_ready = 1;
+	which = cli_engine_choose(&l->s, l->api.socket_path, &l->engine_why);
 	if (which == CLI_ENGINE_API) {
 		engine_api_bind(&l->api, &l->engine);
 	} else {
@@ -226,15 +240,82 @@ static int
 pull(struct launcher *l, char *ref, struct errbuf *err)
 {
 	if (reference_pull_format(l->cfg.registry, strlen(l->cfg.registry),
-	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.manifest,
+	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.pull,
 	    ref, err) != 0)
 		return -1;
-	if (image_pull_and_check(&l->engine, ref, &l->resolved.config,
-	    &l->resolved.manifest, err) != 0) {
+	if (image_pull_and_check(&l->engine, ref, l->containerd, &l->resolved.config,
+	    &l->resolved.pull, err) != 0) {
 		errbuf_wrap(err, "The selected image failed digest validation");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The warm path: the engine already holds the selected image, so the
+ * registry is not contacted at all (a reboot during a registry outage
+ * still starts the node).  Found by <repo>@<selected> (a manifest or index
+ * approval the engine pulled: any store), or on the classic store by image
+ * ID = the selected config digest, run by one of its own <repo>@<digest>
+ * RepoDigests.  The image-ID gate then applies as after a pull.  1 warm,
+ * 0 not present (resolve), -1 engine error.
+ */
+static int
+warm(struct launcher *l, char *ref, struct errbuf *err)
+{
+	char id[ENGINE_ID_MAX], rd[ENGINE_DIGEST_SIZE], sel[DIGEST_STR_SIZE];
+	const struct digest *config = NULL;
+	struct digest pulled = l->selected, idd;
+	struct errbuf none;
+	int found;
+
+	digest_format(&l->selected, sel);
+	fmt_snprintf(ref, REFERENCE_PULL_SIZE, "%s@%s", l->repo, sel);
+	if (engine_api_image_find(&l->api, ref, l->repo, &found, id, rd, err) != ENGINE_OK)
+		return -1;
+	if (!found && !l->containerd) {
+		if (engine_api_image_find(&l->api, sel, l->repo, &found, id, rd, err) !=
+		    ENGINE_OK)
+			return -1;
+		found = found && rd[0] != '\0' &&
+		    digest_parse(rd, strlen(rd), &pulled, &none) == 0;
+		config = &l->selected;
+		fmt_snprintf(ref, REFERENCE_PULL_SIZE, "%s@%s", l->repo, rd);
+	}
+	if (!found)
+		return 0;
+	if (image_id_check(id, l->containerd, config, &pulled, err) != 0) {
+		log_event(LOG_WARN, "present image failed the image-ID check, resolving",
+		    { "ref", ref }, { "error", err->msg });
+		return 0;
+	}
+	l->resolved.pull = l->resolved.manifest = pulled;
+	l->resolved.config = digest_parse(id, strlen(id), &idd, &none) == 0 ? idd : pulled;
+	log_event(LOG_INFO, "image present, registry skipped", { "ref", ref }, { "id", id });
+	return 1;
+}
+
+/* The image to run: present in the engine, else resolved and pulled. */
+static int
+obtain(struct launcher *l, char *ref, const char **step, struct errbuf *err)
+{
+	int w;
+
+	*step = "resolve";
+	if (http_setup(l, err) != 0)
+		return -1;
+	*step = "engine";
+	if (engine_api_store_is_containerd(&l->api, &l->containerd, err) != ENGINE_OK ||
+	    (w = warm(l, ref, err)) < 0)
+		return -1;
+	if (w > 0)
+		return 0;
+	log_event(LOG_INFO, "image not present, resolving", { "repository", l->repo });
+	*step = "resolve";
+	if (resolve(l, err) != 0)
+		return -1;
+	*step = "pull";
+	return pull(l, ref, err);
 }
 
 /* TEE: the RTMR3 method and its prerequisites, decided from files only. */
@@ -253,7 +334,7 @@ plan_measure(struct launcher *l, struct errbuf *err)
 static int
 finish_spec(struct launcher *l, struct errbuf *err)
 {
-	l->spec.manifest = l->resolved.manifest;
+	l->spec.manifest = l->resolved.pull; /* what was pulled: the index for an index approval */
 	l->spec.spec_id = NULL;
 	if (engine_api_spec_id(&l->spec, l->spec_id, err) != ENGINE_OK)
 		return -1;
@@ -399,10 +480,8 @@ run(struct launcher *l)
 
 	if (prepare(l) != 0)
 		return EXIT_RUNTIME;
-	if (resolve(l, &err) != 0)
-		return fail("resolve", &err);
-	if (pull(l, ref, &err) != 0)
-		return fail("pull", &err);
+	if (obtain(l, ref, &step, &err) != 0)
+		return fail(step, &err);
 	if (finish_spec(l, &err) != 0)
 		return fail("plan", &err);
 	if (act(l, &err, &step) != 0)
@@ -411,39 +490,42 @@ run(struct launcher *l)
 	return 0;
 }
 
-/* One line of the plan on stdout (paths are bounded by ATOMICFILE_PATH_MAX). */
-static void say(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* One line of the plan into l->report (cut if it would not fit). */
+static void say(struct launcher *l, const char *f, ...) __attribute__((format(printf, 2, 3)));
 static void
-say(const char *f, ...)
+say(struct launcher *l, const char *f, ...)
 {
-	char line[3 * ATOMICFILE_PATH_MAX];
+	size_t cap = sizeof(l->report) - l->report_len;
 	va_list ap;
+	int n;
 
 	va_start(ap, f);
-	fmt_vsnprintf(line, sizeof(line), f, ap);
+	n = fmt_vsnprintf(l->report + l->report_len, cap, f, ap);
 	va_end(ap);
-	fputs(line, stdout);
-	fputc('\n', stdout);
+	if (n > 0 && (size_t)n + 1 < cap) {
+		l->report_len += (size_t)n;
+		l->report[l->report_len++] = '\n';
+	}
 }
 
 static void
-plan_print_measure(const struct launcher *l)
+plan_print_measure(struct launcher *l)
 {
 	const struct measure_cfg *m = &l->measure;
 
 	if (l->s.platform != LAUNCH_TEE) {
-		say("rtmr3: not measured (NONTEE)");
+		say(l, "rtmr3: not measured (NONTEE)");
 		return;
 	}
-	say("rtmr3 method: %s (%s; version file %s, rtmr3 file %s)",
+	say(l, "rtmr3 method: %s (%s; version file %s, rtmr3 file %s)",
 	    measure_method_name(m->method),
 	    l->s.rtmr_method == MEASURE_AUTO ? "auto" : "TEE_LAUNCHER_RTMR_METHOD",
 	    m->version_present ? "present" : "absent",
 	    m->rtmr3_writable ? "writable" : "not writable");
-	say("agent socket: %s (a socket)", m->dstack_socket);
-	say("rtmr3 file: %s", m->native.rtmr3_path);
-	say("version file: %s", m->native.version_path);
-	say("event log: %s", m->native.log_path);
+	say(l, "agent socket: %s (a socket)", m->dstack_socket);
+	say(l, "rtmr3 file: %s", m->native.rtmr3_path);
+	say(l, "version file: %s", m->native.version_path);
+	say(l, "event log: %s", m->native.log_path);
 }
 
 /*
@@ -457,6 +539,7 @@ plan_only(struct launcher *l)
 {
 	struct errbuf err;
 	char d[DIGEST_STR_SIZE];
+	ssize_t n;
 	size_t i;
 
 	if (prepare(l) != 0)
@@ -464,32 +547,33 @@ plan_only(struct launcher *l)
 	if (lock_path(l, &err) != 0)
 		return fail("plan", &err);
 	digest_format(&l->selected, d);
-	say("platform: %s", l->s.platform == LAUNCH_TEE ? "TEE" : "NONTEE");
-	say("user config: %s", l->s.user_config);
+	say(l, "platform: %s", l->s.platform == LAUNCH_TEE ? "TEE" : "NONTEE");
+	say(l, "user config: %s", l->s.user_config);
 	if (l->approved_absent)
-		say("approved hashes file: %s (absent)", l->s.approved_file);
+		say(l, "approved hashes file: %s (absent)", l->s.approved_file);
 	else
-		say("approved hashes file: %s (%zu digests)", l->s.approved_file, l->approved.n);
-	say("selected digest: %s (source: %s)", d, select_source_name(l->source));
-	say("registry: %s", l->cfg.registry);
+		say(l, "approved hashes file: %s (%zu digests)", l->s.approved_file, l->approved.n);
+	say(l, "selected digest: %s (source: %s)", d, select_source_name(l->source));
+	say(l, "registry: %s", l->cfg.registry);
 	for (i = 0; i < l->cfg.ntags; i++)
-		say("tag to search: %s", l->cfg.image_tags[i]);
-	say("pull: %s@<manifest digest found for %s>", l->repo, d);
+		say(l, "tag to search: %s", l->cfg.image_tags[i]);
+	say(l, "pull: %s@<digest found for %s>, unless the engine holds it", l->repo, d);
 	plan_print_measure(l);
-	say("engine: %s (%s)", l->use_cli ? "cli" : "api", l->engine_why);
-	say("engine socket: %s", l->api.socket_path);
+	say(l, "engine: %s (%s)", l->use_cli ? "cli" : "api", l->engine_why);
+	say(l, "engine socket: %s", l->api.socket_path);
 	if (l->use_cli) {
-		say("compose tool: %s", l->cli.compose_tool == COMPOSE_SPEC ?
+		say(l, "compose tool: %s", l->cli.compose_tool == COMPOSE_SPEC ?
 		    "docker compose" : ENGINE_CLI_COMPOSE_V1);
-		say("compose file: %s", l->s.compose_file);
+		say(l, "compose file: %s", l->s.compose_file);
 	}
-	say("node config: %s (%zu bytes rendered)", l->s.node_config, l->node_text.len);
-	say("lock file: %s", l->lock_path);
-	say("extra CA file: %s", l->s.extra_ca_file != NULL ? l->s.extra_ca_file : "(none)");
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		errbuf_set(&err, "standard output: write failed");
-		return fail("plan", &err);
-	}
+	say(l, "node config: %s (%zu bytes rendered)", l->s.node_config, l->node_text.len);
+	say(l, "lock file: %s", l->lock_path);
+	say(l, "extra CA file: %s", l->s.extra_ca_file != NULL ? l->s.extra_ca_file : "(none)");
+	for (i = 0; i < l->report_len; i += (size_t)n)
+		if ((n = write(1, l->report + i, l->report_len - i)) <= 0) {
+			errbuf_set(&err, "standard output: write failed");
+			return fail("plan", &err);
+		}
 	return 0;
 }
 

@@ -176,44 +176,39 @@ listen_at(const char *path)
 static void
 the_engine_is_api_when_its_socket_exists_else_cli_with_docker_on_path(struct th *t)
 {
-	char dir[] = "/tmp/cli-engine-XXXXXX", sock[64], host[80], docker[80], bin[64];
+	char dir[] = "/tmp/cli-engine-XXXXXX", sock[64], docker[80], bin[64];
 	struct cli_settings s;
 	const char *why;
 	int lfd, fd;
 
 	REQUIRE(t, mkdtemp(dir) != NULL);
 	snprintf(sock, sizeof(sock), "%s/docker.sock", dir);
-	snprintf(host, sizeof(host), "unix://%s", sock);
 	snprintf(bin, sizeof(bin), "%s/bin", dir);
 	snprintf(docker, sizeof(docker), "%s/docker", bin);
 	REQUIRE(t, mkdir(bin, 0700) == 0);
 	REQUIRE(t, (fd = open(docker, O_WRONLY | O_CREAT, 0755)) >= 0);
 	close(fd);
 	memset(&s, 0, sizeof(s));
-	s.docker_host = host;
 	s.path = bin;
 	/* no socket yet: docker on PATH decides */
-	CHECK_INT(t, cli_engine_choose(&s, &why), CLI_ENGINE_CLI);
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_CLI);
 	CHECK_STR(t, why, "no socket, docker on PATH");
 	s.path = "/nonexistent";
-	CHECK_INT(t, cli_engine_choose(&s, &why), CLI_ENGINE_API);
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_API);
 	CHECK_STR(t, why, "no socket, no docker");
 	/* a regular file where the socket should be is no socket */
 	REQUIRE(t, (fd = open(sock, O_WRONLY | O_CREAT, 0600)) >= 0);
 	close(fd);
 	s.path = bin;
-	CHECK_INT(t, cli_engine_choose(&s, &why), CLI_ENGINE_CLI);
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_CLI);
 	unlink(sock);
 	REQUIRE(t, (lfd = listen_at(sock)) >= 0);
-	CHECK_INT(t, cli_engine_choose(&s, &why), CLI_ENGINE_API);
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_API);
 	CHECK_STR(t, why, "socket present");
-	/* the operator's choice wins; ssh:// is never a socket */
+	/* the operator's choice wins */
 	s.engine = CLI_ENGINE_CLI;
-	CHECK_INT(t, cli_engine_choose(&s, &why), CLI_ENGINE_CLI);
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_CLI);
 	CHECK_STR(t, why, "TEE_LAUNCHER_ENGINE");
-	s.engine = CLI_ENGINE_DEFAULT;
-	s.docker_host = "ssh://host";
-	CHECK_INT(t, cli_engine_choose(&s, &why), CLI_ENGINE_CLI);
 	close(lfd);
 	unlink(sock);
 	unlink(docker);
