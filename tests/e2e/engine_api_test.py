@@ -282,10 +282,10 @@ def case_default_engine(ctx):
             "docker compose" not in p.stderr, p.stderr[-1500:])
     env["DOCKER_HOST"] = "unix://" + os.path.join(d, "no-engine.sock")
     p = subprocess.run([LAUNCHER], env=env, capture_output=True, text=True, timeout=300)
-    T.check("default engine: no socket and docker on PATH: cli, which then fails to pull",
+    T.check("default engine: no socket and docker on PATH: cli, which then fails at the engine",
             p.returncode == 1 and
             'engine=cli reason="no socket, docker on PATH"' in p.stderr and
-            "docker pull" in p.stderr, p.stderr[-1500:])
+            "step=engine" in p.stderr, p.stderr[-1500:])
     env["PATH"] = "/nonexistent"
     env["DOCKER_HOST"] = "ssh://somewhere"
     p = subprocess.run([LAUNCHER], env=env, capture_output=True, text=True, timeout=60)

@@ -270,7 +270,7 @@ def plan_first(ctx, c, agent, env, img):
     want = ["selected digest: %s (source: newest-approved)" % img["config_digest"],
             "rtmr3 method: dstack-api (TEE_LAUNCHER_RTMR_METHOD; ",
             "engine: api (TEE_LAUNCHER_ENGINE)",
-            "pull: %s/tl/mpc-node@<manifest digest" % ctx["reg"].host]
+            "pull: %s/tl/mpc-node@<digest found for " % ctx["reg"].host]
     T.check("%s: plan exits 0 and names digest, source, method, backend, pull" % n,
             p.returncode == 0 and all(w in p.stdout for w in want), p.stdout + p.stderr[-600:])
     T.check("%s: plan made no socket, connection, fork or exec" % n, calls == [], calls[:5])
