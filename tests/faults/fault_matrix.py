@@ -907,6 +907,7 @@ def agent_case(t, ctx, name, args, exp, emit_requests, method="dstack-api", sett
         prepare(c)
     if args is not None:
         c.agent = FakeDstack(c, *args)
+        ctx.setdefault("agents", []).append(c.agent)
     else:
         c.agent_socket = False
     digest = ctx["images"]["docker-v2"]["config_digest"]
@@ -1242,6 +1243,15 @@ def main():
                 th = threading.Thread(target=run_case, args=(rec, fn, ctx), daemon=True)
                 th.start()
                 bg.append((th, rec, fn))
+            # The background launcher takes over the one engine's mpc-node
+            # too, with its own lock file (cases do not share one), so it
+            # would race a foreground takeover (README: launchers naming
+            # different lock paths): let it get past its takeover first,
+            # i.e. ask its agent for the event log.
+            deadline = time.monotonic() + 120
+            while bg and time.monotonic() < deadline and not any(
+                    a.counts(settle=0).get("requests", 0) for a in ctx.get("agents", [])):
+                time.sleep(0.2)
             slow = []
             try:
                 for fn in CASES:
