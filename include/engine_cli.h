@@ -1,5 +1,9 @@
 /*
  * engine_cli — the engine interface (engine.h) on top of the `docker` CLI.
+ * The launcher's compose backend uses it only for the compose tool (probe,
+ * prepare, launch): it pulls, checks the image ID and stops, removes and
+ * restarts containers through engine_api in either backend, so a run
+ * starts at most one program, the compose tool (none on a reboot).
  *
  * Commands (no shell; spawn.h; `docker` found on the PATH given at init):
  *   pull        docker pull <ref>
@@ -19,8 +23,10 @@
  *               (-f <dir>/<file> --project-directory <dir>): compose reads
  *               no file the node can write (no .env, no override file);
  *               write a copy to c->compose_file for the operator (never
- *               read back); docker rm -f mpc-node (failure only logged);
- *               compose_up; remove the private directory.
+ *               read back); compose_up; remove the private directory.
+ *               Removes nothing: the caller's takeover has removed any
+ *               old mpc-node (a leftover one makes compose fail or
+ *               recreate it, never run it as is).
  *
  * Children get exactly this environment and nothing else:
  *   PATH, HOME (each only if given), DOCKER_HOST (the given one, else

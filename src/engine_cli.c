@@ -288,7 +288,6 @@ cli_launch(void *ctx, const struct launch_plan *l, struct errbuf *err)
 	struct engine_cli *c = ctx;
 	char dir[] = ENGINE_CLI_PRIVATE_TEMPLATE;
 	char file[sizeof(dir) + sizeof(ENGINE_CLI_PRIVATE_FILE) + 1];
-	struct errbuf ignored;
 	int rc = ENGINE_ERR;
 
 	if (c->compose_len == 0) {
@@ -300,14 +299,11 @@ cli_launch(void *ctx, const struct launch_plan *l, struct errbuf *err)
 		return ENGINE_ERR;
 	}
 	fmt_snprintf(file, sizeof(file), "%s/%s", dir, ENGINE_CLI_PRIVATE_FILE);
+	/* No `docker rm -f mpc-node`: the takeover (under the launch lock)
+	 * already removed, through the API, any mpc-node it does not restart. */
 	if (atomicfile_write(dir, ENGINE_CLI_PRIVATE_FILE, c->compose, c->compose_len,
-	    NULL, err) != ATOMICFILE_OK || write_copy(c, c->compose_file, err) != ENGINE_OK)
-		goto out;
-	if (cli_remove(c, ENGINE_CONTAINER, &ignored) != ENGINE_OK)
-		log_event(LOG_INFO, "no previous mpc-node container removed",
-		    { "detail", ignored.msg });
-	rc = engine_cli_compose_up(c, file, dir, err);
-out:
+	    NULL, err) == ATOMICFILE_OK && write_copy(c, c->compose_file, err) == ENGINE_OK)
+		rc = engine_cli_compose_up(c, file, dir, err);
 	unlink(file);
 	rmdir(dir);
 	return rc;

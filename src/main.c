@@ -70,7 +70,8 @@ struct launcher {
 	int use_cli;
 	const char *engine_why;
 	int containerd;                /* the engine's image store */
-	struct engine engine;
+	struct engine images;          /* pull and image ID: the API, either backend */
+	struct engine engine;          /* the launch: the API or compose */
 	struct measure_cfg measure;
 	char measure_paths[MEASURE_PATHBUF];
 	struct nodeconfig_text node_text;
@@ -215,10 +216,12 @@ engine_setup(struct launcher *l, struct errbuf *err)
 {
 	enum cli_engine which;
 
-	/* Both backends stop and restart containers through the API. */
+	/* Both backends pull, check the image ID and stop and restart
+	 * containers through the API: no docker CLI start for any of it. */
 	if (engine_api_init(&l->api, l->s.docker_host, err) != ENGINE_OK)
 		return -1;
 	l->api_ready = 1;
+	engine_api_bind(&l->api, &l->images);
 	which = cli_engine_choose(&l->s, l->api.socket_path, &l->engine_why);
 	if (which == CLI_ENGINE_API) {
 		engine_api_bind(&l->api, &l->engine);
@@ -243,7 +246,7 @@ pull(struct launcher *l, char *ref, struct errbuf *err)
 	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.pull,
 	    ref, err) != 0)
 		return -1;
-	if (image_pull_and_check(&l->engine, ref, l->containerd, &l->resolved.config,
+	if (image_pull_and_check(&l->images, ref, l->containerd, &l->resolved.config,
 	    &l->resolved.pull, err) != 0) {
 		errbuf_wrap(err, "The selected image failed digest validation");
 		return -1;

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -221,8 +222,22 @@ def case_nontee_happy(ctx, engine):
     c = Case(ctx["root"], "nontee-" + engine)
     img = ctx["images"]["docker-v2"]
     c.write(c.user_config, user_config(ctx["reg"].host, ["missing-tag", "docker-v2"]))
-    p = c.run(c.env(ctx["env"], "NONTEE", img["config_digest"], TEE_LAUNCHER_ENGINE=engine))
+    # A `docker` in front of the real one, noting how it is called: the
+    # compose backend pulls, checks the image ID and removes containers
+    # through the Engine API; the CLI only ever runs compose.
+    wrap = os.path.join(c.dir, "bin")
+    os.makedirs(wrap)
+    calls = os.path.join(wrap, "calls")
+    with open(os.path.join(wrap, "docker"), "w") as f:
+        f.write('#!/bin/sh\necho "$*" >> %s\nexec %s "$@"\n' %
+                (calls, shutil.which("docker", path=ctx["env"]["PATH"])))
+    os.chmod(os.path.join(wrap, "docker"), 0o755)
+    p = c.run(c.env(ctx["env"], "NONTEE", img["config_digest"], TEE_LAUNCHER_ENGINE=engine,
+                    PATH=wrap + ":" + ctx["env"]["PATH"]))
     T.check("%s: exits 0" % n, p.returncode == 0, why(p))
+    said = open(calls).read().splitlines() if os.path.exists(calls) else []
+    T.check("%s: the docker CLI is run for compose only (no pull, inspect or rm)" % n,
+            all(x.startswith("compose ") for x in said), said)
     T.check("%s: the %s engine backend was used" % (n, engine),
             "msg=\"engine backend\" engine=%s" % engine in p.stderr, p.stderr[-1500:])
     cfg = read_toml(c.node_config)

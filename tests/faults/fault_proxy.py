@@ -76,6 +76,16 @@ REQUEST_LINE_MAX = 65536
 HUGE_CHUNK = 65536
 
 
+def ua_matches(cond, ua):
+    """cond: conditions joined by "&", each a substring the User-Agent must
+    hold, or "!substring" it must not ("tee-launcher&!UpstreamClient": the
+    launcher itself, not the engine pulling for it)."""
+    for c in cond.split("&"):
+        if (c[1:] in ua) if c.startswith("!") else (c not in ua):
+            return False
+    return True
+
+
 class Rule:
     """One scripted fault; see the module doc."""
 
@@ -97,13 +107,8 @@ class Rule:
             return False
         if self.method is not None and req.method != self.method:
             return False
-        if self.ua is not None:
-            ua = req.header("User-Agent") or ""
-            if self.ua.startswith("!"):
-                if self.ua[1:] in ua:
-                    return False
-            elif self.ua not in ua:
-                return False
+        if self.ua is not None and not ua_matches(self.ua, req.header("User-Agent") or ""):
+            return False
         if self.auth is not None and (req.header("Authorization") is not None) != self.auth:
             return False
         return True
@@ -484,7 +489,7 @@ class FaultProxy:
                 continue
             if method is not None and e["method"] != method:
                 continue
-            if ua is not None and (ua[1:] in e["ua"] if ua.startswith("!") else ua not in e["ua"]):
+            if ua is not None and not ua_matches(ua, e["ua"]):
                 continue
             if auth is not None and e["auth"] != auth:
                 continue
@@ -498,7 +503,7 @@ class FaultProxy:
         rx = re.compile(path)
         with self.lock:
             return [e["status"] for e in self.log
-                    if rx.search(e["path"]) and (ua is None or ua in e["ua"])]
+                    if rx.search(e["path"]) and (ua is None or ua_matches(ua, e["ua"]))]
 
     # ---- upstream
 
