@@ -28,7 +28,9 @@ What is measured, and how:
     socket is there) and the compose backend (TEE_LAUNCHER_ENGINE=cli), in
     two scenarios: the unchanged node started again (a reboot) and a new
     container (mpc-node removed before each run: the API creates it, compose
-    brings it up).  BENCH_BASELINE=<another tee-launcher> runs that binary's
+    brings it up), and an upgrade (a new container whose image is not
+    present by its digest reference, as in the cold runs: resolved and
+    pulled, layers cached).  BENCH_BASELINE=<another tee-launcher> runs that binary's
     compose backend in the same rounds and prints the ratio.
   * network: TCP connects counted client-side in one extra run traced with
     PTRACE_SYSCALL (socket/connect of the launcher process only); HTTP
@@ -346,14 +348,19 @@ def main():
             backends = {}     # (scenario, name) -> [Run]
             variants = [("api", None, LAUNCHER), ("cli", "cli", LAUNCHER)] + \
                 ([("baseline", "cli", BASELINE)] if BASELINE else [])
-            for scen in ("restart", "create"):
+            for scen in ("restart", "create", "upgrade"):
                 for _ in range(RUNS):
                     for name, engine, binary in variants:
-                        if scen == "create":
+                        if scen != "restart":
                             fresh()
+                        if scen == "upgrade":
+                            cold()
                         r = launch(engine=engine, binary=binary)
                         if binary == LAUNCHER and "engine=%s " % name not in r.stderr:
                             raise SystemExit("launch bench: not the %s backend" % name)
+                        if binary == LAUNCHER and (scen == "upgrade") != (
+                                "image not present, resolving" in r.stderr):
+                            raise SystemExit("launch bench: %s run took the wrong path" % scen)
                         backends.setdefault((scen, name), []).append(r)
 
             renv = {"PATH": os.environ["PATH"], "TEE_LAUNCHER_EXTRA_CA_FILE": pki.ca_cert}
@@ -419,7 +426,8 @@ def main():
     row("  own CPU user+sys / peak RSS", "%.1f ms / %d KiB" % (w_cpu, w_rss))
     print("  engine backends (issue 15 §4), image present, rounds interleaved:")
     for scen, what in (("restart", "unchanged node started again"),
-                       ("create", "new container (old one removed)")):
+                       ("create", "new container (old one removed)"),
+                       ("upgrade", "new container, image resolved and pulled (layers cached)")):
         walls = {k[1]: med([r.wall * 1e3 for r in v]) for k, v in backends.items()
                  if k[0] == scen}
         kids = {k[1]: med([max(0.0, r.total_cpu * 1e3 - r.cpu_ns / 1e6) for r in v])
