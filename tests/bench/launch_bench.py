@@ -60,6 +60,8 @@ import testenv  # noqa: E402
 ADDRESS_POOL = ("--default-address-pool", "base=10.213.0.0/16,size=24")
 LAUNCHER = os.environ.get("LAUNCHER", os.path.join(B, "tee-launcher"))
 BASELINE = os.environ.get("BENCH_BASELINE")
+# Only the engine-backend rounds (issue 15 §4): more rounds in the same time.
+BACKENDS_ONLY = os.environ.get("BENCH_BACKENDS_ONLY") == "1"
 RESOLVE = os.path.join(B, "bench", "registry-resolve")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 TAG = "oci-index"                 # OCI index -> linux/amd64 manifest (+ arm64, attestation)
@@ -239,6 +241,24 @@ def binary_size():
     return size, stripped, (text, data, bss)
 
 
+def print_backends(backends):
+    print("  engine backends (issue 15 §4), image present, rounds interleaved:")
+    for scen, what in (("restart", "unchanged node started again"),
+                       ("create", "new container (old one removed)"),
+                       ("upgrade", "new container, image resolved and pulled (layers cached)")):
+        walls = {k[1]: med([r.wall * 1e3 for r in v]) for k, v in backends.items()
+                 if k[0] == scen}
+        kids = {k[1]: med([max(0.0, r.total_cpu * 1e3 - r.cpu_ns / 1e6) for r in v])
+                for k, v in backends.items() if k[0] == scen}
+        row("  wall, %s: api / cli" % what, "%.0f / %.0f ms" % (walls["api"], walls["cli"]))
+        row("    CPU of children (resolver fork, docker/compose): api / cli",
+            "%.0f / %.0f ms" % (kids["api"], kids["cli"]))
+        if "baseline" in walls:
+            row("    cli of BENCH_BASELINE, and cli / baseline", "%.0f ms, %.2f" %
+                (walls["baseline"], walls["cli"] / walls["baseline"]), "<= 0.80",
+                verdict(walls["cli"] <= 0.8 * walls["baseline"]))
+
+
 def main():
     testenv.install_signal_handlers()
     testenv.log = lambda msg: None
@@ -297,51 +317,52 @@ def main():
                 # the layers stay (a local tag), the digest reference goes
                 dk.docker("rmi", pulled, check=False)
 
-            first = launch()
-            dk.docker("tag", img["config_digest"], "tl-bench-keep:cached")
-            runs = []
-            reg_reqs, tok_reqs, docker_reqs = [], [], []
-            for _ in range(RUNS):
+            if not BACKENDS_ONLY:
+                first = launch()
+                dk.docker("tag", img["config_digest"], "tl-bench-keep:cached")
+                runs = []
+                reg_reqs, tok_reqs, docker_reqs = [], [], []
+                for _ in range(RUNS):
+                    cold()
+                    lines0 = registry_requests(reg.log_path, "tee-launcher")
+                    tok0 = reg.token.stats()["token_requests"]
+                    with open(reg.log_path, errors="replace") as f:
+                        all0 = sum(1 for line in f if line.startswith("127.0.0.1 - "))
+                    runs.append(launch())
+                    reg_reqs.append(registry_requests(reg.log_path, "tee-launcher") - lines0)
+                    tok_reqs.append(reg.token.stats()["token_requests"] - tok0)
+                    with open(reg.log_path, errors="replace") as f:
+                        docker_reqs.append(sum(1 for line in f if line.startswith("127.0.0.1 - "))
+                                           - all0 - reg_reqs[-1])
                 cold()
-                lines0 = registry_requests(reg.log_path, "tee-launcher")
-                tok0 = reg.token.stats()["token_requests"]
-                with open(reg.log_path, errors="replace") as f:
-                    all0 = sum(1 for line in f if line.startswith("127.0.0.1 - "))
-                runs.append(launch())
-                reg_reqs.append(registry_requests(reg.log_path, "tee-launcher") - lines0)
-                tok_reqs.append(reg.token.stats()["token_requests"] - tok0)
-                with open(reg.log_path, errors="replace") as f:
-                    docker_reqs.append(sum(1 for line in f if line.startswith("127.0.0.1 - "))
-                                       - all0 - reg_reqs[-1])
-            cold()
-            counted = launch(syscalls=True)
-            # Warm against cold on equal terms: before each run the node
-            # container is removed, so both create it; cold runs have no image
-            # at all (the engine pulls every layer), warm runs have it.
-            def fresh():
-                dk.docker("rm", "-f", "mpc-node", check=False)
+                counted = launch(syscalls=True)
+                # Warm against cold on equal terms: before each run the node
+                # container is removed, so both create it; cold runs have no image
+                # at all (the engine pulls every layer), warm runs have it.
+                def fresh():
+                    dk.docker("rm", "-f", "mpc-node", check=False)
 
-            absent, warm, warm_reqs = {}, {}, []
-            for engine in ENGINES:
-                absent[engine], warm[engine] = [], []
+                absent, warm, warm_reqs = {}, {}, []
+                for engine in ENGINES:
+                    absent[engine], warm[engine] = [], []
+                    for _ in range(RUNS):
+                        fresh()
+                        dk.docker("rmi", "-f", big["config_digest"], check=False)
+                        absent[engine].append(launch(engine=engine, base=env_big))
+                        if "image not present, resolving" not in absent[engine][-1].stderr:
+                            raise SystemExit("launch bench: a cold run was warm")
+                    for _ in range(RUNS):
+                        fresh()
+                        all0, tok0 = all_requests(), reg.token.stats()["token_requests"]
+                        warm[engine].append(launch(engine=engine, base=env_big))
+                        warm_reqs.append(all_requests() - all0 +
+                                         reg.token.stats()["token_requests"] - tok0)
+                        if "image present, registry skipped" not in warm[engine][-1].stderr:
+                            raise SystemExit("launch bench: a warm run resolved:\n" +
+                                             warm[engine][-1].stderr[-1500:])
+                warm_kept = []
                 for _ in range(RUNS):
-                    fresh()
-                    dk.docker("rmi", "-f", big["config_digest"], check=False)
-                    absent[engine].append(launch(engine=engine, base=env_big))
-                    if "image not present, resolving" not in absent[engine][-1].stderr:
-                        raise SystemExit("launch bench: a cold run was warm")
-                for _ in range(RUNS):
-                    fresh()
-                    all0, tok0 = all_requests(), reg.token.stats()["token_requests"]
-                    warm[engine].append(launch(engine=engine, base=env_big))
-                    warm_reqs.append(all_requests() - all0 +
-                                     reg.token.stats()["token_requests"] - tok0)
-                    if "image present, registry skipped" not in warm[engine][-1].stderr:
-                        raise SystemExit("launch bench: a warm run resolved:\n" +
-                                         warm[engine][-1].stderr[-1500:])
-            warm_kept = []
-            for _ in range(RUNS):
-                warm_kept.append(launch())   # the node kept and started again
+                    warm_kept.append(launch())   # the node kept and started again
             # The backends, image present, interleaved rounds (and the
             # baseline binary's compose backend in the same rounds).
             launch(engine="cli")
@@ -369,6 +390,11 @@ def main():
             counters = dict(re.findall(r"^(\w+) (\S+)$", resolves[-1].stdout, re.M))
             dk.docker("rm", "-f", "mpc-node", check=False)
 
+    if BACKENDS_ONLY:
+        print("launch bench: engine backends only (BENCH_BACKENDS_ONLY), medians of %d rounds"
+              % RUNS)
+        print_backends(backends)
+        return 0
     cpu_ms = med([r.cpu_ns / 1e6 for r in runs])
     rss = med([r.hwm_kib for r in runs])
     c_cpu_ms = med([r.child_cpu_ns / 1e6 for r in runs])
@@ -424,21 +450,7 @@ def main():
     row("  registry + token requests (any client)", "%g" % max(warm_reqs), "0",
         verdict(max(warm_reqs) == 0))
     row("  own CPU user+sys / peak RSS", "%.1f ms / %d KiB" % (w_cpu, w_rss))
-    print("  engine backends (issue 15 §4), image present, rounds interleaved:")
-    for scen, what in (("restart", "unchanged node started again"),
-                       ("create", "new container (old one removed)"),
-                       ("upgrade", "new container, image resolved and pulled (layers cached)")):
-        walls = {k[1]: med([r.wall * 1e3 for r in v]) for k, v in backends.items()
-                 if k[0] == scen}
-        kids = {k[1]: med([max(0.0, r.total_cpu * 1e3 - r.cpu_ns / 1e6) for r in v])
-                for k, v in backends.items() if k[0] == scen}
-        row("  wall, %s: api / cli" % what, "%.0f / %.0f ms" % (walls["api"], walls["cli"]))
-        row("    CPU of children (resolver fork, docker/compose): api / cli",
-            "%.0f / %.0f ms" % (kids["api"], kids["cli"]))
-        if "baseline" in walls:
-            row("    cli of BENCH_BASELINE, and cli / baseline", "%.0f ms, %.2f" %
-                (walls["baseline"], walls["cli"] / walls["baseline"]), "<= 0.80",
-                verdict(walls["cli"] <= 0.8 * walls["baseline"]))
+    print_backends(backends)
     print("  resolution only: registry-resolve (musl -Os static, same sources)")
     row("  own CPU user+sys", "%.1f ms" % r_cpu, "<= %d ms" % GOAL_CPU_MS,
         verdict(r_cpu <= GOAL_CPU_MS))

@@ -88,12 +88,17 @@ setup(const char *which, struct engine *e, struct errbuf *err)
 }
 
 /* As the launcher does: the spec id labelled on the container, then the
- * backend's rendering, then the start. */
+ * backend's rendering, then the start.  The cli backend removes nothing
+ * itself: the launcher's takeover has removed the old mpc-node through the
+ * API by then, so this does too. */
 static int
 launch(struct engine *e, struct launch_plan *l, struct errbuf *err)
 {
 	static char spec[LAUNCH_SPEC_HEX + 1];
 
+	if (e->ctx == &cli && (engine_api_init(&api, getenv("DOCKER_HOST"), err) != ENGINE_OK ||
+	    engine_api_container_remove(&api, ENGINE_CONTAINER, err) != ENGINE_OK))
+		return ENGINE_ERR;
 	if (engine_api_spec_id(l, spec, err) != ENGINE_OK)
 		return ENGINE_ERR;
 	l->spec_id = spec;
