@@ -23,7 +23,17 @@ enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
 
 enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
 
+/* What CLI_RUN runs: a launch, or a subcommand (argv[1]). */
+enum cli_command {
+	CLI_COMMAND_LAUNCH,
+	/* check-config [--platform P] [FILE]: only the user config (FILE, else
+	 * TEE_LAUNCHER_USER_CONFIG or its default); PLATFORM optional (TEE's
+	 * rules when absent); nothing else is required. */
+	CLI_COMMAND_CHECK_CONFIG
+};
+
 struct cli_settings {
+	enum cli_command command;
 	enum cli_platform platform;
 	struct digest default_digest;
 	enum measure_method rtmr_method;

@@ -7,6 +7,11 @@
 const char cli_usage_text[] =
 "usage: tee-launcher [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
 "                    [--default-image-digest sha256:<64 hex>] [--help] [--version]\n"
+"       tee-launcher check-config [--platform TEE|NONTEE] [FILE]\n"
+"\n"
+"check-config validates a user config of either generation (default\n"
+"TEE_LAUNCHER_USER_CONFIG; TEE rules unless PLATFORM says NONTEE) and prints\n"
+"a summary, never a value of [mpc_node_config]; no network, no engine.\n"
 "\n"
 "Each flag may instead come from its environment variable (the flag wins):\n"
 "  PLATFORM               TEE or NONTEE (required)\n"
@@ -27,7 +32,8 @@ const char cli_usage_text[] =
 "  TEE_LAUNCHER_LOCK_FILE             <node config dir>/.tee-launcher.lock\n"
 "  DOCKER_HOST, HTTPS_PROXY, NO_PROXY as usual\n"
 "\n"
-"Exit status: 0 node started, 1 runtime failure, 2 usage error.\n";
+"Exit status: 0 node started (check-config: valid), 1 runtime failure\n"
+"(check-config: invalid), 2 usage error.\n";
 
 static const char *
 env_or(char *const envp[], const char *name, const char *dflt)
@@ -175,6 +181,37 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	return 0;
 }
 
+/* check-config [flags] [FILE]: the run's flags are accepted, PLATFORM is
+ * optional (TEE's stricter rules by default), nothing else is required. */
+static enum cli_result
+parse_check_config(int argc, char *const argv[], char *const envp[],
+    struct raw *r, struct cli_settings *s, struct errbuf *err)
+{
+	static const char *const platforms[] = { "TEE", "NONTEE" };
+	const char *file = NULL;
+	int i, p = CLI_PLATFORM_TEE;
+
+	s->command = CLI_COMMAND_CHECK_CONFIG;
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return CLI_HELP;
+		if (argv[i][0] != '-' && file == NULL)
+			file = argv[i];
+		else if (take_flag(argc, argv, &i, r, err) != 0)
+			return CLI_USAGE;
+	}
+	if (r->platform != NULL &&
+	    parse_enum("PLATFORM", r->platform, platforms, 2, &p, err) != 0)
+		return CLI_USAGE;
+	s->platform = (enum cli_platform)p;
+	s->user_config = env_or(envp, "TEE_LAUNCHER_USER_CONFIG", CLI_DEFAULT_USER_CONFIG);
+	if (file != NULL)
+		s->user_config = file;
+	else if (check_path("TEE_LAUNCHER_USER_CONFIG", s->user_config, err) != 0)
+		return CLI_USAGE;
+	return CLI_RUN;
+}
+
 enum cli_result
 cli_parse(int argc, char *const argv[], char *const envp[],
     struct cli_settings *s, struct errbuf *err)
@@ -186,6 +223,8 @@ cli_parse(int argc, char *const argv[], char *const envp[],
 	r.platform = env_get(envp, "PLATFORM");
 	r.dct = env_get(envp, "DOCKER_CONTENT_TRUST");
 	r.digest = env_get(envp, "DEFAULT_IMAGE_DIGEST");
+	if (argc > 1 && strcmp(argv[1], "check-config") == 0)
+		return parse_check_config(argc, argv, envp, &r, s, err);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return CLI_HELP;

@@ -1,7 +1,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+
 #include "config.h"
+#include "fmt.h"
 #include "readfile.h"
 
 #define LC "[launcher_config] "
@@ -66,6 +69,15 @@ get_uint(const struct toml_value *t, const char *key, uint64_t min,
 	}
 	*out = (uint64_t)v->u.integer;
 	return 0;
+}
+
+/* An optional key: dflt when absent. */
+static int
+get_uint_or(const struct toml_value *t, const char *key, uint64_t dflt,
+    uint64_t min, uint64_t max, uint64_t *out, struct errbuf *err)
+{
+	*out = dflt;
+	return toml_table_get(t, key) == NULL ? 0 : get_uint(t, key, min, max, out, err);
 }
 
 static int
@@ -178,7 +190,17 @@ load_strings(const struct toml_value *lc, struct launcher_config *c,
 		errbuf_set(err, LC "registry: %s", c->registry ? e2.msg : "contains NUL");
 		return -1;
 	}
-	v = toml_table_get(lc, "mpc_hash_override");
+	return 0;
+}
+
+/* Either generation's copy of the override. */
+static int
+load_override(const struct toml_value *lc, struct launcher_config *c,
+    struct errbuf *err)
+{
+	const struct toml_value *v = toml_table_get(lc, "mpc_hash_override");
+	struct errbuf e2;
+
 	if (v == NULL)
 		return 0;
 	if (cstring(v) == NULL) {
@@ -194,24 +216,176 @@ load_strings(const struct toml_value *lc, struct launcher_config *c,
 }
 
 static int
+load_seed(const struct toml_value *lc, struct launcher_config *c,
+    struct errbuf *err)
+{
+	uint64_t attempts;
+
+	/* A zero timeout fails every request: refuse it up front (deviation). */
+	if (load_tags(lc, c, err) || load_strings(lc, c, err) ||
+	    get_uint(lc, "rpc_request_timeout_secs", 1, UINT32_MAX, &c->timeout_secs, err) ||
+	    get_uint(lc, "rpc_request_interval_secs", 0, UINT32_MAX, &c->interval_secs, err) ||
+	    get_uint(lc, "rpc_max_attempts", 0, UINT32_MAX, &attempts, err))
+		return -1;
+	c->max_attempts = (uint32_t)attempts;
+	c->max_delay_secs = CONFIG_PULL_MAX_DELAY_SECS;
+	return 0;
+}
+
+/* A NUL-terminated copy in the config's arena. */
+static const char *
+arena_str(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1, 1);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* near/mpc #2785: image_reference and the pull_* pacing. */
+static int
+load_current(const struct toml_value *lc, struct launcher_config *c,
+    struct errbuf *err)
+{
+	const struct toml_value *v = need(lc, "image_reference", TOML_STRING, err);
+	struct reference_image r;
+	uint64_t retries, delay;
+	struct errbuf e2;
+
+	if (v == NULL)
+		return -1;
+	if (reference_image_parse(v->u.str.ptr, v->u.str.len, &r, &e2) != 0) {
+		errbuf_set(err, LC "image_reference: %s", e2.msg);
+		return -1;
+	}
+	c->image_reference = v->u.str.ptr;
+	c->registry = r.registry_len ? arena_str(&c->arena, r.registry, r.registry_len) :
+	    CONFIG_DEFAULT_REGISTRY;
+	c->image_name = arena_str(&c->arena, r.name, r.name_len);
+	if (r.tag_len)
+		c->image_tags[c->ntags++] = arena_str(&c->arena, r.tag, r.tag_len);
+	if (c->registry == NULL || c->image_name == NULL || (r.tag_len && c->image_tags[0] == NULL)) {
+		errbuf_set(err, "out of memory");
+		return -1;
+	}
+	c->has_ref_digest = r.has_digest;
+	c->ref_digest = r.digest;
+	c->timeout_secs = CONFIG_PULL_TIMEOUT_SECS;
+	if (get_uint_or(lc, "pull_max_retries", CONFIG_PULL_MAX_RETRIES, 0, UINT32_MAX,
+	    &retries, err) ||
+	    get_uint_or(lc, "pull_retry_interval_secs", CONFIG_PULL_INTERVAL_SECS, 0,
+	    UINT32_MAX, &c->interval_secs, err) ||
+	    get_uint_or(lc, "pull_max_delay_secs", CONFIG_PULL_MAX_DELAY_SECS, 1,
+	    UINT32_MAX, &delay, err))
+		return -1;
+	c->max_attempts = (uint32_t)retries;
+	c->max_delay_secs = (uint32_t)delay;
+	return 0;
+}
+
+/* The keys of [launcher_config]: 1 seed, 2 current, 3 both generations. */
+static const struct {
+	const char *name;
+	unsigned char gen;
+} lc_keys[] = {
+	{ "image_tags", 1 }, { "image_name", 1 }, { "registry", 1 },
+	{ "rpc_request_timeout_secs", 1 }, { "rpc_request_interval_secs", 1 },
+	{ "rpc_max_attempts", 1 }, { "image_reference", 2 }, { "pull_max_retries", 2 },
+	{ "pull_retry_interval_secs", 2 }, { "pull_max_delay_secs", 2 },
+	{ "mpc_hash_override", 3 }, { "port_mappings", 3 },
+};
+#define LC_KEYS (sizeof(lc_keys) / sizeof(lc_keys[0]))
+
+/* A typo: within 2 edits (case-insensitive) of name, 3 for names of 12
+ * bytes or more (pull_max_retry).  Only keys of [A-Za-z0-9_-] count:
+ * others are not typos, and can be quoted safely. */
+static int
+key_is_typo(const char *key, size_t n, const char *name)
+{
+	unsigned row[32], prev, cur;
+	size_t m = strlen(name), i, j, max = m >= 12 ? 3 : 2;
+
+	if (n + max < m || n > m + max)
+		return 0;
+	for (j = 0; j <= m; j++)
+		row[j] = (unsigned)j;
+	for (i = 0; i < n; i++) {
+		char ch = key[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		else if (!(ch >= 'a' && ch <= 'z') && !(ch >= '0' && ch <= '9') &&
+		    ch != '_' && ch != '-')
+			return 0;
+		prev = row[0];
+		row[0] = (unsigned)i + 1;
+		for (j = 1; j <= m; j++) {
+			cur = prev + (ch != name[j - 1]);
+			prev = row[j];
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+		}
+	}
+	return row[m] <= max;
+}
+
+/* The generation, from the keys present; a typo of a known key is an
+ * error, any other unknown key is ignored (as upstream does). */
+static int
+classify(const struct toml_value *lc, struct launcher_config *c,
+    struct errbuf *err)
+{
+	const char *seen[4] = { NULL, NULL, NULL, NULL };
+	const struct toml_kv *kv;
+	size_t k;
+
+	for (kv = lc->u.tab.head; kv != NULL; kv = kv->next) {
+		for (k = 0; k < LC_KEYS; k++)
+			if (kv->key_len == strlen(lc_keys[k].name) &&
+			    memcmp(kv->key, lc_keys[k].name, kv->key_len) == 0)
+				break;
+		if (k < LC_KEYS) {
+			if (seen[lc_keys[k].gen] == NULL)
+				seen[lc_keys[k].gen] = lc_keys[k].name;
+			continue;
+		}
+		for (k = 0; k < LC_KEYS; k++) {
+			if (key_is_typo(kv->key, kv->key_len, lc_keys[k].name)) {
+				errbuf_set(err, LC "%s: unknown key (did you mean %s?)",
+				    kv->key, lc_keys[k].name);
+				return -1;
+			}
+		}
+	}
+	if (seen[1] != NULL && seen[2] != NULL) {
+		errbuf_set(err, LC "%s (seed generation) and %s (current generation) "
+		    "in one file: use one generation's keys", seen[1], seen[2]);
+		return -1;
+	}
+	c->gen = seen[1] != NULL ? CONFIG_GEN_SEED : CONFIG_GEN_CURRENT;
+	return 0;
+}
+
+static int
 load_launcher(const struct toml_value *root, struct launcher_config *c,
     struct errbuf *err)
 {
 	const struct toml_value *lc = toml_table_get(root, "launcher_config");
-	uint64_t attempts;
 
 	if (lc == NULL || lc->type != TOML_TABLE) {
 		errbuf_set(err, "[launcher_config]: missing or not a table");
 		return -1;
 	}
-	/* A zero timeout fails every request: refuse it up front (deviation). */
-	if (load_tags(lc, c, err) || load_strings(lc, c, err) ||
-	    get_uint(lc, "rpc_request_timeout_secs", 1, UINT32_MAX, &c->timeout_secs, err) ||
-	    get_uint(lc, "rpc_request_interval_secs", 0, UINT32_MAX, &c->interval_secs, err) ||
-	    get_uint(lc, "rpc_max_attempts", 0, UINT32_MAX, &attempts, err) ||
-	    load_ports(lc, c, err))
+	if (classify(lc, c, err) != 0 ||
+	    (c->gen == CONFIG_GEN_SEED ? load_seed(lc, c, err) : load_current(lc, c, err)) ||
+	    load_override(lc, c, err) || load_ports(lc, c, err))
 		return -1;
-	c->max_attempts = (uint32_t)attempts;
 	return 0;
 }
 
@@ -279,4 +453,55 @@ config_free(struct launcher_config *c)
 		explicit_bzero(c->mem, c->arena.used); /* the parsed secrets */
 	free(c->mem);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *
+config_gen_name(enum config_generation g)
+{
+	return g == CONFIG_GEN_SEED ? "seed" : "current";
+}
+
+static size_t __attribute__((format(printf, 4, 5)))
+put(char *out, size_t cap, size_t o, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o >= cap)
+		return o;
+	va_start(ap, f);
+	n = fmt_vsnprintf(out + o, cap - o, f, ap);
+	va_end(ap);
+	return o + (size_t)n;
+}
+
+void
+config_describe(const struct launcher_config *c, char *out, size_t cap)
+{
+	char d[DIGEST_STR_SIZE];
+	size_t o, i;
+
+	/* Every string printed here was validated: no control bytes. */
+	o = put(out, cap, 0, "generation: %s\n", config_gen_name(c->gen));
+	if (c->gen == CONFIG_GEN_CURRENT)
+		o = put(out, cap, o, "image_reference: %s\n", c->image_reference);
+	if (c->has_ref_digest) {
+		digest_format(&c->ref_digest, d);
+		o = put(out, cap, o, "image_reference digest: %s (ignored: the selected "
+		    "digest is pulled)\n", d);
+	}
+	o = put(out, cap, o, "registry: %s\nrepository: %s\ntags:", c->registry,
+	    c->image_name);
+	for (i = 0; i < c->ntags; i++)
+		o = put(out, cap, o, " %s", c->image_tags[i]);
+	o = put(out, cap, o, "%s\nports:", c->ntags ? "" : " none");
+	for (i = 0; i < c->nports; i++)
+		o = put(out, cap, o, " %u:%u", c->ports[i].host, c->ports[i].container);
+	if (c->has_override)
+		digest_format(&c->override, d);
+	put(out, cap, o, "%s\nmpc_hash_override: %s\nretries: %u per request, first wait "
+	    "%llu s, longest wait %u s, request timeout %llu s\n", c->nports ? "" : " none",
+	    c->has_override ? d : "none", c->max_attempts,
+	    (unsigned long long)c->interval_secs, c->max_delay_secs,
+	    (unsigned long long)c->timeout_secs);
 }
