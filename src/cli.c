@@ -7,11 +7,7 @@
 const char cli_usage_text[] =
 "usage: tee-launcher [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
 "                    [--default-image-digest sha256:<64 hex>] [--help] [--version]\n"
-"       tee-launcher check-config [--platform TEE|NONTEE] [FILE]\n"
-"\n"
-"check-config validates a user config of either generation (default\n"
-"TEE_LAUNCHER_USER_CONFIG; TEE rules unless PLATFORM says NONTEE) and prints\n"
-"a summary, never a value of [mpc_node_config]; no network, no engine.\n"
+"       tee-launcher check-config [--platform TEE|NONTEE] [FILE]   (offline)\n"
 "\n"
 "Each flag may instead come from its environment variable (the flag wins):\n"
 "  PLATFORM               TEE or NONTEE (required)\n"
@@ -32,8 +28,7 @@ const char cli_usage_text[] =
 "  TEE_LAUNCHER_LOCK_FILE             <node config dir>/.tee-launcher.lock\n"
 "  DOCKER_HOST, HTTPS_PROXY, NO_PROXY as usual\n"
 "\n"
-"Exit status: 0 node started (check-config: valid), 1 runtime failure\n"
-"(check-config: invalid), 2 usage error.\n";
+"Exit status: 0 node started (or config valid), 1 runtime failure, 2 usage error.\n";
 
 static const char *
 env_or(char *const envp[], const char *name, const char *dflt)

@@ -286,17 +286,16 @@ load_current(const struct toml_value *lc, struct launcher_config *c,
 	return 0;
 }
 
-/* The keys of [launcher_config]: 1 seed, 2 current, 3 both generations. */
-static const struct {
-	const char *name;
-	unsigned char gen;
-} lc_keys[] = {
-	{ "image_tags", 1 }, { "image_name", 1 }, { "registry", 1 },
-	{ "rpc_request_timeout_secs", 1 }, { "rpc_request_interval_secs", 1 },
-	{ "rpc_max_attempts", 1 }, { "image_reference", 2 }, { "pull_max_retries", 2 },
-	{ "pull_retry_interval_secs", 2 }, { "pull_max_delay_secs", 2 },
-	{ "mpc_hash_override", 3 }, { "port_mappings", 3 },
+/* The keys of [launcher_config]: the seed's, the current generation's,
+ * then those of both (LC_SEED and LC_BOTH mark the boundaries). */
+static const char *const lc_keys[] = {
+	"image_tags", "image_name", "registry", "rpc_request_timeout_secs",
+	"rpc_request_interval_secs", "rpc_max_attempts", "image_reference",
+	"pull_max_retries", "pull_retry_interval_secs", "pull_max_delay_secs",
+	"mpc_hash_override", "port_mappings",
 };
+#define LC_SEED 6
+#define LC_BOTH 10
 #define LC_KEYS (sizeof(lc_keys) / sizeof(lc_keys[0]))
 
 /* A typo: within 2 edits (case-insensitive) of name, 3 for names of 12
@@ -341,34 +340,34 @@ static int
 classify(const struct toml_value *lc, struct launcher_config *c,
     struct errbuf *err)
 {
-	const char *seen[4] = { NULL, NULL, NULL, NULL };
+	const char *seed = NULL, *cur = NULL;
 	const struct toml_kv *kv;
 	size_t k;
 
 	for (kv = lc->u.tab.head; kv != NULL; kv = kv->next) {
 		for (k = 0; k < LC_KEYS; k++)
-			if (kv->key_len == strlen(lc_keys[k].name) &&
-			    memcmp(kv->key, lc_keys[k].name, kv->key_len) == 0)
+			if (strcmp(kv->key, lc_keys[k]) == 0 && strlen(lc_keys[k]) == kv->key_len)
 				break;
-		if (k < LC_KEYS) {
-			if (seen[lc_keys[k].gen] == NULL)
-				seen[lc_keys[k].gen] = lc_keys[k].name;
+		if (k < LC_SEED && seed == NULL)
+			seed = lc_keys[k];
+		else if (k >= LC_SEED && k < LC_BOTH && cur == NULL)
+			cur = lc_keys[k];
+		if (k < LC_KEYS)
 			continue;
-		}
 		for (k = 0; k < LC_KEYS; k++) {
-			if (key_is_typo(kv->key, kv->key_len, lc_keys[k].name)) {
+			if (key_is_typo(kv->key, kv->key_len, lc_keys[k])) {
 				errbuf_set(err, LC "%s: unknown key (did you mean %s?)",
-				    kv->key, lc_keys[k].name);
+				    kv->key, lc_keys[k]);
 				return -1;
 			}
 		}
 	}
-	if (seen[1] != NULL && seen[2] != NULL) {
+	if (seed != NULL && cur != NULL) {
 		errbuf_set(err, LC "%s (seed generation) and %s (current generation) "
-		    "in one file: use one generation's keys", seen[1], seen[2]);
+		    "in one file: use one generation's keys", seed, cur);
 		return -1;
 	}
-	c->gen = seen[1] != NULL ? CONFIG_GEN_SEED : CONFIG_GEN_CURRENT;
+	c->gen = seed != NULL ? CONFIG_GEN_SEED : CONFIG_GEN_CURRENT;
 	return 0;
 }
 
@@ -478,30 +477,24 @@ put(char *out, size_t cap, size_t o, const char *f, ...)
 void
 config_describe(const struct launcher_config *c, char *out, size_t cap)
 {
-	char d[DIGEST_STR_SIZE];
+	char d[DIGEST_STR_SIZE] = "none";
 	size_t o, i;
 
 	/* Every string printed here was validated: no control bytes. */
-	o = put(out, cap, 0, "generation: %s\n", config_gen_name(c->gen));
-	if (c->gen == CONFIG_GEN_CURRENT)
-		o = put(out, cap, o, "image_reference: %s\n", c->image_reference);
-	if (c->has_ref_digest) {
-		digest_format(&c->ref_digest, d);
-		o = put(out, cap, o, "image_reference digest: %s (ignored: the selected "
-		    "digest is pulled)\n", d);
-	}
-	o = put(out, cap, o, "registry: %s\nrepository: %s\ntags:", c->registry,
-	    c->image_name);
+	o = put(out, cap, 0, "generation: %s\nregistry: %s\nrepository: %s\ntags:",
+	    config_gen_name(c->gen), c->registry, c->image_name);
 	for (i = 0; i < c->ntags; i++)
 		o = put(out, cap, o, " %s", c->image_tags[i]);
-	o = put(out, cap, o, "%s\nports:", c->ntags ? "" : " none");
+	o = put(out, cap, o, "\nports:");
 	for (i = 0; i < c->nports; i++)
 		o = put(out, cap, o, " %u:%u", c->ports[i].host, c->ports[i].container);
 	if (c->has_override)
 		digest_format(&c->override, d);
-	put(out, cap, o, "%s\nmpc_hash_override: %s\nretries: %u per request, first wait "
-	    "%llu s, longest wait %u s, request timeout %llu s\n", c->nports ? "" : " none",
-	    c->has_override ? d : "none", c->max_attempts,
-	    (unsigned long long)c->interval_secs, c->max_delay_secs,
-	    (unsigned long long)c->timeout_secs);
+	o = put(out, cap, o, "\nmpc_hash_override: %s\nretries: %u per request, first wait %llu s, "
+	    "longest %u s, timeout %llu s\n", d, c->max_attempts, (unsigned long long)c->interval_secs,
+	    c->max_delay_secs, (unsigned long long)c->timeout_secs);
+	if (c->has_ref_digest) {
+		digest_format(&c->ref_digest, d);
+		put(out, cap, o, "image_reference digest (ignored): %s\n", d);
+	}
 }

@@ -171,16 +171,11 @@ walk(void *ctx, struct registry_result *out, struct errbuf *err)
 	if (registry_init(&l->reg, &l->http, NULL, err) != 0)
 		return -1;
 	if (registry_resolve(&l->reg, &l->walk, &l->selected, out, err) != 0) {
-		const char *why = strstr(err->msg, " (last failure: ");
-		char tail[ERRBUF_SIZE];
-
 		/* A config-digest approval can only be found through a tag. */
-		if (l->walk_digest_only && strncmp(err->msg, "Image hash not found", 20) == 0) {
-			fmt_snprintf(tail, sizeof(tail), "%s", why != NULL ? why : "");
-			errbuf_set(err, "approved digest %s is not a manifest of %s, and "
-			    "image_reference has no tag to search for it as a config digest%s",
-			    l->walk_digest, l->walk.image_name, tail);
-		}
+		if (l->walk_digest_only && strncmp(err->msg, "Image hash not found", 20) == 0)
+			errbuf_wrap(err, "approved digest %s is not a manifest of %s, and "
+			    "image_reference has no tag to search for it as a config digest",
+			    l->walk_digest, l->walk.image_name);
 		errbuf_wrap(err, "The selected image failed digest validation: "
 		    "manifest digest lookup failed");
 		return -1;
@@ -431,7 +426,7 @@ run(struct launcher *l)
 		char d[DIGEST_STR_SIZE];
 
 		digest_format(&l->cfg.ref_digest, d);
-		log_event(LOG_WARN, "image_reference digest ignored: the selected digest is pulled",
+		log_event(LOG_WARN, "image_reference digest ignored",
 		    { "ignored", d });
 	}
 	if (choose_image(l, &err) != 0)
