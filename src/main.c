@@ -190,6 +190,7 @@ resolve(struct launcher *l, struct errbuf *err)
 {
 	struct http_client_config hc;
 	struct resolver_job job;
+	uint64_t wait = (uint64_t)l->cfg.max_delay_secs * 1000;
 
 	memset(&hc, 0, sizeof(hc));
 	hc.anchors = &l->anchors;
@@ -203,8 +204,11 @@ resolve(struct launcher *l, struct errbuf *err)
 	job.resolve = walk;
 	job.ctx = l;
 	job.want = &l->selected;
-	job.timeout_ms = RESOLVE_MAX_REQUESTS * (l->cfg.timeout_secs * 1000 +
-	    REGISTRY_MAX_DELAY_MS + l->cfg.max_delay_secs * 1000ull + RESOLVE_DNS_MS);
+	/* The longest wait: a backoff (the config's cap) or a Retry-After. */
+	if (wait < REGISTRY_MAX_DELAY_MS)
+		wait = REGISTRY_MAX_DELAY_MS;
+	job.timeout_ms = RESOLVE_MAX_REQUESTS * (l->cfg.timeout_secs * 1000 + wait +
+	    RESOLVE_DNS_MS);
 	return resolver_run(&job, &l->resolved, err);
 }
 

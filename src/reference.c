@@ -474,7 +474,9 @@ reference_image_parse(const char *s, size_t len, struct reference_image *r,
 		if (!is_alnum(ch) && ch != '/' && ch != '_' && ch != '.' && ch != ':' && ch != '-')
 			return bad(err, "image reference", s, len,
 			    "character %s at offset %zu is not allowed", byte_desc(b, ch), i);
-		if ((ch == '/' || ch == ':') && (s[i + 1] == ch || (ch == ':' && s[i + 1] == '.')))
+		/* i + 1 < n here: s[n - 1] is neither '/' nor ':'. */
+		if ((ch == '/' || ch == ':') && (s[i + 1] == (char)ch ||
+		    (ch == ':' && s[i + 1] == '.')))
 			return bad(err, "image reference", s, len, "holds \"%c%c\"", ch, s[i + 1]);
 		if (ch == '/' && first == n)
 			first = i;
