@@ -485,14 +485,15 @@ config_describe(const struct launcher_config *c, char *out, size_t cap)
 	    config_gen_name(c->gen), c->registry, c->image_name);
 	for (i = 0; i < c->ntags; i++)
 		o = put(out, cap, o, " %s", c->image_tags[i]);
-	o = put(out, cap, o, "\nports:");
+	o = put(out, cap, o, "%s\nports:", c->ntags ? "" : " none");
 	for (i = 0; i < c->nports; i++)
 		o = put(out, cap, o, " %u:%u", c->ports[i].host, c->ports[i].container);
 	if (c->has_override)
 		digest_format(&c->override, d);
-	o = put(out, cap, o, "\nmpc_hash_override: %s\nretries: %u per request, first wait %llu s, "
-	    "longest %u s, timeout %llu s\n", d, c->max_attempts, (unsigned long long)c->interval_secs,
-	    c->max_delay_secs, (unsigned long long)c->timeout_secs);
+	o = put(out, cap, o, "%s\nmpc_hash_override: %s\nretries: %u per request, first wait "
+	    "%llu s, longest %u s, timeout %llu s\n", c->nports ? "" : " none", d,
+	    c->max_attempts, (unsigned long long)c->interval_secs, c->max_delay_secs,
+	    (unsigned long long)c->timeout_secs);
 	if (c->has_ref_digest) {
 		digest_format(&c->ref_digest, d);
 		put(out, cap, o, "image_reference digest (ignored): %s\n", d);

@@ -693,6 +693,14 @@ the_summary_names_every_launcher_setting_and_no_node_value(struct th *t)
 	    "retries: 20 per request, first wait 1 s, longest 60 s, timeout 10 s\n") != NULL);
 	config_free(&c);
 	unlink(path);
+	snprintf(text, sizeof(text), "[launcher_config]\nimage_reference = \"x\"\n"
+	    "port_mappings = []\n[mpc_node_config]\n");
+	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+	config_describe(&c, out, sizeof(out));
+	CHECK(t, strstr(out, "registry: docker.io\nrepository: x\ntags: none\nports: none\n") != NULL);
+	CHECK(t, strstr(out, "(ignored)") == NULL);
+	config_free(&c);
+	unlink(path);
 }
 
 void
