@@ -40,6 +40,7 @@
 
 #include "arena.h"
 #include "errbuf.h"
+#include "names.h"
 #include "reference.h"
 #include "toml.h"
 
@@ -60,7 +61,7 @@ struct config_port {
 #define CONFIG_PULL_INTERVAL_SECS 2
 #define CONFIG_PULL_MAX_DELAY_SECS 60
 /* image_reference without a registry: Docker Hub, as docker pull has it. */
-#define CONFIG_DEFAULT_REGISTRY "docker.io"
+#define CONFIG_DEFAULT_REGISTRY NAMES_DOCKER_HUB
 
 enum config_generation {
 	CONFIG_GEN_SEED,   /* image_tags, image_name, registry, rpc_* */

@@ -3,6 +3,7 @@
 
 #include "fmt.h"
 #include "hex.h"
+#include "names.h"
 #include "reference.h"
 
 /* ---- error text */
@@ -529,8 +530,8 @@ int
 reference_is_docker_hub(const char *registry, size_t len)
 {
 	return ieq(registry, len, "registry.hub.docker.com") ||
-	    ieq(registry, len, "docker.io") ||
-	    ieq(registry, len, "registry-1.docker.io") ||
+	    ieq(registry, len, NAMES_DOCKER_HUB) ||
+	    ieq(registry, len, NAMES_DOCKER_HUB_API) ||
 	    ieq(registry, len, "index.docker.io");
 }
 

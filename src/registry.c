@@ -10,6 +10,7 @@
 #include "fmt.h"
 #include "json.h"
 #include "log.h"
+#include "names.h"
 #include "registry.h"
 #include "www_auth.h"
 
@@ -830,8 +831,8 @@ run_init(struct run *u, struct registry *r, const struct registry_config *cfg,
 	if (reference_registry_check(host, strlen(host), err) != 0)
 		return -1;
 	/* docker.io names the Hub, but its API lives on registry-1. */
-	if (strcmp(host, "docker.io") == 0 || strcmp(host, "index.docker.io") == 0)
-		host = "registry-1.docker.io";
+	if (strcmp(host, NAMES_DOCKER_HUB) == 0 || strcmp(host, "index.docker.io") == 0)
+		host = NAMES_DOCKER_HUB_API;
 	fmt_snprintf(u->host, sizeof(u->host), "%s", host);
 	return reference_api_name(cfg->registry, strlen(cfg->registry),
 	    cfg->image_name, strlen(cfg->image_name), u->name, err);
