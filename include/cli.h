@@ -14,11 +14,11 @@
 #define TL_CLI_H
 
 #include "errbuf.h"
+#include "launch_plan.h"
 #include "measure.h"
 #include "names.h"
 #include "reference.h"
 
-enum cli_platform { CLI_PLATFORM_TEE, CLI_PLATFORM_NONTEE };
 enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
 
 enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
@@ -26,7 +26,7 @@ enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
 /* What CLI_RUN runs: a launch, or a subcommand (argv[1]). */
 enum cli_command {
 	CLI_COMMAND_LAUNCH,
-	/* check-config [--platform P] [FILE]: only the user config (FILE, else
+	/* check-config [FILE]: only the user config (FILE, else
 	 * TEE_LAUNCHER_USER_CONFIG or its default); PLATFORM optional (TEE's
 	 * rules when absent); nothing else is required. */
 	CLI_COMMAND_CHECK_CONFIG
@@ -34,7 +34,7 @@ enum cli_command {
 
 struct cli_settings {
 	enum cli_command command;
-	enum cli_platform platform;
+	enum launch_platform platform; /* LAUNCH_TEE or LAUNCH_NONTEE, the plan's type */
 	struct digest default_digest;
 	enum measure_method rtmr_method;
 	enum cli_engine engine;

@@ -40,19 +40,15 @@
 
 #include "arena.h"
 #include "errbuf.h"
+#include "launch_plan.h"
 #include "names.h"
 #include "reference.h"
 #include "toml.h"
 
 /* More tags than the registry walk queues is a mistake, not a config. */
 #define CONFIG_TAGS_MAX 64
-/* Published ports of one node. */
-#define CONFIG_PORTS_MAX 64
-
-struct config_port {
-	uint16_t host;
-	uint16_t container;
-};
+/* Published ports of one node, in the launch plan's type. */
+#define CONFIG_PORTS_MAX LAUNCH_MAX_PORTS
 
 /* The current generation's per-request timeout: it has no key for one. */
 #define CONFIG_PULL_TIMEOUT_SECS 30
@@ -70,7 +66,6 @@ enum config_generation {
 
 struct launcher_config {
 	enum config_generation gen;
-	const char *image_reference; /* current: as written */
 	int has_ref_digest;          /* current: image_reference named a digest, */
 	struct digest ref_digest;    /* which the selected digest overrides */
 	const char *image_tags[CONFIG_TAGS_MAX]; /* current: its tag, if any */
@@ -83,7 +78,7 @@ struct launcher_config {
 	uint32_t max_delay_secs;     /* backoff cap */
 	int has_override;
 	struct digest override;
-	struct config_port ports[CONFIG_PORTS_MAX];
+	struct launch_port ports[CONFIG_PORTS_MAX];
 	size_t nports;
 	struct toml_value *node_config; /* the [mpc_node_config] table */
 	/* private */
@@ -108,9 +103,12 @@ void config_free(struct launcher_config *c);
 /* "seed" or "current". */
 const char *config_gen_name(enum config_generation g);
 
+/* The longest summary: 64 tags of 128 bytes, 64 port pairs, the rest. */
+#define CONFIG_DESCRIBE_SIZE (CONFIG_TAGS_MAX * (REFERENCE_TAG_MAX + 1) + \
+	CONFIG_PORTS_MAX * 12 + REFERENCE_REGISTRY_MAX + REFERENCE_NAME_MAX + 512)
+
 /* A summary for `check-config`: generation, image, tags, ports, override,
- * retry settings; never anything from [mpc_node_config].  Truncated to
- * cap bytes, always NUL-terminated. */
-void config_describe(const struct launcher_config *c, char *out, size_t cap);
+ * retry settings; never anything from [mpc_node_config].  NUL-terminated. */
+void config_describe(const struct launcher_config *c, char out[CONFIG_DESCRIBE_SIZE]);
 
 #endif

@@ -7,7 +7,7 @@
 const char cli_usage_text[] =
 "usage: tee-launcher [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
 "                    [--default-image-digest sha256:<64 hex>] [--help] [--version]\n"
-"       tee-launcher check-config [--platform TEE|NONTEE] [FILE]   (offline)\n"
+"       tee-launcher check-config [FILE]   (offline; PLATFORM optional)\n"
 "\n"
 "Each flag may instead come from its environment variable (the flag wins):\n"
 "  PLATFORM               TEE or NONTEE (required)\n"
@@ -100,10 +100,12 @@ parse_enum(const char *name, const char *v, const char *const *names, int n,
 	return -1;
 }
 
+/* PLATFORM's values, in enum launch_platform's order. */
+static const char *const platforms[] = { "TEE", "NONTEE" };
+
 static int
 parse_required(const struct raw *r, struct cli_settings *s, struct errbuf *err)
 {
-	static const char *const platforms[] = { "TEE", "NONTEE" };
 	struct errbuf derr;
 	int p;
 
@@ -115,7 +117,7 @@ parse_required(const struct raw *r, struct cli_settings *s, struct errbuf *err)
 		errbuf_wrap(err, "expected TEE or NONTEE");
 		return -1;
 	}
-	s->platform = (enum cli_platform)p;
+	s->platform = (enum launch_platform)p;
 	if (r->dct == NULL || strcmp(r->dct, "1") != 0) {
 		errbuf_set(err, "DOCKER_CONTENT_TRUST must be 1");
 		return -1;
@@ -176,32 +178,27 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	return 0;
 }
 
-/* check-config [flags] [FILE]: the run's flags are accepted, PLATFORM is
- * optional (TEE's stricter rules by default), nothing else is required. */
+/* check-config [FILE]: PLATFORM is optional (TEE's stricter rules by
+ * default), nothing else is required. */
 static enum cli_result
 parse_check_config(int argc, char *const argv[], char *const envp[],
-    struct raw *r, struct cli_settings *s, struct errbuf *err)
+    const char *platform, struct cli_settings *s, struct errbuf *err)
 {
-	static const char *const platforms[] = { "TEE", "NONTEE" };
-	const char *file = NULL;
-	int i, p = CLI_PLATFORM_TEE;
+	int p = LAUNCH_TEE;
 
 	s->command = CLI_COMMAND_CHECK_CONFIG;
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+	if (argc > 3 || (argc == 3 && argv[2][0] == '-')) {
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
 			return CLI_HELP;
-		if (argv[i][0] != '-' && file == NULL)
-			file = argv[i];
-		else if (take_flag(argc, argv, &i, r, err) != 0)
-			return CLI_USAGE;
-	}
-	if (r->platform != NULL &&
-	    parse_enum("PLATFORM", r->platform, platforms, 2, &p, err) != 0)
+		errbuf_set(err, "unknown argument: %.200s", argv[argc - 1]);
 		return CLI_USAGE;
-	s->platform = (enum cli_platform)p;
+	}
+	if (platform != NULL && parse_enum("PLATFORM", platform, platforms, 2, &p, err) != 0)
+		return CLI_USAGE;
+	s->platform = (enum launch_platform)p;
 	s->user_config = env_or(envp, "TEE_LAUNCHER_USER_CONFIG", CLI_DEFAULT_USER_CONFIG);
-	if (file != NULL)
-		s->user_config = file;
+	if (argc == 3)
+		s->user_config = argv[2];
 	else if (check_path("TEE_LAUNCHER_USER_CONFIG", s->user_config, err) != 0)
 		return CLI_USAGE;
 	return CLI_RUN;
@@ -219,7 +216,7 @@ cli_parse(int argc, char *const argv[], char *const envp[],
 	r.dct = env_get(envp, "DOCKER_CONTENT_TRUST");
 	r.digest = env_get(envp, "DEFAULT_IMAGE_DIGEST");
 	if (argc > 1 && strcmp(argv[1], "check-config") == 0)
-		return parse_check_config(argc, argv, envp, &r, s, err);
+		return parse_check_config(argc, argv, envp, r.platform, s, err);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return CLI_HELP;

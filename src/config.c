@@ -1,8 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <stdarg.h>
-
 #include "config.h"
 #include "fmt.h"
 #include "readfile.h"
@@ -114,7 +112,7 @@ load_tags(const struct toml_value *lc, struct launcher_config *c,
 }
 
 static int
-load_port(const struct toml_value *p, size_t i, struct config_port *out,
+load_port(const struct toml_value *p, size_t i, struct launch_port *out,
     struct errbuf *err)
 {
 	static const char *const names[] = { "host", "container" };
@@ -232,60 +230,6 @@ load_seed(const struct toml_value *lc, struct launcher_config *c,
 	return 0;
 }
 
-/* A NUL-terminated copy in the config's arena. */
-static const char *
-arena_str(struct arena *a, const char *s, size_t n)
-{
-	char *p = arena_alloc(a, n + 1, 1);
-
-	if (p != NULL) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
-/* near/mpc #2785: image_reference and the pull_* pacing. */
-static int
-load_current(const struct toml_value *lc, struct launcher_config *c,
-    struct errbuf *err)
-{
-	const struct toml_value *v = need(lc, "image_reference", TOML_STRING, err);
-	struct reference_image r;
-	uint64_t retries, delay;
-	struct errbuf e2;
-
-	if (v == NULL)
-		return -1;
-	if (reference_image_parse(v->u.str.ptr, v->u.str.len, &r, &e2) != 0) {
-		errbuf_set(err, LC "image_reference: %s", e2.msg);
-		return -1;
-	}
-	c->image_reference = v->u.str.ptr;
-	c->registry = r.registry_len ? arena_str(&c->arena, r.registry, r.registry_len) :
-	    CONFIG_DEFAULT_REGISTRY;
-	c->image_name = arena_str(&c->arena, r.name, r.name_len);
-	if (r.tag_len)
-		c->image_tags[c->ntags++] = arena_str(&c->arena, r.tag, r.tag_len);
-	if (c->registry == NULL || c->image_name == NULL || (r.tag_len && c->image_tags[0] == NULL)) {
-		errbuf_set(err, "out of memory");
-		return -1;
-	}
-	c->has_ref_digest = r.has_digest;
-	c->ref_digest = r.digest;
-	c->timeout_secs = CONFIG_PULL_TIMEOUT_SECS;
-	if (get_uint_or(lc, "pull_max_retries", CONFIG_PULL_MAX_RETRIES, 0, UINT32_MAX,
-	    &retries, err) ||
-	    get_uint_or(lc, "pull_retry_interval_secs", CONFIG_PULL_INTERVAL_SECS, 0,
-	    UINT32_MAX, &c->interval_secs, err) ||
-	    get_uint_or(lc, "pull_max_delay_secs", CONFIG_PULL_MAX_DELAY_SECS, 1,
-	    UINT32_MAX, &delay, err))
-		return -1;
-	c->max_attempts = (uint32_t)retries;
-	c->max_delay_secs = (uint32_t)delay;
-	return 0;
-}
-
 /* The keys of [launcher_config]: the seed's, the current generation's,
  * then those of both (LC_SEED and LC_BOTH mark the boundaries). */
 static const char *const lc_keys[] = {
@@ -297,6 +241,60 @@ static const char *const lc_keys[] = {
 #define LC_SEED 6
 #define LC_BOTH 10
 #define LC_KEYS (sizeof(lc_keys) / sizeof(lc_keys[0]))
+
+/* near/mpc #2785: image_reference and the pull_* pacing. */
+static int
+load_current(const struct toml_value *lc, struct launcher_config *c,
+    struct errbuf *err)
+{
+	const struct toml_value *v = need(lc, "image_reference", TOML_STRING, err);
+	static const uint64_t dflt[3] = { CONFIG_PULL_MAX_RETRIES,
+	    CONFIG_PULL_INTERVAL_SECS, CONFIG_PULL_MAX_DELAY_SECS };
+	struct reference_image r;
+	uint64_t pull[3] = { 0, 0, 0 };
+	struct errbuf e2;
+	char *copy;
+	size_t i;
+
+	if (v == NULL)
+		return -1;
+	if (reference_image_parse(v->u.str.ptr, v->u.str.len, &r, &e2) != 0) {
+		errbuf_set(err, LC "image_reference: %s", e2.msg);
+		return -1;
+	}
+	/* The parts are C strings in a copy cut at their separators ('/',
+	 * ':', '@'): the reference's own string stays as written. */
+	if ((copy = arena_alloc(&c->arena, v->u.str.len + 1, 1)) == NULL) {
+		errbuf_set(err, "out of memory");
+		return -1;
+	}
+	memcpy(copy, v->u.str.ptr, v->u.str.len + 1);
+	c->registry = CONFIG_DEFAULT_REGISTRY;
+	if (r.registry_len) {
+		c->registry = copy;
+		copy[r.registry_len] = '\0';
+	}
+	c->image_name = copy + (r.name - v->u.str.ptr);
+	copy[r.name - v->u.str.ptr + r.name_len] = '\0';
+	if (r.tag_len) {
+		c->image_tags[c->ntags++] = copy + (r.tag - v->u.str.ptr);
+		copy[r.tag - v->u.str.ptr + r.tag_len] = '\0';
+	}
+	c->has_ref_digest = r.has_digest;
+	c->ref_digest = r.digest;
+	c->timeout_secs = CONFIG_PULL_TIMEOUT_SECS;
+	/* pull_max_retries, pull_retry_interval_secs, pull_max_delay_secs:
+	 * lc_keys[LC_SEED + 1 ..], with near/mpc's defaults. */
+	for (i = 0; i < 3; i++)
+		if (get_uint_or(lc, lc_keys[LC_SEED + 1 + i], dflt[i], i == 2, UINT32_MAX,
+		    &pull[i], err) != 0)
+			return -1;
+	c->max_attempts = (uint32_t)pull[0];
+	c->interval_secs = pull[1];
+	c->max_delay_secs = (uint32_t)pull[2];
+	return 0;
+}
+
 
 /* A typo: within 2 edits (case-insensitive) of name, 3 for names of 12
  * bytes or more (pull_max_retry).  Only keys of [A-Za-z0-9_-] count:
@@ -460,42 +458,32 @@ config_gen_name(enum config_generation g)
 	return g == CONFIG_GEN_SEED ? "seed" : "current";
 }
 
-static size_t __attribute__((format(printf, 4, 5)))
-put(char *out, size_t cap, size_t o, const char *f, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o >= cap)
-		return o;
-	va_start(ap, f);
-	n = fmt_vsnprintf(out + o, cap - o, f, ap);
-	va_end(ap);
-	return o + (size_t)n;
-}
-
 void
-config_describe(const struct launcher_config *c, char *out, size_t cap)
+config_describe(const struct launcher_config *c, char out[CONFIG_DESCRIBE_SIZE])
 {
 	char d[DIGEST_STR_SIZE] = "none";
 	size_t o, i;
 
-	/* Every string printed here was validated: no control bytes. */
-	o = put(out, cap, 0, "generation: %s\nregistry: %s\nrepository: %s\ntags:",
-	    config_gen_name(c->gen), c->registry, c->image_name);
+	/* Every string printed here was validated (no control bytes), and the
+	 * longest summary fits: CONFIG_DESCRIBE_SIZE needs no clamping. */
+	o = (size_t)fmt_snprintf(out, CONFIG_DESCRIBE_SIZE, "generation: %s\nregistry: %s\n"
+	    "repository: %s\ntags:", config_gen_name(c->gen), c->registry, c->image_name);
 	for (i = 0; i < c->ntags; i++)
-		o = put(out, cap, o, " %s", c->image_tags[i]);
-	o = put(out, cap, o, "%s\nports:", c->ntags ? "" : " none");
+		o += (size_t)fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o, " %s", c->image_tags[i]);
+	o += (size_t)fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o, "%s\nports:",
+	    c->ntags ? "" : " none");
 	for (i = 0; i < c->nports; i++)
-		o = put(out, cap, o, " %u:%u", c->ports[i].host, c->ports[i].container);
+		o += (size_t)fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o, " %u:%u",
+		    c->ports[i].host, c->ports[i].container);
 	if (c->has_override)
 		digest_format(&c->override, d);
-	o = put(out, cap, o, "%s\nmpc_hash_override: %s\nretries: %u per request, first wait "
-	    "%llu s, longest %u s, timeout %llu s\n", c->nports ? "" : " none", d,
-	    c->max_attempts, (unsigned long long)c->interval_secs, c->max_delay_secs,
-	    (unsigned long long)c->timeout_secs);
+	o += (size_t)fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o, "%s\nmpc_hash_override: "
+	    "%s\nretries: %u per request, first wait %llu s, longest %u s, timeout %llu s\n",
+	    c->nports ? "" : " none", d, c->max_attempts, (unsigned long long)c->interval_secs,
+	    c->max_delay_secs, (unsigned long long)c->timeout_secs);
 	if (c->has_ref_digest) {
 		digest_format(&c->ref_digest, d);
-		put(out, cap, o, "image_reference digest (ignored): %s\n", d);
+		fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o,
+		    "image_reference digest (ignored): %s\n", d);
 	}
 }

@@ -81,8 +81,8 @@ with tempfile.TemporaryDirectory() as d:
                 and p.stderr.startswith("level=error") and "step=check-config" in p.stderr,
                 p.stderr)
     T.check("gcp is refused by default (TEE rules)", "gcp" in res["gcp"].stderr)
-    p = run("--platform", "NONTEE", cases[3][1])
-    T.check("gcp passes with --platform NONTEE", p.returncode == 0, p.stderr)
+    p = run(cases[3][1], env={"PLATFORM": "NONTEE"})
+    T.check("gcp passes with PLATFORM=NONTEE", p.returncode == 0, p.stderr)
     T.check("the secret never reaches stdout or stderr, valid or not",
             all(SECRET not in r.stdout + r.stderr and "sk-9fQ2" not in r.stdout + r.stderr
                 for r in list(res.values()) + [p]))

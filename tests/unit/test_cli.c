@@ -27,7 +27,7 @@ environment_alone_is_enough_and_paths_default(struct th *t)
 	struct errbuf e;
 
 	REQUIRE_INT(t, run(argv, envp, &s, &e), CLI_RUN);
-	CHECK_INT(t, s.platform, CLI_PLATFORM_NONTEE);
+	CHECK_INT(t, s.platform, LAUNCH_NONTEE);
 	CHECK_INT(t, s.default_digest.b[0], 0xaa);
 	CHECK_STR(t, s.user_config, "/tapp/user_config");
 	CHECK_STR(t, s.approved_file, "/mnt/shared/image-digest.bin");
@@ -47,7 +47,7 @@ flags_win_over_the_environment(struct th *t)
 	struct errbuf e;
 
 	REQUIRE_INT(t, run(argv, envp, &s, &e), CLI_RUN);
-	CHECK_INT(t, s.platform, CLI_PLATFORM_TEE);
+	CHECK_INT(t, s.platform, LAUNCH_TEE);
 }
 
 static void
@@ -130,7 +130,8 @@ static void
 check_config_needs_only_a_file(struct th *t)
 {
 	char *a1[] = { "tl", "check-config", NULL };
-	char *a2[] = { "tl", "check-config", "--platform", "NONTEE", "rel/user.toml", NULL };
+	char *a2[] = { "tl", "check-config", "rel/user.toml", NULL };
+	char *a5[] = { "tl", "check-config", "--platform", "NONTEE", NULL };
 	char *a3[] = { "tl", "check-config", "a", "b", NULL };
 	char *a4[] = { "tl", "check-config", "--help", NULL };
 	char *none[] = { NULL };
@@ -144,18 +145,21 @@ check_config_needs_only_a_file(struct th *t)
 	 * TEE's stricter rules when PLATFORM is absent. */
 	REQUIRE_INT(t, run(a1, none, &s, &e), CLI_RUN);
 	CHECK_INT(t, s.command, CLI_COMMAND_CHECK_CONFIG);
-	CHECK_INT(t, s.platform, CLI_PLATFORM_TEE);
+	CHECK_INT(t, s.platform, LAUNCH_TEE);
 	CHECK_STR(t, s.user_config, CLI_DEFAULT_USER_CONFIG);
 	REQUIRE_INT(t, run(a1, env, &s, &e), CLI_RUN);
-	CHECK_INT(t, s.platform, CLI_PLATFORM_NONTEE);
+	CHECK_INT(t, s.platform, LAUNCH_NONTEE);
 	CHECK_STR(t, s.user_config, "/etc/u.toml");
 	/* A file argument may be relative: an operator's tool, not a run. */
 	REQUIRE_INT(t, run(a2, env, &s, &e), CLI_RUN);
 	CHECK_STR(t, s.user_config, "rel/user.toml");
-	CHECK_INT(t, s.platform, CLI_PLATFORM_NONTEE);
+	CHECK_INT(t, s.platform, LAUNCH_NONTEE);
 	CHECK_INT(t, run(a3, none, &s, &e), CLI_USAGE);
 	CHECK(t, strstr(e.msg, "unknown argument: b") != NULL);
 	CHECK_INT(t, run(a4, none, &s, &e), CLI_HELP);
+	/* PLATFORM from the environment only: no flags after the command. */
+	CHECK_INT(t, run(a5, none, &s, &e), CLI_USAGE);
+	CHECK(t, strstr(e.msg, "unknown argument: NONTEE") != NULL);
 	CHECK_INT(t, run(a1, relenv, &s, &e), CLI_USAGE);
 	CHECK(t, strstr(e.msg, "TEE_LAUNCHER_USER_CONFIG: must be an absolute path") != NULL);
 	CHECK_INT(t, run(a1, badp, &s, &e), CLI_USAGE);

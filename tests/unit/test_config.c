@@ -662,7 +662,7 @@ static void
 the_summary_names_every_launcher_setting_and_no_node_value(struct th *t)
 {
 	static const char secret[] = "sk-9fQ2-LmZ7_x4Rt";
-	static char text[4096], out[2048];
+	static char text[4096], out[CONFIG_DESCRIBE_SIZE];
 	struct launcher_config c;
 	struct errbuf e;
 
@@ -673,7 +673,7 @@ the_summary_names_every_launcher_setting_and_no_node_value(struct th *t)
 	    "[mpc_node_config]\nsecrets.secret_store_key_hex = \"%s\"\n\"%s\" = 1\n",
 	    HA, HA, secret, secret);
 	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
-	config_describe(&c, out, sizeof(out));
+	config_describe(&c, out);
 	CHECK(t, strstr(out, "generation: current\n") != NULL);
 	CHECK(t, strstr(out, "registry: ghcr.io\nrepository: near/mpc-node\ntags: 3.9.1\n") != NULL);
 	CHECK(t, strstr(out, "image_reference digest (ignored): " HA "\n") != NULL);
@@ -686,7 +686,7 @@ the_summary_names_every_launcher_setting_and_no_node_value(struct th *t)
 	unlink(path);
 	snprintf(text, sizeof(text), "%s[mpc_node_config]\n", good_lc);
 	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
-	config_describe(&c, out, sizeof(out));
+	config_describe(&c, out);
 	CHECK(t, strstr(out, "generation: seed\nregistry: registry.hub.docker.com\n"
 	    "repository: nearone/mpc-node\ntags: latest v1.2.3\n") != NULL);
 	CHECK(t, strstr(out, "ports: 11780:11780 2200:2201\nmpc_hash_override: none\n"
@@ -696,7 +696,7 @@ the_summary_names_every_launcher_setting_and_no_node_value(struct th *t)
 	snprintf(text, sizeof(text), "[launcher_config]\nimage_reference = \"x\"\n"
 	    "port_mappings = []\n[mpc_node_config]\n");
 	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
-	config_describe(&c, out, sizeof(out));
+	config_describe(&c, out);
 	CHECK(t, strstr(out, "registry: docker.io\nrepository: x\ntags: none\nports: none\n") != NULL);
 	CHECK(t, strstr(out, "(ignored)") == NULL);
 	config_free(&c);
