@@ -66,6 +66,7 @@ struct launcher {
 	struct engine_api api;
 	int api_ready;
 	int use_cli;
+	int containerd;                /* the engine's image store */
 	struct engine engine;
 	struct measure_cfg measure;
 	char measure_paths[MEASURE_PATHBUF];
@@ -182,14 +183,13 @@ walk(void *ctx, struct registry_result *out, struct errbuf *err)
 	return 0;
 }
 
-/* The trust anchors (with the extra CA file) and the client are set up
- * here: the parent's dstack calls use them, and the child needs no file. */
+/* The trust anchors (with the extra CA file) and the client, set up on
+ * either path: the parent's dstack calls use them, and the child needs no
+ * file. */
 static int
-resolve(struct launcher *l, struct errbuf *err)
+http_setup(struct launcher *l, struct errbuf *err)
 {
 	struct http_client_config hc;
-	struct resolver_job job;
-	uint64_t wait = (uint64_t)l->cfg.max_delay_secs * 1000;
 
 	memset(&hc, 0, sizeof(hc));
 	hc.anchors = &l->anchors;
@@ -199,6 +199,15 @@ resolve(struct launcher *l, struct errbuf *err)
 	    http_client_init(&l->http, &hc, err) != 0)
 		return -1;
 	l->http_ready = 1;
+	return 0;
+}
+
+static int
+resolve(struct launcher *l, struct errbuf *err)
+{
+	struct resolver_job job;
+	uint64_t wait = (uint64_t)l->cfg.max_delay_secs * 1000;
+
 	job.forget = walk_forget;
 	job.resolve = walk;
 	job.ctx = l;
@@ -246,15 +255,82 @@ static int
 pull(struct launcher *l, char *ref, struct errbuf *err)
 {
 	if (reference_pull_format(l->cfg.registry, strlen(l->cfg.registry),
-	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.manifest,
+	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.pull,
 	    ref, err) != 0)
 		return -1;
-	if (image_pull_and_check(&l->engine, ref, &l->resolved.config,
-	    &l->resolved.manifest, err) != 0) {
+	if (image_pull_and_check(&l->engine, ref, l->containerd, &l->resolved.config,
+	    &l->resolved.pull, err) != 0) {
 		errbuf_wrap(err, "The selected image failed digest validation");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The warm path: the engine already holds the selected image, so the
+ * registry is not contacted at all (a reboot during a registry outage
+ * still starts the node).  Found by <repo>@<selected> (a manifest or index
+ * approval the engine pulled: any store), or on the classic store by image
+ * ID = the selected config digest, run by one of its own <repo>@<digest>
+ * RepoDigests.  The image-ID gate then applies as after a pull.  1 warm,
+ * 0 not present (resolve), -1 engine error.
+ */
+static int
+warm(struct launcher *l, char *ref, struct errbuf *err)
+{
+	char id[ENGINE_ID_MAX], rd[ENGINE_DIGEST_SIZE], sel[DIGEST_STR_SIZE];
+	const struct digest *config = NULL;
+	struct digest pulled = l->selected, idd;
+	struct errbuf none;
+	int found;
+
+	digest_format(&l->selected, sel);
+	fmt_snprintf(ref, REFERENCE_PULL_SIZE, "%s@%s", l->repo, sel);
+	if (engine_api_image_find(&l->api, ref, l->repo, &found, id, rd, err) != ENGINE_OK)
+		return -1;
+	if (!found && !l->containerd) {
+		if (engine_api_image_find(&l->api, sel, l->repo, &found, id, rd, err) !=
+		    ENGINE_OK)
+			return -1;
+		found = found && rd[0] != '\0' &&
+		    digest_parse(rd, strlen(rd), &pulled, &none) == 0;
+		config = &l->selected;
+		fmt_snprintf(ref, REFERENCE_PULL_SIZE, "%s@%s", l->repo, rd);
+	}
+	if (!found)
+		return 0;
+	if (image_id_check(id, l->containerd, config, &pulled, err) != 0) {
+		log_event(LOG_WARN, "present image failed the image-ID check, resolving",
+		    { "ref", ref }, { "error", err->msg });
+		return 0;
+	}
+	l->resolved.pull = l->resolved.manifest = pulled;
+	l->resolved.config = digest_parse(id, strlen(id), &idd, &none) == 0 ? idd : pulled;
+	log_event(LOG_INFO, "image present, registry skipped", { "ref", ref }, { "id", id });
+	return 1;
+}
+
+/* The image to run: present in the engine, else resolved and pulled. */
+static int
+obtain(struct launcher *l, char *ref, const char **step, struct errbuf *err)
+{
+	int w;
+
+	*step = "resolve";
+	if (http_setup(l, err) != 0)
+		return -1;
+	*step = "engine";
+	if (engine_api_store_is_containerd(&l->api, &l->containerd, err) != ENGINE_OK ||
+	    (w = warm(l, ref, err)) < 0)
+		return -1;
+	if (w > 0)
+		return 0;
+	log_event(LOG_INFO, "image not present, resolving", { "repository", l->repo });
+	*step = "resolve";
+	if (resolve(l, err) != 0)
+		return -1;
+	*step = "pull";
+	return pull(l, ref, err);
 }
 
 /* TEE: the RTMR3 method and its prerequisites, decided from files only. */
@@ -273,7 +349,7 @@ plan_measure(struct launcher *l, struct errbuf *err)
 static int
 finish_spec(struct launcher *l, struct errbuf *err)
 {
-	l->spec.manifest = l->resolved.manifest;
+	l->spec.manifest = l->resolved.pull; /* what was pulled: the index for an index approval */
 	l->spec.spec_id = NULL;
 	if (engine_api_spec_id(&l->spec, l->spec_id, err) != ENGINE_OK)
 		return -1;
@@ -424,10 +500,8 @@ run(struct launcher *l)
 		return fail("engine", &err);
 	if (plan(l, &err) != 0)
 		return fail("plan", &err);
-	if (resolve(l, &err) != 0)
-		return fail("resolve", &err);
-	if (pull(l, ref, &err) != 0)
-		return fail("pull", &err);
+	if (obtain(l, ref, &step, &err) != 0)
+		return fail(step, &err);
 	if (finish_spec(l, &err) != 0)
 		return fail("plan", &err);
 	if (act(l, &err, &step) != 0)

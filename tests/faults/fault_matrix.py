@@ -257,10 +257,33 @@ def check_run(t, c, p, exp, digest):
             leaked)
 
 
-def launch(t, ctx, name, tags, exp, rules=(), img="docker-v2", prepare=None, **conf):
-    """One full launcher run against the proxy with rules; returns (case, proc)."""
+def forget_images(ctx, host):
+    """Untags every reference of host/tl/mpc-node in the engine, so the run
+    resolves through the registry (the warm path, issue 15 §3, would skip
+    it): references only, so images other hosts' cases use stay."""
+    ctx["dk"].docker("rm", "-f", "mpc-node", check=False)
+    r = ctx["dk"].docker("images", "--digests", "--format",
+                         "{{.Repository}} {{.Tag}} {{.Digest}}", host + "/tl/mpc-node",
+                         check=False)
+    refs = []
+    for line in r.stdout.splitlines():
+        repo, tag, digest = (line.split() + ["", "", ""])[:3]
+        if tag not in ("", "<none>"):
+            refs.append(repo + ":" + tag)
+        if digest.startswith("sha256:"):
+            refs.append(repo + "@" + digest)
+    if refs:
+        ctx["dk"].docker("rmi", "-f", *refs, check=False)
+
+
+def launch(t, ctx, name, tags, exp, rules=(), img="docker-v2", prepare=None, warm=False,
+           **conf):
+    """One full launcher run against the proxy with rules; returns (case, proc).
+    Unless warm, the image is first removed: the run resolves and pulls."""
     c = Case(ctx, name)
     c.config(tags, **conf)
+    if not warm:
+        forget_images(ctx, conf.get("registry") or ctx["px"].host)
     if prepare:
         prepare(c)
     ctx["px"].set_rules(*rules)
@@ -785,11 +808,28 @@ def case_pull_unknown_digest(t, ctx):
             rule.fired)
 
 
+def case_warm_registry_down(t, ctx):
+    """Issue 15 §3: the approved image is in the engine (a first, cold run
+    pulled it); with every registry request failing, the next boot starts
+    it without asking the registry, measured once like any run."""
+    launch(t, ctx, "cold run before a registry outage", ["docker-v2"], ok_run())
+    rule = Rule("status", path=r"^/", ua=None, times=None, code=503)
+    c, p = launch(t, ctx, "registry down, image present: warm boot", ["docker-v2"],
+                  ok_run(), rules=[rule], warm=True, attempts=3, interval=1)
+    t.check("registry down, image present: registry skipped, not one request",
+            "image present, registry skipped" in p.stderr and ctx["px"].count(ua=None) == 0
+            and rule.fired == 0, (ctx["px"].count(ua=None), tail(p)))
+
+
 def case_engine_down(t, ctx):
     def prepare(c):
         c.env_extra["DOCKER_HOST"] = "unix://" + os.path.join(c.dir, "no-docker.sock")
-    launch(t, ctx, "docker engine down", ["docker-v2"], Expect(1, ("docker pull",)),
-           prepare=prepare)
+    # The engine is asked first (its image store, the warm path): the run
+    # fails there, before any registry request.
+    c, p = launch(t, ctx, "docker engine down", ["docker-v2"],
+                  Expect(1, ("step=engine", "no-docker.sock")), prepare=prepare)
+    t.check("docker engine down: no registry request", ctx["px"].count(MANIFEST) == 0,
+            ctx["px"].count(MANIFEST))
 
 
 def case_compose_fails(t, ctx):
@@ -1088,7 +1128,7 @@ class Recorder:
 
 
 CASES = [
-    case_usage,
+    case_usage, case_warm_registry_down,
     case_refused, case_unresolvable,
     case_tls_wrong_name, case_tls_expired, case_tls_untrusted,
     case_token_realm_untrusted, case_realm_http,
