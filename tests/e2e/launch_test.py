@@ -319,13 +319,16 @@ def case_current_schema_tee(ctx):
     img = ctx["images"]["docker-v2"]
     c.write(c.user_config, current_config(ctx["reg"].host + "/tl/mpc-node"))
     c.write(c.approved, json.dumps({"approved_hashes": [img["digest"]]}, indent=2))
+    forget_images(ctx["dk"], ctx["reg"].host + "/tl/mpc-node")  # else: the warm path
     agent = FakeDstack(c)
     try:
-        p = c.run(c.env(ctx["env"], "TEE", "sha256:" + "0" * 64,
-                        TEE_LAUNCHER_RTMR_METHOD="dstack-api", TEE_LAUNCHER_ENGINE="api"))
+        env = c.env(ctx["env"], "TEE", "sha256:" + "0" * 64,
+                    TEE_LAUNCHER_RTMR_METHOD="dstack-api", TEE_LAUNCHER_ENGINE="api")
+        p = c.run(env)
         T.check("%s: exits 0" % n, p.returncode == 0, why(p))
         T.check("%s: logs the generation" % n, "generation=current" in p.stderr)
         T.check("%s: resolved by the approved digest itself" % n,
+                path_taken(p) == "cold" and
                 "ref=%s manifest=%s matched=\"manifest digest\"" % (img["digest"], img["digest"])
                 in p.stderr, p.stderr[-1500:])
         running, image = node_running(ctx["dk"])
@@ -344,7 +347,11 @@ def case_current_schema_tee(ctx):
         T.check("%s: one mpc-image-digest event with the approved digest" % n,
                 len(ev) == 1 and base64.b64decode(ev[0]["payload"])
                 == bytes.fromhex(img["digest"][7:]), ev)
-        T.check("%s: no secrets in the logs" % n, no_secrets(p))
+        p2 = c.run(env)
+        T.check("%s: a second run takes the warm path, no second event" % n,
+                p2.returncode == 0 and path_taken(p2) == "warm" and len(agent.events()) == 1,
+                why(p2))
+        T.check("%s: no secrets in the logs" % n, no_secrets(p) and no_secrets(p2))
     finally:
         agent.stop()
 
@@ -359,12 +366,13 @@ def case_current_schema_nontee(ctx):
     c.write(c.user_config, current_config("%s/tl/mpc-node:oci@%s" % (ctx["reg"].host, other),
                                           extra_lc="pull_max_retries = 1\n"
                                           "pull_retry_interval_secs = 0"))
+    forget_images(ctx["dk"], ctx["reg"].host + "/tl/mpc-node")  # else: the warm path
     p = c.run(c.env(ctx["env"], "NONTEE", img["config_digest"], TEE_LAUNCHER_ENGINE="cli"))
     T.check("%s: exits 0" % n, p.returncode == 0, why(p))
     T.check("%s: the reference's digest is logged as ignored" % n,
             "image_reference digest ignored" in p.stderr and other in p.stderr)
     T.check("%s: found through the tag as a config digest" % n,
-            "ref=oci manifest=%s matched=\"config digest\"" % img["digest"] in p.stderr,
+            path_taken(p) == "cold" and "ref=oci manifest=%s matched=\"config digest\"" % img["digest"] in p.stderr,
             p.stderr[-1500:])
     running, image = node_running(ctx["dk"])
     T.check("%s: mpc-node runs the tag's manifest, not the reference's digest" % n,
@@ -377,14 +385,15 @@ def case_current_schema_nontee(ctx):
     # A config-digest approval and no tag to search: a clear error.
     c2 = Case(ctx["root"], "current-notag")
     c2.write(c2.user_config, current_config(ctx["reg"].host + "/tl/mpc-node"))
-    before = container_id(ctx["dk"])
+    forget_images(ctx["dk"], ctx["reg"].host + "/tl/mpc-node")
     p = c2.run(c2.env(ctx["env"], "NONTEE", img["config_digest"], TEE_LAUNCHER_ENGINE="cli"))
     T.check("%s, no tag: exit 1 naming the missing tag" % n,
-            p.returncode == 1 and ("approved digest %s is not a manifest of tl/mpc-node, and "
-                                   "image_reference has no tag to search for it as a config "
-                                   "digest" % img["config_digest"]) in why(p), why(p))
-    T.check("%s, no tag: the running node was left alone" % n,
-            container_id(ctx["dk"]) == before and not os.path.exists(c2.node_config))
+            p.returncode == 1 and path_taken(p) == "cold"
+            and ("approved digest %s is not a manifest of tl/mpc-node, and "
+                 "image_reference has no tag to search for it as a config "
+                 "digest" % img["config_digest"]) in why(p), why(p))
+    T.check("%s, no tag: no node config written, no node started" % n,
+            not os.path.exists(c2.node_config) and container_id(ctx["dk"]) == "")
 
 
 def case_tee_native(ctx, version):
