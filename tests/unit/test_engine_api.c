@@ -599,6 +599,56 @@ a_present_image_is_found_with_its_repo_digest_and_an_absent_one_is_not(struct th
 }
 
 static void
+odd_image_and_info_answers_are_read_strictly(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		/* no RepoDigests at all: found, but no digest of the repository */
+		{ "GET /v1.41/images/reg.test/tl/x@sha256:" HEX64 "/json", 200,
+		    "{\"Id\":\"sha256:" HEX64 "\"}", 0 },
+		/* entries that are no strings, and a digest of the wrong length */
+		{ "GET /v1.41/images/sha256:" HEX64 "/json", 200, "{\"Id\":\"sha256:" HEX64
+		    "\",\"RepoDigests\":[7,null,\"reg.test/tl/x@sha256:" HEX64 "0\"]}", 0 },
+		{ "GET /v1.41/info", 200, "{\"DriverStatus\":[7,[1,2],[\"driver-type\",2],"
+		    "[\"driver-type\",\"overlay2\"],\"driver-type\"]}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct rule garbage[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/images/reg.test/tl/x@sha256:" HEX64 "/json", 200, "{\"Id\":", 0 },
+		{ "GET /v1.41/info", 200, "not json", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char id[ENGINE_ID_MAX], rd[ENGINE_DIGEST_SIZE];
+	int found = -1, yes = -1;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, engine_api_image_find(&api, "reg.test/tl/x@sha256:" HEX64, "reg.test/tl/x",
+	    &found, id, rd, &err), ENGINE_OK);
+	CHECK_INT(t, found, 1);
+	CHECK_STR(t, id, "sha256:" HEX64);
+	CHECK_STR(t, rd, "");
+	CHECK_INT(t, engine_api_image_find(&api, "sha256:" HEX64, "reg.test/tl/x", &found, id,
+	    rd, &err), ENGINE_OK);
+	CHECK_INT(t, found, 1);
+	CHECK_STR(t, rd, "");
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_OK);
+	CHECK_INT(t, yes, 0);
+	teardown(&f);
+	REQUIRE(t, setup(&f, garbage, &e, &err));
+	CHECK_INT(t, engine_api_image_find(&api, "reg.test/tl/x@sha256:" HEX64, "reg.test/tl/x",
+	    &found, id, rd, &err), ENGINE_ERR);
+	CHECK(t, strncmp(err.msg, "engine API GET /images/reg.test/tl/x@sha256:", 44) == 0);
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_ERR);
+	CHECK(t, strncmp(err.msg, "engine API GET /info: ", 22) == 0);
+	CHECK_INT(t, yes, 0);
+	teardown(&f);
+}
+
+static void
 the_image_store_is_containerd_only_when_info_says_so(struct th *t)
 {
 	static const struct rule classic[] = {
@@ -1304,6 +1354,8 @@ suite_engine_api(struct th *t)
 	    a_present_image_is_found_with_its_repo_digest_and_an_absent_one_is_not);
 	th_run(t, "engine_api: the image store is containerd's only when /info says so",
 	    the_image_store_is_containerd_only_when_info_says_so);
+	th_run(t, "engine_api: odd image and info answers are read strictly",
+	    odd_image_and_info_answers_are_read_strictly);
 	th_run(t, "takeover: stops the node and other volume writers, spares launchers",
 	    takeover_stops_the_node_and_volume_writers_and_spares_launchers);
 	th_run(t, "takeover: an old node with the same spec is started again",
