@@ -23,14 +23,12 @@ enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
 
 enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
 
-/* What CLI_RUN runs: a launch, or a subcommand (argv[1]). */
-enum cli_command {
-	CLI_COMMAND_LAUNCH,
-	/* check-config [FILE]: only the user config (FILE, else
-	 * TEE_LAUNCHER_USER_CONFIG or its default); PLATFORM optional (TEE's
-	 * rules when absent); nothing else is required. */
-	CLI_COMMAND_CHECK_CONFIG
-};
+/* What CLI_RUN runs: the first argument names it when it is a command word
+ * (command_names in cli.c: "plan"), else the launch; the settings parse
+ * the same for those.  check-config [FILE] parses its own: only the user
+ * config (FILE, else TEE_LAUNCHER_USER_CONFIG or its default), PLATFORM
+ * optional (TEE's rules when absent), nothing else required. */
+enum cli_command { CLI_COMMAND_LAUNCH, CLI_COMMAND_PLAN, CLI_COMMAND_CHECK_CONFIG };
 
 struct cli_settings {
 	enum cli_command command;
@@ -78,6 +76,17 @@ enum cli_result cli_parse(int argc, char *const argv[], char *const envp[],
  * must not depend on them. */
 int measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
     char *pathbuf, size_t cap, struct errbuf *err);
+
+/*
+ * The backend to use, and why (a fixed phrase for logs and `plan`):
+ * TEE_LAUNCHER_ENGINE when set; else api when engine_socket (the path
+ * DOCKER_HOST names, engine_api_socket_path) is a socket, by stat(2)
+ * alone: nothing is connected to decide; else cli when docker is on PATH;
+ * else api.  Never fails: a backend that cannot work reports it when it is
+ * set up.
+ */
+enum cli_engine cli_engine_choose(const struct cli_settings *s, const char *engine_socket,
+    const char **why);
 
 /* The --help text. */
 extern const char cli_usage_text[];
