@@ -597,6 +597,8 @@ plan_only(struct launcher *l)
 		say(l, "approved hashes file: %s (%zu digests)", l->s.approved_file, l->approved.n);
 	say(l, "selected digest: %s (source: %s)", d, select_source_name(l->source));
 	say(l, "registry: %s", l->cfg.registry);
+	if (l->cfg.gen == CONFIG_GEN_CURRENT)
+		say(l, "looked up first: %s (image_reference: the approved digest itself)", d);
 	for (i = 0; i < l->cfg.ntags; i++)
 		say(l, "tag to search: %s", l->cfg.image_tags[i]);
 	say(l, "pull: %s@<digest found for %s>, unless the engine holds it", l->repo, d);
