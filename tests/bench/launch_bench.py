@@ -317,6 +317,9 @@ def main():
                 # the layers stay (a local tag), the digest reference goes
                 dk.docker("rmi", pulled, check=False)
 
+            def fresh():
+                dk.docker("rm", "-f", "mpc-node", check=False)
+
             if not BACKENDS_ONLY:
                 first = launch()
                 dk.docker("tag", img["config_digest"], "tl-bench-keep:cached")
@@ -339,8 +342,6 @@ def main():
                 # Warm against cold on equal terms: before each run the node
                 # container is removed, so both create it; cold runs have no image
                 # at all (the engine pulls every layer), warm runs have it.
-                def fresh():
-                    dk.docker("rm", "-f", "mpc-node", check=False)
 
                 absent, warm, warm_reqs = {}, {}, []
                 for engine in ENGINES:
@@ -366,6 +367,7 @@ def main():
             # The backends, image present, interleaved rounds (and the
             # baseline binary's compose backend in the same rounds).
             launch(engine="cli")
+            dk.docker("tag", img["config_digest"], "tl-bench-keep:cached")  # layers stay
             backends = {}     # (scenario, name) -> [Run]
             variants = [("api", None, LAUNCHER), ("cli", "cli", LAUNCHER)] + \
                 ([("baseline", "cli", BASELINE)] if BASELINE else [])
