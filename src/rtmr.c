@@ -517,22 +517,32 @@ rtmr3_read(const char *path, uint8_t mr[RTMR_DIGEST_LEN], int *readable,
 }
 
 /* The log must replay to the register before we skip or add to it: a
- * mismatch means this boot's measurement can no longer be verified. */
+ * mismatch means this boot's measurement can no longer be verified.  The
+ * one mismatch a crash of ours explains (dstack's order: extend, then
+ * append; killed in between) is named as such: the register is the replay
+ * extended once more by this very event. */
 static int
 register_matches(const struct rtmr_native_cfg *cfg, const uint8_t replay[RTMR_DIGEST_LEN],
-    struct rtmr_native_result *res, struct errbuf *err)
+    const uint8_t ours[RTMR_DIGEST_LEN], struct rtmr_native_result *res,
+    struct errbuf *err)
 {
-	uint8_t mr[RTMR_DIGEST_LEN];
+	uint8_t mr[RTMR_DIGEST_LEN], next[RTMR_DIGEST_LEN];
 
 	if (rtmr3_read(cfg->rtmr3_path, mr, &res->register_read, err) != RTMR_OK)
 		return RTMR_ERR;
-	if (res->register_read && memcmp(mr, replay, RTMR_DIGEST_LEN) != 0) {
+	if (!res->register_read || memcmp(mr, replay, RTMR_DIGEST_LEN) == 0)
+		return RTMR_OK;
+	memcpy(next, replay, RTMR_DIGEST_LEN);
+	rtmr_extend(next, ours);
+	if (memcmp(mr, next, RTMR_DIGEST_LEN) == 0)
+		errbuf_set(err, "%s: RTMR3 was extended with this %s event but %s was not "
+		    "appended (an earlier run was interrupted between the two): reboot required",
+		    cfg->rtmr3_path, RTMR_EVENT_NAME, cfg->log_path);
+	else
 		errbuf_set(err, "%s: the register does not equal the replay of %s; this "
 		    "boot's RTMR3 is already inconsistent (reboot required)",
 		    cfg->rtmr3_path, cfg->log_path);
-		return RTMR_ERR;
-	}
-	return RTMR_OK;
+	return RTMR_ERR;
 }
 
 /* Everything that happens under the lock. */
@@ -546,8 +556,10 @@ emit_locked(const struct rtmr_native_cfg *cfg, const uint8_t payload[RTMR_PAYLOA
 	if (version_read(cfg->version_path, &res->version, err) != RTMR_OK)
 		return RTMR_ERR;
 	rtmr_once_init(&once, payload);
-	if (rtmr_log_scan_file(cfg->log_path, &once, replay, NULL, err) != RTMR_OK ||
-	    register_matches(cfg, replay, res, err) != RTMR_OK ||
+	if (rtmr_event_digest(res->version, RTMR_EVENT_NAME, payload,
+	    RTMR_PAYLOAD_LEN, res->digest, err) != RTMR_OK ||
+	    rtmr_log_scan_file(cfg->log_path, &once, replay, NULL, err) != RTMR_OK ||
+	    register_matches(cfg, replay, res->digest, res, err) != RTMR_OK ||
 	    rtmr_once_decide(&once, &res->seen, err) != RTMR_OK)
 		return RTMR_ERR;
 	if (res->seen == RTMR_SEEN_SAME)
@@ -557,9 +569,7 @@ emit_locked(const struct rtmr_native_cfg *cfg, const uint8_t payload[RTMR_PAYLOA
 		    "refusing to add a second", cfg->log_path, RTMR_EVENT_NAME);
 		return RTMR_ERR;
 	}
-	if (rtmr_event_digest(res->version, RTMR_EVENT_NAME, payload,
-	    RTMR_PAYLOAD_LEN, res->digest, err) != RTMR_OK ||
-	    rtmr3_write(cfg->rtmr3_path, res->digest, err) != RTMR_OK)
+	if (rtmr3_write(cfg->rtmr3_path, res->digest, err) != RTMR_OK)
 		return RTMR_ERR;
 	if (log_append(cfg->log_path, res->version, payload, err) != RTMR_OK) {
 		errbuf_wrap(err, "RTMR3 was extended but the event log was not: "

@@ -340,6 +340,42 @@ a_symlink_at_the_target_is_replaced_not_followed(struct th *t)
 }
 
 static void
+temp_files_an_interrupted_write_left_are_removed_by_the_next_write(struct th *t)
+{
+	static const char *const keep[] = { ".tmpAB", ".tmp-abcde", ".tmpABCDEFG",
+	    "x.tmpABCDEF", "other" };
+	struct tdir d;
+	struct errbuf e;
+	char p[128];
+	size_t i;
+
+	REQUIRE(t, tdir_make(&d));
+	put(d.path, "f", "old");
+	/* What a launcher killed after creating its temp file leaves. */
+	put(d.path, ".tmpAbC123", "half a config");
+	put(d.path, ".tmpzzzzzz", "");
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		put(d.path, keep[i], "not ours");
+	snprintf(p, sizeof(p), "%s/.tmpDIRxyz", d.path);
+	REQUIRE(t, mkdir(p, 0700) == 0);
+	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, NULL, &e), ATOMICFILE_OK);
+	snprintf(p, sizeof(p), "%s/.tmpAbC123", d.path);
+	CHECK(t, access(p, F_OK) != 0);
+	snprintf(p, sizeof(p), "%s/.tmpzzzzzz", d.path);
+	CHECK(t, access(p, F_OK) != 0);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", d.path, keep[i]);
+		CHECK(t, access(p, F_OK) == 0);
+	}
+	snprintf(p, sizeof(p), "%s/.tmpDIRxyz", d.path);
+	CHECK(t, access(p, F_OK) == 0);
+	rmdir(p);
+	/* f, the five kept names */
+	CHECK_INT(t, count_entries(d.path), 6);
+	tdir_remove(&d);
+}
+
+static void
 names_that_are_not_one_component_are_refused(struct th *t)
 {
 	struct errbuf e;
@@ -450,6 +486,8 @@ suite_atomicfile(struct th *t)
 	    the_directory_is_fsynced_after_the_rename);
 	th_run(t, "atomicfile: a symlink at the target is replaced, not followed",
 	    a_symlink_at_the_target_is_replaced_not_followed);
+	th_run(t, "atomicfile: temp files an interrupted write left are removed by the next write",
+	    temp_files_an_interrupted_write_left_are_removed_by_the_next_write);
 	th_run(t, "atomicfile: names that are not one component are refused",
 	    names_that_are_not_one_component_are_refused);
 }
