@@ -45,7 +45,13 @@ Environment:
   CRASH_ONLY      substring of "<path>/<engine>/<scenario>" to run
   CRASH_STRIDE    kill every STRIDE-th point (default: by mode)
   CRASH_INJECT    0: no error injection; 1: run it (default: 1)
+  CRASH_INJECT_STRIDE  fail every STRIDE-th occurrence (default: by mode)
+  CRASH_REBOOT_STRIDE  kill every STRIDE-th point for the reboot continuation
   CRASH_KILLS     0: no kill campaign (only injection)
+  CRASH_CASES     0: skip the regression cases (the windows issue 14 names,
+                  each killed at exactly its system call)
+  CRASH_SHARD     i/n: do every n-th iteration from the i-th (the check
+                  stage runs two shards at once, each with its own dockerd)
   CRASH_VERBOSE   1: a line per iteration
   CRASH_REPORT    a file to write the table to (markdown)
 """
@@ -94,11 +100,10 @@ SCENARIOS = ("first", "restart", "upgrade")
 # The check stage's sample (about five minutes on 2 cores): every kill point
 # of one path, a stride over the others, a stride of the reboot
 # continuation, and a stride of error injection on two paths.
-SAMPLE_FULL = "v1/api/upgrade"
-SAMPLE_STRIDE = 97
-SAMPLE_REBOOT_STRIDE = 5
-SAMPLE_INJECT = ("v2/api/first", "agent/cli/restart")
-SAMPLE_INJECT_STRIDE = 7
+SAMPLE_FULL = "v1/api/first"
+SAMPLE_FULL_REBOOT_STRIDE = 20
+SAMPLE_POINTS = 2
+SAMPLE_INJECT = {"v2/api/first": 20, "agent/cli/restart": 80}
 
 # The errors that really happen at each call (man pages; on the launcher's
 # files, sockets and pipes).
@@ -644,6 +649,112 @@ def inject_run(c, name, err, occ):
     return outcome, detail, True
 
 
+# ------------------------------------------------------------------ regression cases
+
+def kill_at(c, anchor):
+    """Runs under crashpoint -a ANCHOR (kill relative to a named call: the
+    call count itself varies by a few between runs)."""
+    st = os.path.join(c.w.dir, "stats-a")
+    p = subprocess.run([CRASHPOINT, "-s", st, "-a", anchor, "--", LAUNCHER],
+                       env=c.w.env(c.path, c.engine), capture_output=True, text=True,
+                       timeout=RUN_TIMEOUT)
+    p.stats = read_stats(st)
+    return p
+
+
+def log_line_index(c, needle):
+    """1-based index of the first stderr line holding needle in a clean run
+    (every log line is one write(2) to fd 2, in stderr's order)."""
+    p = c.w.run(c.path, c.engine)
+    for i, line in enumerate(p.stderr.splitlines()):
+        if needle in line:
+            return p, i + 1
+    return p, None
+
+
+def case_window(w, path):
+    """Killed between the RTMR3 write and the log append (dstack's order:
+    extend, then append): the next run refuses, naming the window, and does
+    not extend again; after a reboot the launch succeeds."""
+    name = "window %s: killed between the RTMR3 write and the log append" % path
+    c = Combo(w, path, "api", "first")
+    c.prepare()
+    p = kill_at(c, "pwrite64:1:1")
+    events = [x for x in read_events(w.runtime_log) if x[0] == EVENT]
+    T.check(name + ": the kill left the register extended and the log without the line",
+            p.stats["killed_at"] is not None and w.fuse.writes == 1 and events == [],
+            w.fuse.state())
+    q = w.run(path, "api")
+    errs = error_lines(q)
+    T.check(name + ": the next run refuses with one line naming the window",
+            q.returncode != 0 and len(errs) == 1 and
+            "RTMR3 was extended with this mpc-image-digest event but" in errs[0] and
+            "reboot required" in errs[0], q.stderr[-600:])
+    T.check(name + ": ... and does not extend again or start a node",
+            w.fuse.writes == 1 and w.inspect("mpc-node") is None, w.fuse.state())
+    w.reboot_measurements(path)
+    r = w.run(path, "api")
+    o, d = judge(w, path, w.new, r)
+    T.check(name + ": after a reboot the launch succeeds", o == "ok", d)
+
+
+def case_takeover(w, engine, needle):
+    """Killed after the old node was stopped and set aside (or removed),
+    before the new one was started: the next run finishes the replacement."""
+    name = "takeover %s: killed right after %r" % (engine, needle)
+    c = Combo(w, "v1", engine, "upgrade")
+    c.prepare()
+    p, k = log_line_index(c, needle)
+    if not T.check(name + ": a clean run logs the step", p.returncode == 0 and k,
+                   reason_of(p)):
+        return
+    c.prepare()
+    old_id = (w.inspect("mpc-node") or {}).get("Id")
+    kill_at(c, "write@2:%d:1" % k)
+    node = w.inspect("mpc-node")
+    T.check(name + ": the kill left no node running",
+            not any(x["State"]["Running"] for x in w.containers()),
+            node and node["Config"]["Image"])
+    q = w.run("v1", engine)
+    o, d = judge(w, "v1", w.new, q)
+    T.check(name + ": the next run starts the new node", o == "ok", d)
+    prev = w.inspect("mpc-node-previous")
+    if engine == "api":
+        T.check(name + ": ... the old node kept, stopped, as mpc-node-previous",
+                prev is not None and prev["Id"] == old_id and not prev["State"]["Running"],
+                prev and prev["Name"])
+    else:
+        T.check(name + ": ... the old node gone (cli)", prev is None and
+                not any(x["Id"] == old_id for x in w.containers()))
+
+
+def case_temp_file(w):
+    """Killed after the node config's temp file was created, before the
+    rename: the next successful run leaves no temp file."""
+    name = "temp file: killed between creating the node config's temp file and the rename"
+    c = Combo(w, "v1", "api", "first")
+    c.prepare()
+    p = kill_at(c, "renameat:1:0")
+    T.check(name + ": the kill left a temp file",
+            p.stats["killed_at"] is not None and len(temp_files(w)) == 1,
+            (p.stats["killed_at"], temp_files(w)))
+    q = w.run("v1", "api")
+    o, d = judge(w, "v1", w.new, q)
+    T.check(name + ": the next run succeeds and leaves none", o == "ok" and not temp_files(w),
+            d or temp_files(w))
+
+
+def regression_cases(w):
+    for path in ("v1", "v2"):
+        T.run("window " + path, case_window, w, path)
+    for engine, needle in (("api", "old node kept for its logs"),
+                           ("api", "node config written"),
+                           ("cli", "node config written"),
+                           ("cli", "compose file copy written")):
+        T.run("takeover " + engine, case_takeover, w, engine, needle)
+    T.run("temp file", case_temp_file, w)
+
+
 # ------------------------------------------------------------------ the campaign
 
 def selected_combos():
@@ -659,41 +770,66 @@ def selected_combos():
     return out
 
 
-def plan_for(name):
-    """(kill stride, reboot stride, inject stride or 0)."""
-    stride = os.environ.get("CRASH_STRIDE")
-    inject = os.environ.get("CRASH_INJECT", "1") == "1"
+def plan_for(name, total):
+    """(kill stride, reboot stride, inject stride or 0) for one combination."""
+    env = os.environ.get
+    inject = env("CRASH_INJECT", "1") == "1"
     if MODE == "sample":
-        ks = 1 if name == SAMPLE_FULL else SAMPLE_STRIDE
-        rs = ks * SAMPLE_REBOOT_STRIDE
-        js = SAMPLE_INJECT_STRIDE if name in SAMPLE_INJECT and inject else 0
+        if name == SAMPLE_FULL:
+            ks, rs = 1, SAMPLE_FULL_REBOOT_STRIDE
+        else:  # SAMPLE_POINTS points per series
+            ks = rs = max(1, -(-total // SAMPLE_POINTS))
+        js = SAMPLE_INJECT.get(name, 0) if inject else 0
     else:
         ks = rs = 1
         js = 1 if inject else 0
-    if stride:
-        ks = int(stride)
-        rs = ks * (SAMPLE_REBOOT_STRIDE if MODE == "sample" else 1)
-    if os.environ.get("CRASH_KILLS", "1") == "0":
+    if env("CRASH_STRIDE"):
+        ks = rs = int(env("CRASH_STRIDE"))
+    if env("CRASH_REBOOT_STRIDE"):
+        rs = int(env("CRASH_REBOOT_STRIDE"))
+    if env("CRASH_KILLS", "1") == "0":
         ks = rs = 0
+    if env("CRASH_INJECT_STRIDE") and js:
+        js = int(env("CRASH_INJECT_STRIDE"))
     return ks, rs, js
 
 
-def campaign(w, rows):
+def strided(items, stride, key):
+    """Every stride-th item, from an offset that depends on key (so the
+    combinations of a sample hit different calls)."""
+    if stride <= 1:
+        return list(items)
+    return list(items)[zlib.crc32(key.encode()) % stride::stride]
+
+
+class Shard:
+    """CRASH_SHARD=i/n: this process does every n-th iteration, from i."""
+
+    def __init__(self):
+        i, _, n = os.environ.get("CRASH_SHARD", "0/1").partition("/")
+        self.i, self.n, self.k = int(i), int(n), -1
+
+    def mine(self):
+        self.k += 1
+        return self.k % self.n == self.i
+
+
+def campaign(w, rows, shard):
     for path, engine, scen in selected_combos():
         c = Combo(w, path, engine, scen)
-        ks, rs, js = plan_for(c.name)
         t0 = time.monotonic()
         s, outcome, detail = count(c)
         total = s["total"]
+        ks, rs, js = plan_for(c.name, total)
         T.check("%s: the counting run succeeds (%d system calls)" % (c.name, total),
                 outcome == "ok", detail)
         for cont, stride in (("restart", ks), ("reboot", rs)):
             if stride == 0:
                 continue
             tally = Tally("%s kill+%s" % (c.name, cont))
-            # Offset the strided points so different combos hit different calls.
-            start = 1 if stride == 1 else 1 + (zlib.crc32(c.name.encode()) % stride)
-            for n in range(start, total + 1, stride):
+            for n in strided(range(1, total + 1), stride, c.name + cont):
+                if not shard.mine():
+                    continue
                 try:
                     o, d, at = kill_run(c, n, cont)
                 except Exception as e:  # the environment, not the launcher
@@ -704,20 +840,20 @@ def campaign(w, rows):
             finish(tally, total, stride, rows, t0)
         if js:
             tally = Tally("%s inject" % c.name)
-            for name, errs in sorted(INJECT.items()):
-                occs = s["count"].get(name, 0)
-                for err in errs:
-                    for occ in range(1 + (zlib.crc32((name + err).encode()) % js if js > 1 else 0),
-                                     occs + 1, js):
-                        try:
-                            o, d, hit = inject_run(c, name, err, occ)
-                        except Exception as e:
-                            o, d, hit = "violation", "%s: %s" % (type(e).__name__, e), True
-                        tally.add(o, d, "%s:%s:%d" % (name, err, occ))
-                        if VERBOSE and o != "ok":
-                            print("---- %s %s:%s:%d: %s %s" % (tally.name, name, err, occ,
-                                                              o, d), flush=True)
-            finish(tally, total, js, rows, t0)
+            items = [(name, err, occ) for name, errs in sorted(INJECT.items())
+                     for err in errs for occ in range(1, s["count"].get(name, 0) + 1)]
+            for name, err, occ in strided(items, js, c.name):
+                if not shard.mine():
+                    continue
+                try:
+                    o, d, hit = inject_run(c, name, err, occ)
+                except Exception as e:
+                    o, d, hit = "violation", "%s: %s" % (type(e).__name__, e), True
+                tally.add(o, d, "%s:%s:%d" % (name, err, occ))
+                if VERBOSE and o != "ok":
+                    print("---- %s %s:%s:%d: %s %s" % (tally.name, name, err, occ, o, d),
+                          flush=True)
+            finish(tally, len(items), js, rows, t0)
 
 
 def finish(tally, total, stride, rows, t0):
@@ -753,7 +889,10 @@ def main():
             try:
                 references(w)
                 print("setup %.1f s" % (time.monotonic() - t_start), flush=True)
-                campaign(w, rows)
+                shard = Shard()
+                if os.environ.get("CRASH_CASES", "1") == "1" and shard.i == 0:
+                    regression_cases(w)
+                campaign(w, rows, shard)
             finally:
                 w.stop()
                 ids = dk.docker("ps", "-aq", check=False).stdout.split()

@@ -3,7 +3,8 @@
  * either SIGKILL it (with every process it started) at its N-th system
  * call, or make one occurrence of one system call fail with an errno.
  *
- *   crashpoint [-s STATS] [-l LIST] [-k N] [-i NAME:ERRNO:OCC] -- PROG [ARGS...]
+ *   crashpoint [-s STATS] [-l LIST] [-k N | -a NAME[@ARG0]:OCC:D]
+ *              [-i NAME:ERRNO:OCC] -- PROG [ARGS...]
  *
  * Counted: every system-call entry of PROG and of the processes it forks,
  * until a forked process calls execve (the docker CLI, compose): those
@@ -14,16 +15,25 @@
  *
  * -k N   at the entry of the N-th counted call: SIGKILL all, before the
  *        call runs (so calls 1..N-1 completed).  N past the end: no kill.
+ * -a NAME[@ARG0]:OCC:D  the same, at the D-th call after the OCC-th NAME
+ *        call (whose first argument is ARG0, when given; D = 0: at that
+ *        call itself).  Anchored to a call rather than a number, because
+ *        network reads make the count vary by a few from run to run:
+ *        "-a pwrite64:1:1" kills right after the first pwrite64,
+ *        "-a write@2:5:1" right after the fifth write to stderr.
  * -i     at the entry of the OCC-th NAME call (counted over all traced
  *        processes), the call is replaced by getpid (harmless; a seccomp
  *        filter that refuses getpid refuses it without killing) and its
- *        result is set to -ERRNO at exit.  ERRNO is a name (EIO, ENOSPC,
+ *        result is set to -ERRNO at exit.  close is the exception: Linux
+ *        releases the descriptor whatever close returns, so close runs
+ *        and only its result is replaced.  ERRNO is a name (EIO, ENOSPC,
  *        EINTR, EAGAIN, ECONNRESET, ...).
  * -s     at the end, STATS receives "total N", "killed_at N NAME" or
  *        "injected NAME ERRNO OCC" when that happened, and one
  *        "count NAME N" line per system call seen.
- * -l     LIST receives one line per counted call: "N PID NAME" (so a test
- *        can find the kill point right after a given call).
+ * -l     LIST receives one line per counted call: "N PID NAME ARG0" (so a
+ *        test can find the kill point right after a given call, e.g. the
+ *        write to fd 2 of a given log line).
  *
  * Exit status: PROG's, or 128 + signal when it died by one.  x86-64 only.
  * A test tool (tests/crash/): not part of the launcher.
@@ -130,6 +140,9 @@ struct state {
 	unsigned long killed_at;
 	long killed_nr;
 	FILE *list;
+	long anchor_nr;
+	long long anchor_arg; /* -1: any */
+	unsigned long anchor_occ, anchor_seen, anchor_d;
 };
 
 static const char *
@@ -187,7 +200,7 @@ kill_all(struct state *s)
 }
 
 static void
-on_entry(struct state *s, struct proc *p, long nr)
+on_entry(struct state *s, struct proc *p, long nr, unsigned long long arg0)
 {
 	struct user_regs_struct r;
 
@@ -197,8 +210,12 @@ on_entry(struct state *s, struct proc *p, long nr)
 	if (nr >= 0 && nr < MAX_NR)
 		s->count[nr]++;
 	if (s->list != NULL)
-		fprintf(s->list, "%lu %d %s\n", s->total, (int)p->pid,
-		    sys_name(nr, buf, sizeof(buf)));
+		fprintf(s->list, "%lu %d %s %lld\n", s->total, (int)p->pid,
+		    sys_name(nr, buf, sizeof(buf)), (long long)arg0);
+	if (s->anchor_nr >= 0 && nr == s->anchor_nr &&
+	    (s->anchor_arg < 0 || (long long)arg0 == s->anchor_arg) &&
+	    ++s->anchor_seen == s->anchor_occ)
+		s->kill_at = s->total + s->anchor_d;
 	if (s->kill_at != 0 && s->total == s->kill_at && !s->killed) {
 		s->killed = 1;
 		s->killed_at = s->total;
@@ -208,11 +225,13 @@ on_entry(struct state *s, struct proc *p, long nr)
 	}
 	if (s->inj_nr >= 0 && nr == s->inj_nr && !s->injected &&
 	    nr < MAX_NR && s->count[nr] == s->inj_occ) {
-		if (ptrace(PTRACE_GETREGS, p->pid, 0, &r) != 0)
-			return;
-		r.orig_rax = SYS_getpid;
-		if (ptrace(PTRACE_SETREGS, p->pid, 0, &r) != 0)
-			return;
+		if (nr != SYS_close) {
+			if (ptrace(PTRACE_GETREGS, p->pid, 0, &r) != 0)
+				return;
+			r.orig_rax = SYS_getpid;
+			if (ptrace(PTRACE_SETREGS, p->pid, 0, &r) != 0)
+				return;
+		}
 		s->injected = 1;
 		p->inject_exit = s->inj_errno;
 	}
@@ -244,7 +263,7 @@ on_stop(struct state *s, struct proc *p, int status)
 		if (ptrace(PTRACE_GET_SYSCALL_INFO, p->pid, sizeof(info), &info) <= 0)
 			return 0;
 		if (info.op == PTRACE_SYSCALL_INFO_ENTRY && s->root_execed)
-			on_entry(s, p, (long)info.entry.nr);
+			on_entry(s, p, (long)info.entry.nr, info.entry.args[0]);
 		else if (info.op == PTRACE_SYSCALL_INFO_EXIT)
 			on_exit_stop(p);
 		return 0;
@@ -271,9 +290,32 @@ on_stop(struct state *s, struct proc *p, int status)
 static int
 usage(void)
 {
-	fputs("usage: crashpoint [-s STATS] [-l LIST] [-k N] [-i NAME:ERRNO:OCC] -- PROG [ARGS...]\n",
-	    stderr);
+	fputs("usage: crashpoint [-s STATS] [-l LIST] [-k N | -a NAME[@ARG0]:OCC:D] "
+	    "[-i NAME:ERRNO:OCC] -- PROG [ARGS...]\n", stderr);
 	return 2;
+}
+
+static int
+parse_anchor(struct state *s, const char *spec)
+{
+	char name[64], *end;
+	const char *at;
+	int n = 0;
+
+	if (sscanf(spec, "%63[^:@]%n", name, &n) != 1)
+		return -1;
+	at = spec + n;
+	s->anchor_arg = -1;
+	if (*at == '@') {
+		s->anchor_arg = strtoll(at + 1, &end, 10);
+		if (s->anchor_arg < 0 || end == at + 1)
+			return -1;
+		at = end;
+	}
+	if (sscanf(at, ":%lu:%lu", &s->anchor_occ, &s->anchor_d) != 2 || s->anchor_occ == 0)
+		return -1;
+	s->anchor_nr = sys_number(name);
+	return s->anchor_nr < 0 ? -1 : 0;
 }
 
 static int
@@ -344,7 +386,8 @@ main(int argc, char **argv)
 	struct proc *p;
 
 	s.inj_nr = -1;
-	while ((opt = getopt(argc, argv, "+s:l:k:i:")) != -1) {
+	s.anchor_nr = -1;
+	while ((opt = getopt(argc, argv, "+s:l:k:a:i:")) != -1) {
 		switch (opt) {
 		case 's':
 			stats = optarg;
@@ -357,6 +400,12 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			s.kill_at = strtoul(optarg, NULL, 10);
+			break;
+		case 'a':
+			if (parse_anchor(&s, optarg) != 0) {
+				fprintf(stderr, "crashpoint: bad -a %s\n", optarg);
+				return 2;
+			}
 			break;
 		case 'i':
 			snprintf(inj_copy, sizeof(inj_copy), "%s", optarg);
