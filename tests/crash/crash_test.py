@@ -56,6 +56,7 @@ Environment:
   CRASH_REPORT    a file to write the table to (markdown)
 """
 import base64
+import calendar
 import hashlib
 import json
 import os
@@ -452,6 +453,16 @@ def state_problems(w, path, selected, clean, after_crash=False):
     return bad
 
 
+def started_at(node):
+    """State.StartedAt (RFC 3339, nanoseconds) as epoch seconds."""
+    text = node["State"]["StartedAt"]
+    if not text or text.startswith("0001-"):
+        return 0.0
+    base, _, frac = text.rstrip("Z").partition(".")
+    t = calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S"))
+    return t + (float("0." + frac[:9]) if frac else 0.0)
+
+
 def success_problems(w, path, selected, p):
     bad = []
     native = read_events(w.runtime_log)
@@ -476,6 +487,10 @@ def success_problems(w, path, selected, p):
                                                  selected["config_digest"])}
         if node["Config"]["Image"] not in allowed:
             bad.append("mpc-node created from %s" % node["Config"]["Image"])
+        started = started_at(node)
+        if not p.t0 - 1.0 <= started <= time.time() + 1.0:
+            bad.append("mpc-node not (re)started by this run (%.1f s before it)"
+                       % (p.t0 - started))
     for x in inspect_all(w):
         if x["Name"] != "/mpc-node" and x["State"]["Running"]:
             bad.append("%s still runs" % x["Name"])
