@@ -14,17 +14,17 @@
 #define TL_CLI_H
 
 #include "errbuf.h"
+#include "launch_plan.h"
 #include "measure.h"
 #include "names.h"
 #include "reference.h"
 
-enum cli_platform { CLI_PLATFORM_TEE, CLI_PLATFORM_NONTEE };
 enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
 
 enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
 
 struct cli_settings {
-	enum cli_platform platform;
+	enum launch_platform platform; /* LAUNCH_TEE or LAUNCH_NONTEE, the plan's type */
 	struct digest default_digest;
 	enum measure_method rtmr_method;
 	enum cli_engine engine;

@@ -1,5 +1,6 @@
 /*
- * compose — render the MPC node's docker compose file (SPEC §8, issue 6).
+ * compose — render the MPC node's docker compose file (SPEC §8, issue 6)
+ * from the launch plan (launch_plan.h), for one compose flavour.
  *
  * The templates live in assets/compose/{tee,nontee}.yaml.tmpl and are
  * compiled into the binary (the Makefile turns them into build/gen/
@@ -20,7 +21,8 @@
  *
  * Memory: output goes to a caller buffer, NUL-terminated; nothing allocated.
  * Errors: COMPOSE_OK or COMPOSE_ERR with a one-line message (the value that
- * failed is named by role, e.g. "image name", never echoed at length).
+ * failed is named by role, e.g. "image name", never echoed at length); a
+ * plan that fails launch_plan_check() fails with its message.
  */
 #ifndef TL_COMPOSE_H
 #define TL_COMPOSE_H
@@ -29,54 +31,28 @@
 #include <stdint.h>
 
 #include "errbuf.h"
+#include "launch_plan.h"
 #include "names.h"
 
 #define COMPOSE_PROJECT_NAME NAMES_NODE
 #define COMPOSE_CONTAINER_NAME NAMES_NODE
-#define COMPOSE_DIGEST_LEN 32
-/* More mappings than any node needs; bounds the ports line. */
-#define COMPOSE_MAX_PORTS 64
-/* Longest path accepted for the socket and config paths (PATH_MAX). */
-#define COMPOSE_PATH_MAX 4096
 /* A buffer this large always holds a rendering whose image name is at most
- * 255 bytes (the reference grammar's limit) and paths at most 255 bytes,
- * with every byte escaped at its widest (6 bytes). */
+ * LAUNCH_IMAGE_NAME_MAX bytes and paths at most 255 bytes, with every byte
+ * escaped at its widest (6 bytes). */
 #define COMPOSE_OUT_MAX 16384
 
 enum { COMPOSE_OK = 0, COMPOSE_ERR = -1 };
 
-enum compose_platform { COMPOSE_TEE, COMPOSE_NONTEE };
-
+/* Which tool brings the file up (engine_cli probes it). */
 enum compose_flavour {
 	COMPOSE_SPEC, /* `docker compose` (v2 plugin): file names the project */
 	COMPOSE_V1    /* `docker-compose` 1.x: no top-level `name:` */
 };
 
-struct compose_port {
-	uint16_t host;      /* 1..65535 */
-	uint16_t container; /* 1..65535 */
-};
-
-struct compose_params {
-	enum compose_platform platform;
-	enum compose_flavour flavour;
-	const char *image_name;                       /* UTF-8, non-empty */
-	uint8_t manifest_digest[COMPOSE_DIGEST_LEN];  /* rendered sha256:<hex> */
-	const struct compose_port *ports;
-	size_t nports;
-	const char *dstack_socket; /* TEE: absolute, no ':' (volume syntax) */
-	const char *config_path;   /* the node's view: absolute */
-	const char *spec_id;       /* the spec label's value (hex), or NULL:
-	                              the label is rendered empty */
-};
-
-/* The label carrying the spec id (the same name as engine.h's). */
-#define COMPOSE_LABEL_SPEC "org.tee-launcher.spec"
-
 /* Renders into out[0..cap); *len excludes the NUL.  COMPOSE_ERR if the
  * output does not fit (nothing usable is left in out then). */
-int compose_render(const struct compose_params *p, char *out, size_t cap,
-    size_t *len, struct errbuf *err);
+int compose_render(const struct launch_plan *p, enum compose_flavour flavour,
+    char *out, size_t cap, size_t *len, struct errbuf *err);
 
 /*
  * Writes s[0..n) as one double-quoted YAML scalar: `"` and `\` escaped,

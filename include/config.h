@@ -28,18 +28,14 @@
 
 #include "arena.h"
 #include "errbuf.h"
+#include "launch_plan.h"
 #include "reference.h"
 #include "toml.h"
 
 /* More tags than the registry walk queues is a mistake, not a config. */
 #define CONFIG_TAGS_MAX 64
-/* Published ports of one node. */
-#define CONFIG_PORTS_MAX 64
-
-struct config_port {
-	uint16_t host;
-	uint16_t container;
-};
+/* Published ports of one node, in the launch plan's type. */
+#define CONFIG_PORTS_MAX LAUNCH_MAX_PORTS
 
 struct launcher_config {
 	const char *image_tags[CONFIG_TAGS_MAX];
@@ -51,7 +47,7 @@ struct launcher_config {
 	uint32_t max_attempts;
 	int has_override;
 	struct digest override;
-	struct config_port ports[CONFIG_PORTS_MAX];
+	struct launch_port ports[CONFIG_PORTS_MAX];
 	size_t nports;
 	struct toml_value *node_config; /* the [mpc_node_config] table */
 	/* private */

@@ -15,7 +15,7 @@
  *   /EmitEvent  {"event":"mpc-image-digest","payload":"<64 lowercase hex>"}
  *   /GetQuote   {"report_data":""}
  *   /Info       {}
- * Emit-once input (rtmr_once.h's struct rtmr_once) comes from either answer:
+ * Emit-once input (rtmr_log.h's struct rtmr_once) comes from either answer:
  *   GetQuote: {"quote":…, "event_log":"<JSON text of [event…]>", …}
  *   Info:     {…, "tcb_info":"<JSON text of {…, \"event_log\":[event…]}>"}
  *   event:    {"imr":3, "event_type":134217729, "digest":"<hex>",
@@ -38,7 +38,7 @@
 #include "arena.h"
 #include "errbuf.h"
 #include "names.h"
-#include "rtmr_once.h"
+#include "rtmr_log.h"
 
 #define DSTACK_DEFAULT_SOCKET NAMES_DSTACK_SOCKET
 #define DSTACK_HOST "dstack"
@@ -61,7 +61,7 @@
 enum { DSTACK_OK = 0, DSTACK_ERR = -1 };
 
 /* {"event":"mpc-image-digest","payload":"<hex>"} into out (NUL-terminated). */
-int dstack_emit_event_body(const uint8_t payload[RTMR_PAYLOAD_LEN], char *out,
+int dstack_emit_event_body(const struct digest *payload, char *out,
     size_t cap, size_t *len, struct errbuf *err);
 
 /* {"report_data":""} and {} (constant strings). */

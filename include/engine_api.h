@@ -76,7 +76,7 @@
 /* A pull's whole progress stream: hundreds of lines per layer; the memory
  * used stays ENGINE_API_LINE_MAX whatever this is. */
 #define ENGINE_API_STREAM_MAX (512u * 1024 * 1024)
-/* Container create body: 64 ports and paths up to COMPOSE_PATH_MAX fit. */
+/* Container create body: 64 ports and paths up to LAUNCH_PATH_MAX fit. */
 #define ENGINE_API_REQUEST_MAX (96 * 1024)
 /* "http://docker/v1.NN" + path + query (a 255-byte name, encoded ×3). */
 #define ENGINE_API_URL_MAX 2048
@@ -136,7 +136,7 @@ void engine_api_close(struct engine_api *a);
 struct engine_node_container {
 	char id[65];                  /* 64 hex */
 	char name[129];               /* without the leading '/' */
-	char spec[ENGINE_SPEC_HEX + 1]; /* ENGINE_LABEL_SPEC, or "" */
+	char spec[LAUNCH_SPEC_HEX + 1]; /* LAUNCH_LABEL_SPEC, or "" */
 	int running;                  /* State is not exited/created/dead */
 	int launcher;                 /* binds the engine socket */
 };
@@ -167,7 +167,7 @@ int engine_api_container_remove(struct engine_api *a, const char *name,
 
 /* sha256 (hex) of the create body for l without the spec label: changes
  * whenever anything the container would get changes. */
-int engine_api_spec_id(const struct engine_launch *l, char out[ENGINE_SPEC_HEX + 1],
+int engine_api_spec_id(const struct launch_plan *l, char out[LAUNCH_SPEC_HEX + 1],
     struct errbuf *err);
 
 /* ---- the pieces, exposed for tests */
@@ -188,9 +188,9 @@ int engine_api_progress_feed(struct engine_api_progress *p, const void *data,
     size_t len);
 int engine_api_progress_finish(struct engine_api_progress *p, struct errbuf *err);
 
-/* The POST /containers/create body for l (checked by engine_launch_check),
+/* The POST /containers/create body for l (checked by launch_plan_check),
  * NUL-terminated in out; *len excludes the NUL. */
-int engine_api_create_body(const struct engine_launch *l, char *out, size_t cap,
+int engine_api_create_body(const struct launch_plan *l, char *out, size_t cap,
     size_t *len, struct errbuf *err);
 
 #endif

@@ -15,7 +15,7 @@
  *               under ENGINE_CLI_PRIVATE_DIR and bring it up from there
  *               (-f <dir>/<file> --project-directory <dir>): compose reads
  *               no file the node can write (no .env, no override file);
- *               write a copy to l->compose_file for the operator (never
+ *               write a copy to c->compose_file for the operator (never
  *               read back); docker rm -f mpc-node (failure only logged);
  *               compose_up; remove the private directory.
  *
@@ -40,6 +40,7 @@
 
 #include <stddef.h>
 
+#include "compose.h"
 #include "engine.h"
 #include "names.h"
 #include "spawn.h"
@@ -73,13 +74,16 @@ struct engine_cli_timeouts {
 
 struct engine_cli {
 	struct engine_cli_timeouts timeouts; /* defaults from init; tests shorten */
+	const char *compose_file;   /* the operator's copy (<dir>/<file>); NULL
+	                               from init: the caller sets it (its string
+	                               must outlive c), prepare refuses NULL */
 	char search_path[ENGINE_CLI_ENV_MAX];
 	char env_path[ENGINE_CLI_ENV_MAX + 8];
 	char env_home[ENGINE_CLI_ENV_MAX + 8];
 	char env_docker_host[ENGINE_CLI_ENV_MAX + 16];
 	const char *envp[5];
 	int compose_known;                  /* probe ran */
-	enum engine_compose_tool compose_tool;
+	enum compose_flavour compose_tool;
 	char out[ENGINE_CLI_OUTPUT_CAP];    /* last command's stdout */
 	char errout[ENGINE_CLI_OUTPUT_CAP]; /* last command's stderr */
 	char compose[COMPOSE_OUT_MAX];      /* last rendered compose file */
@@ -101,7 +105,7 @@ int engine_cli_init(struct engine_cli *c, const char *path, const char *home,
 void engine_cli_bind(struct engine_cli *c, struct engine *e);
 
 /* Which compose tool compose_up will use (probed once, then cached). */
-int engine_cli_compose_probe(struct engine_cli *c, enum engine_compose_tool *tool,
+int engine_cli_compose_probe(struct engine_cli *c, enum compose_flavour *tool,
     struct errbuf *err);
 
 /* Bring up the project "mpc-node" from the compose file at path, with

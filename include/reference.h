@@ -54,9 +54,10 @@
 #define REFERENCE_REGISTRY_MAX (REFERENCE_HOST_MAX + 6)
 /* "library/" + name + NUL: an API path name. */
 #define REFERENCE_API_NAME_SIZE (8 + REFERENCE_NAME_MAX + 1)
+/* registry "/" name NUL: a repository. */
+#define REFERENCE_REPO_SIZE (REFERENCE_REGISTRY_MAX + 1 + REFERENCE_NAME_MAX + 1)
 /* registry "/" name "@" digest NUL: a pull reference. */
-#define REFERENCE_PULL_SIZE (REFERENCE_REGISTRY_MAX + 1 + REFERENCE_NAME_MAX + 1 + \
-    DIGEST_STR_SIZE)
+#define REFERENCE_PULL_SIZE (REFERENCE_REPO_SIZE + DIGEST_STR_SIZE)
 /* Bytes of a bad input quoted in an error message. */
 #define REFERENCE_QUOTE_MAX 80
 
@@ -94,9 +95,14 @@ int reference_is_docker_hub(const char *registry, size_t len);
 int reference_api_name(const char *registry, size_t rlen, const char *name,
     size_t nlen, char out[REFERENCE_API_NAME_SIZE], struct errbuf *err);
 
-/* What `docker pull` gets: "<registry>/<name>@sha256:<hex>", or
- * "<name>@sha256:<hex>" for Docker Hub (docker adds its own default).
- * Validates both inputs. */
+/* The repository docker names the image by: "<registry>/<name>", or
+ * "<name>" for Docker Hub (docker adds its own default).  Validates both
+ * inputs. */
+int reference_repo_format(const char *registry, size_t rlen, const char *name,
+    size_t nlen, char out[REFERENCE_REPO_SIZE], struct errbuf *err);
+
+/* What `docker pull` gets: the repository + "@sha256:<hex>".  Validates
+ * both inputs. */
 int reference_pull_format(const char *registry, size_t rlen, const char *name,
     size_t nlen, const struct digest *d, char out[REFERENCE_PULL_SIZE],
     struct errbuf *err);

@@ -24,7 +24,8 @@
  * (NUL-terminated) if found, else 0. */
 int selfid_parse(const char *text, size_t len, char out[SELFID_HEX + 1]);
 
-/* selfid_parse over SELFID_MOUNTINFO. */
+/* selfid_parse over SELFID_MOUNTINFO, read with readfile_regular() (procfs
+ * reports it as a regular file of size 0; unreadable or too long: 0). */
 int selfid_read(char out[SELFID_HEX + 1]);
 
 #endif

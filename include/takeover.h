@@ -47,6 +47,6 @@ int takeover_stop_old(struct takeover *t, struct engine_api *a,
 /* Starts the node: the kept container when its spec matched, else
  * e->launch(l). */
 int takeover_start(const struct takeover *t, struct engine_api *a,
-    const struct engine *e, const struct engine_launch *l, struct errbuf *err);
+    const struct engine *e, const struct launch_plan *l, struct errbuf *err);
 
 #endif

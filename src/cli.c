@@ -102,7 +102,7 @@ parse_enum(const char *name, const char *v, const char *const *names, int n,
 static int
 parse_required(const struct raw *r, struct cli_settings *s, struct errbuf *err)
 {
-	static const char *const platforms[] = { "TEE", "NONTEE" };
+	static const char *const platforms[] = { "TEE", "NONTEE" }; /* LAUNCH_TEE, LAUNCH_NONTEE */
 	struct errbuf derr;
 	int p;
 
@@ -114,7 +114,7 @@ parse_required(const struct raw *r, struct cli_settings *s, struct errbuf *err)
 		errbuf_wrap(err, "expected TEE or NONTEE");
 		return -1;
 	}
-	s->platform = (enum cli_platform)p;
+	s->platform = (enum launch_platform)p;
 	if (r->dct == NULL || strcmp(r->dct, "1") != 0) {
 		errbuf_set(err, "DOCKER_CONTENT_TRUST must be 1");
 		return -1;

@@ -2,7 +2,6 @@
 
 #include "compose.h"
 #include "fmt.h"
-#include "hex.h"
 #include "utf8.h"
 #include "compose_templates.inc"
 
@@ -106,21 +105,18 @@ compose_scalar_write(char *out, size_t cap, const char *s, size_t n, /* NOLINT(r
 /* ---- placeholders */
 
 static void
-put_image(struct w *w, const struct compose_params *p)
+put_image(struct w *w, const struct launch_plan *p)
 {
-	char ref[8 + 2 * COMPOSE_DIGEST_LEN + 1];
-	const char *pieces[3];
+	char ref[LAUNCH_IMAGE_REF_SIZE];
+	const char *pieces[2] = { ref, NULL };
 
-	memcpy(ref, "@sha256:", 9); /* with its NUL: hex_encode writes on from [8] */
-	hex_encode(p->manifest_digest, COMPOSE_DIGEST_LEN, ref + 8);
-	pieces[0] = p->image_name;
-	pieces[1] = ref;
-	pieces[2] = NULL;
+	if (launch_plan_image_ref(p, ref) != LAUNCH_OK)
+		w->overflow = 1; /* not reached: the plan was checked */
 	w_scalar(w, pieces);
 }
 
 static void
-put_ports(struct w *w, const struct compose_params *p)
+put_ports(struct w *w, const struct launch_plan *p)
 {
 	char one[16];
 	const char *pieces[2] = { one, NULL };
@@ -139,13 +135,13 @@ put_ports(struct w *w, const struct compose_params *p)
 
 static int
 put_placeholder(struct w *w, const char *name, size_t n,
-    const struct compose_params *p)
+    const struct launch_plan *p)
 {
 	const char *sock = p->dstack_socket;
 	const char *env[] = { "DSTACK_ENDPOINT=", sock, NULL };
 	const char *vol[] = { sock, ":", sock, NULL };
 	const char *one[] = { NULL, NULL };
-	const char *label[] = { COMPOSE_LABEL_SPEC "=", p->spec_id != NULL ? p->spec_id : "",
+	const char *label[] = { LAUNCH_LABEL_SPEC "=", p->spec_id != NULL ? p->spec_id : "",
 		NULL };
 
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(name, lit, n) == 0)
@@ -171,48 +167,8 @@ put_placeholder(struct w *w, const char *name, size_t n,
 /* ---- rendering */
 
 static int
-check_path(const char *what, const char *path, int no_colon, struct errbuf *err)
-{
-	if (path == NULL || path[0] != '/' || strlen(path) >= COMPOSE_PATH_MAX) {
-		errbuf_set(err, "compose: %s must be an absolute path", what);
-		return COMPOSE_ERR;
-	}
-	if (no_colon && strchr(path, ':') != NULL) {
-		errbuf_set(err, "compose: %s must not contain ':' (volume syntax)", what);
-		return COMPOSE_ERR;
-	}
-	return COMPOSE_OK;
-}
-
-static int
-check_params(const struct compose_params *p, struct errbuf *err)
-{
-	size_t i;
-
-	if (p->image_name == NULL || p->image_name[0] == '\0') {
-		errbuf_set(err, "compose: empty image name");
-		return COMPOSE_ERR;
-	}
-	if (p->nports > COMPOSE_MAX_PORTS || (p->nports > 0 && p->ports == NULL)) {
-		errbuf_set(err, "compose: at most %d port mappings", COMPOSE_MAX_PORTS);
-		return COMPOSE_ERR;
-	}
-	for (i = 0; i < p->nports; i++)
-		if (p->ports[i].host == 0 || p->ports[i].container == 0) {
-			errbuf_set(err, "compose: port mapping %zu: ports must be nonzero", i);
-			return COMPOSE_ERR;
-		}
-	if (check_path("config path", p->config_path, 0, err) != COMPOSE_OK)
-		return COMPOSE_ERR;
-	if (p->platform == COMPOSE_TEE &&
-	    check_path("dstack socket path", p->dstack_socket, 1, err) != COMPOSE_OK)
-		return COMPOSE_ERR;
-	return COMPOSE_OK;
-}
-
-static int
 expand(struct w *w, const char *tmpl, const char *tname,
-    const struct compose_params *p, struct errbuf *err)
+    const struct launch_plan *p, enum compose_flavour flavour, struct errbuf *err)
 {
 	const char *s = tmpl, *open, *close, *nl;
 	int bol = 1;
@@ -220,7 +176,7 @@ expand(struct w *w, const char *tmpl, const char *tname,
 	while (*s != '\0') {
 		if (bol && strncmp(s, SPEC_ONLY, sizeof(SPEC_ONLY) - 1) == 0) {
 			s += sizeof(SPEC_ONLY) - 1;
-			if (p->flavour != COMPOSE_SPEC)
+			if (flavour != COMPOSE_SPEC)
 				s += strcspn(s, "\n") + (strchr(s, '\n') != NULL);
 			continue;
 		}
@@ -247,18 +203,18 @@ expand(struct w *w, const char *tmpl, const char *tname,
 }
 
 int
-compose_render(const struct compose_params *p, char *out, size_t cap,
-    size_t *len, struct errbuf *err)
+compose_render(const struct launch_plan *p, enum compose_flavour flavour,
+    char *out, size_t cap, size_t *len, struct errbuf *err)
 {
 	struct w w = { out, cap, 0, 0, 0 };
-	const char *tmpl = p->platform == COMPOSE_TEE ? compose_tmpl_tee : compose_tmpl_nontee;
-	const char *tname = p->platform == COMPOSE_TEE ? "tee" : "nontee";
+	const char *tmpl = p->platform == LAUNCH_TEE ? compose_tmpl_tee : compose_tmpl_nontee;
+	const char *tname = p->platform == LAUNCH_TEE ? "tee" : "nontee";
 
 	*len = 0;
 	if (cap > 0)
 		out[0] = '\0';
-	if (check_params(p, err) != COMPOSE_OK ||
-	    expand(&w, tmpl, tname, p, err) != COMPOSE_OK)
+	if (launch_plan_check(p, err) != LAUNCH_OK ||
+	    expand(&w, tmpl, tname, p, flavour, err) != COMPOSE_OK)
 		return COMPOSE_ERR;
 	if (w.bad_utf8) {
 		errbuf_set(err, "compose: image name or path is not valid UTF-8");

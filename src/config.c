@@ -102,7 +102,7 @@ load_tags(const struct toml_value *lc, struct launcher_config *c,
 }
 
 static int
-load_port(const struct toml_value *p, size_t i, struct config_port *out,
+load_port(const struct toml_value *p, size_t i, struct launch_port *out,
     struct errbuf *err)
 {
 	static const char *const names[] = { "host", "container" };

@@ -6,13 +6,13 @@
 #include "json.h"
 
 int
-dstack_emit_event_body(const uint8_t payload[RTMR_PAYLOAD_LEN], char *out,
+dstack_emit_event_body(const struct digest *payload, char *out,
     size_t cap, size_t *len, struct errbuf *err)
 {
-	char h[2 * RTMR_PAYLOAD_LEN + 1];
+	char h[DIGEST_HEX_LEN + 1];
 	int n;
 
-	hex_encode(payload, RTMR_PAYLOAD_LEN, h);
+	digest_hex(payload, h);
 	n = fmt_snprintf(out, cap, "{\"event\":\"%s\",\"payload\":\"%s\"}", RTMR_EVENT_NAME, h);
 	if (n < 0 || (size_t)n >= cap) {
 		errbuf_set(err, "EmitEvent: body does not fit in %zu bytes", cap);
@@ -71,7 +71,7 @@ static int
 note_event(const struct json_value *ev, size_t idx, struct rtmr_once *o,
     struct errbuf *err)
 {
-	uint8_t payload[RTMR_PAYLOAD_LEN];
+	struct digest payload;
 	const struct json_value *pv;
 	const char *name;
 	long n;
@@ -85,9 +85,9 @@ note_event(const struct json_value *ev, size_t idx, struct rtmr_once *o,
 		return DSTACK_OK;
 	pv = json_object_get(ev, "event_payload");
 	n = (pv != NULL && pv->type == JSON_STRING) ?
-	    hex_decode(pv->u.str.ptr, pv->u.str.len, payload, sizeof(payload)) : -1;
+	    hex_decode(pv->u.str.ptr, pv->u.str.len, payload.b, sizeof(payload.b)) : -1;
 	/* A payload that is not 32 bytes of hex is not ours: it still counts. */
-	rtmr_once_note(o, name, payload, n < 0 ? 0 : (size_t)n);
+	rtmr_once_note(o, name, payload.b, n < 0 ? 0 : (size_t)n);
 	return DSTACK_OK;
 }
 

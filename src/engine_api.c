@@ -6,7 +6,6 @@
 
 #include "engine_api.h"
 #include "fmt.h"
-#include "hex.h"
 #include "json.h"
 #include "log.h"
 
@@ -228,21 +227,9 @@ put_str(struct json_writer *w, const char *key, const char *val)
 	json_write_string(w, val);
 }
 
-/* "<name>@sha256:<hex>" into out (cap ≥ strlen(name) + 72). */
-static int
-image_ref(const struct engine_launch *l, char *out, size_t cap)
-{
-	int n = fmt_snprintf(out, cap, "%s@sha256:", l->image_name);
-
-	if (n < 0 || (size_t)n + 2 * COMPOSE_DIGEST_LEN >= cap)
-		return -1;
-	hex_encode(l->manifest_digest, COMPOSE_DIGEST_LEN, out + n);
-	return 0;
-}
-
 /* Index of the first mapping with the same container port as ports[i]. */
 static size_t
-first_with_container(const struct engine_launch *l, size_t i)
+first_with_container(const struct launch_plan *l, size_t i)
 {
 	size_t j;
 
@@ -264,7 +251,7 @@ put_port_key(struct json_writer *w, uint16_t container)
 /* ExposedPorts and PortBindings: one key per container port (JSON has no
  * duplicate keys), its host ports in the order given — as compose does. */
 static void
-put_exposed(struct json_writer *w, const struct engine_launch *l)
+put_exposed(struct json_writer *w, const struct launch_plan *l)
 {
 	size_t i;
 
@@ -281,7 +268,7 @@ put_exposed(struct json_writer *w, const struct engine_launch *l)
 }
 
 static void
-put_bindings(struct json_writer *w, const struct engine_launch *l)
+put_bindings(struct json_writer *w, const struct launch_plan *l)
 {
 	char port[8];
 	size_t i, j;
@@ -307,7 +294,7 @@ put_bindings(struct json_writer *w, const struct engine_launch *l)
 	json_write_object_end(w);
 }
 
-/* Writes "<a><b><c>" as one string.  engine_launch_check bounds every
+/* Writes "<a><b><c>" as one string.  launch_plan_check bounds every
  * part, so buf always fits; if it ever did not, the body fails (sticky
  * overflow) rather than carry a cut path. */
 static void
@@ -327,7 +314,7 @@ static void
 put_bind(struct json_writer *w, char *buf, size_t cap, const char *src,
     const char *dst, const char *mode)
 {
-	char tail[COMPOSE_PATH_MAX + 8];
+	char tail[LAUNCH_PATH_MAX + 8];
 	int n = fmt_snprintf(tail, sizeof(tail), ":%s:%s", dst, mode);
 
 	if (n < 0 || (size_t)n >= sizeof(tail))
@@ -337,7 +324,7 @@ put_bind(struct json_writer *w, char *buf, size_t cap, const char *src,
 }
 
 static void
-put_host_config(struct json_writer *w, const struct engine_launch *l,
+put_host_config(struct json_writer *w, const struct launch_plan *l,
     char *scratch, size_t cap)
 {
 	json_write_key(w, "HostConfig");
@@ -345,9 +332,9 @@ put_host_config(struct json_writer *w, const struct engine_launch *l,
 	json_write_key(w, "Binds");
 	json_write_array_begin(w);
 	put_bind(w, scratch, cap, "/tapp", "/tapp", "ro");
-	put_bind(w, scratch, cap, ENGINE_VOLUME_SHARED, NAMES_SHARED_DIR, "rw");
-	put_bind(w, scratch, cap, ENGINE_VOLUME_DATA, "/data", "rw");
-	if (l->platform == COMPOSE_TEE)
+	put_bind(w, scratch, cap, LAUNCH_VOLUME_SHARED, NAMES_SHARED_DIR, "rw");
+	put_bind(w, scratch, cap, LAUNCH_VOLUME_DATA, "/data", "rw");
+	if (l->platform == LAUNCH_TEE)
 		put_bind(w, scratch, cap, l->dstack_socket, l->dstack_socket, "rw");
 	json_write_array_end(w);
 	put_bindings(w, l);
@@ -366,7 +353,7 @@ put_host_config(struct json_writer *w, const struct engine_launch *l,
 }
 
 static void
-put_labels(struct json_writer *w, const struct engine_launch *l)
+put_labels(struct json_writer *w, const struct launch_plan *l)
 {
 	json_write_key(w, "Labels");
 	json_write_object_begin(w);
@@ -375,7 +362,7 @@ put_labels(struct json_writer *w, const struct engine_launch *l)
 	put_str(w, "com.docker.compose.project", ENGINE_PROJECT);
 	put_str(w, "com.docker.compose.service", ENGINE_SERVICE);
 	if (l->spec_id != NULL)
-		put_str(w, ENGINE_LABEL_SPEC, l->spec_id);
+		put_str(w, LAUNCH_LABEL_SPEC, l->spec_id);
 	json_write_object_end(w);
 }
 
@@ -400,10 +387,10 @@ put_networking(struct json_writer *w)
 /* Env holds only DSTACK_ENDPOINT (TEE); the image's own Env is kept by the
  * engine, as with compose. */
 static void
-put_env(struct json_writer *w, const struct engine_launch *l, char *scratch,
+put_env(struct json_writer *w, const struct launch_plan *l, char *scratch,
     size_t cap)
 {
-	if (l->platform != COMPOSE_TEE)
+	if (l->platform != LAUNCH_TEE)
 		return;
 	json_write_key(w, "Env");
 	json_write_array_begin(w);
@@ -412,17 +399,17 @@ put_env(struct json_writer *w, const struct engine_launch *l, char *scratch,
 }
 
 int
-engine_api_create_body(const struct engine_launch *l, char *out, size_t cap,
+engine_api_create_body(const struct launch_plan *l, char *out, size_t cap,
     size_t *len, struct errbuf *err)
 {
-	/* Two paths of COMPOSE_PATH_MAX and the mode fit. */
-	char scratch[2 * COMPOSE_PATH_MAX + 16];
+	/* Two paths of LAUNCH_PATH_MAX and the mode fit. */
+	char scratch[2 * LAUNCH_PATH_MAX + 16];
 	struct json_writer w;
 
 	*len = 0;
-	if (engine_launch_check(l, err) != ENGINE_OK)
+	if (launch_plan_check(l, err) != LAUNCH_OK)
 		return ENGINE_ERR;
-	if (image_ref(l, scratch, sizeof(scratch)) != 0) {
+	if (launch_plan_image_ref(l, scratch) != LAUNCH_OK) {
 		errbuf_set(err, "launch: image name too long");
 		return ENGINE_ERR;
 	}
@@ -431,8 +418,8 @@ engine_api_create_body(const struct engine_launch *l, char *out, size_t cap,
 	put_str(&w, "Image", scratch);
 	json_write_key(&w, "Cmd");
 	json_write_array_begin(&w);
-	json_write_string(&w, ENGINE_NODE_BINARY);
-	json_write_string(&w, ENGINE_NODE_SUBCOMMAND);
+	json_write_string(&w, LAUNCH_NODE_BINARY);
+	json_write_string(&w, LAUNCH_NODE_SUBCOMMAND);
 	json_write_string(&w, l->config_path);
 	json_write_array_end(&w);
 	put_env(&w, l, scratch, sizeof(scratch));
@@ -450,12 +437,12 @@ engine_api_create_body(const struct engine_launch *l, char *out, size_t cap,
 }
 
 int
-engine_api_spec_id(const struct engine_launch *l, char out[ENGINE_SPEC_HEX + 1],
+engine_api_spec_id(const struct launch_plan *l, char out[LAUNCH_SPEC_HEX + 1],
     struct errbuf *err)
 {
-	struct engine_launch bare = *l;
+	struct launch_plan bare = *l;
 	br_sha256_context h;
-	uint8_t d[32];
+	struct digest d;
 	char *body;
 	size_t len;
 	int rc;
@@ -470,9 +457,8 @@ engine_api_spec_id(const struct engine_launch *l, char out[ENGINE_SPEC_HEX + 1],
 	if (rc == ENGINE_OK) {
 		br_sha256_init(&h);
 		br_sha256_update(&h, body, len);
-		br_sha256_out(&h, d);
-		hex_encode(d, sizeof(d), out);
-		out[ENGINE_SPEC_HEX] = '\0';
+		br_sha256_out(&h, d.b);
+		digest_hex(&d, out);
 	}
 	free(body);
 	return rc;
@@ -647,7 +633,7 @@ ref_ok(const char *ref, const char **at, struct errbuf *err)
 	const char *d;
 
 	*at = ref != NULL ? strchr(ref, '@') : NULL;
-	if (*at == NULL || *at == ref || (size_t)(*at - ref) > ENGINE_IMAGE_NAME_MAX ||
+	if (*at == NULL || *at == ref || (size_t)(*at - ref) > LAUNCH_IMAGE_NAME_MAX ||
 	    ref[0] == '-' || n != (size_t)(*at - ref) + 1 + 7 + 64 ||
 	    strncmp(*at + 1, "sha256:", 7) != 0)
 		goto bad;
@@ -695,7 +681,7 @@ api_pull(void *ctx, const char *ref, struct errbuf *err)
 	static const int ok[] = { 200, 0 };
 	struct engine_api *a = ctx;
 	struct call c = { NULL, NULL, 0, 0, NULL };
-	char query[3 * ENGINE_IMAGE_NAME_MAX + 128];
+	char query[3 * LAUNCH_IMAGE_NAME_MAX + 128];
 	const char *at;
 	size_t n;
 	int status;
@@ -726,7 +712,7 @@ api_inspect_id(void *ctx, const char *ref, char *id, size_t cap,
 	static const int ok[] = { 200, 0 };
 	struct engine_api *a = ctx;
 	struct call c = { NULL, NULL, 0, 0, NULL };
-	char path[ENGINE_IMAGE_NAME_MAX + 96];
+	char path[LAUNCH_IMAGE_NAME_MAX + 96];
 	struct json_value v;
 	const char *got, *at;
 	size_t n, i;
@@ -864,7 +850,7 @@ note_container(const struct engine_api *a, const struct json_value *c,
 			return ENGINE_OK;
 	if (list->n == ENGINE_NODE_CONTAINERS_MAX) {
 		errbuf_set(err, "engine: more than %d containers are named mpc-node, belong to "
-		    "its project or mount %s", ENGINE_NODE_CONTAINERS_MAX, ENGINE_VOLUME_SHARED);
+		    "its project or mount %s", ENGINE_NODE_CONTAINERS_MAX, LAUNCH_VOLUME_SHARED);
 		return ENGINE_ERR;
 	}
 	e = &list->c[list->n++];
@@ -874,7 +860,7 @@ note_container(const struct engine_api *a, const struct json_value *c,
 		name++;
 	copy_bounded(e->name, sizeof(e->name), name);
 	copy_bounded(e->spec, sizeof(e->spec),
-	    labels != NULL ? json_get_string(labels, ENGINE_LABEL_SPEC) : NULL);
+	    labels != NULL ? json_get_string(labels, LAUNCH_LABEL_SPEC) : NULL);
 	e->running = strcmp(state, "exited") != 0 && strcmp(state, "created") != 0 &&
 	    strcmp(state, "dead") != 0;
 	e->launcher = mounts_engine(a, c);
@@ -921,7 +907,7 @@ engine_api_node_containers(struct engine_api *a, struct engine_node_containers *
 	static const char *const filters[] = {
 		"{\"name\":[\"^/?" ENGINE_CONTAINER "$\"]}",
 		"{\"label\":[\"com.docker.compose.project=" ENGINE_PROJECT "\"]}",
-		"{\"volume\":[\"" ENGINE_VOLUME_SHARED "\"]}",
+		"{\"volume\":[\"" LAUNCH_VOLUME_SHARED "\"]}",
 	};
 	size_t i;
 
@@ -1107,7 +1093,7 @@ create_and_start(struct engine_api *a, size_t len, struct errbuf *err)
 }
 
 static int
-api_prepare(void *ctx, const struct engine_launch *l, struct errbuf *err)
+api_prepare(void *ctx, const struct launch_plan *l, struct errbuf *err)
 {
 	struct engine_api *a = ctx;
 	size_t len;
@@ -1116,7 +1102,7 @@ api_prepare(void *ctx, const struct engine_launch *l, struct errbuf *err)
 }
 
 static int
-api_launch(void *ctx, const struct engine_launch *l, struct errbuf *err)
+api_launch(void *ctx, const struct launch_plan *l, struct errbuf *err)
 {
 	struct engine_api *a = ctx;
 	struct errbuf ignored;
@@ -1129,8 +1115,8 @@ api_launch(void *ctx, const struct engine_launch *l, struct errbuf *err)
 		log_event(LOG_INFO, "no previous mpc-node container removed",
 		    { "detail", ignored.msg });
 	if (ensure_network(a, err) != ENGINE_OK ||
-	    ensure_volume(a, ENGINE_VOLUME_SHARED, err) != ENGINE_OK ||
-	    ensure_volume(a, ENGINE_VOLUME_DATA, err) != ENGINE_OK ||
+	    ensure_volume(a, LAUNCH_VOLUME_SHARED, err) != ENGINE_OK ||
+	    ensure_volume(a, LAUNCH_VOLUME_DATA, err) != ENGINE_OK ||
 	    engine_api_create_body(l, a->req, sizeof(a->req), &len, err) != ENGINE_OK)
 		return ENGINE_ERR;
 	return create_and_start(a, len, err);

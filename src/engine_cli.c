@@ -35,7 +35,8 @@ engine_cli_init(struct engine_cli *c, const char *path, const char *home,
 	c->timeouts.probe_ms = ENGINE_CLI_PROBE_TIMEOUT_MS;
 	c->timeouts.compose_ms = ENGINE_CLI_COMPOSE_TIMEOUT_MS;
 	c->compose_known = 0;
-	c->compose_tool = ENGINE_COMPOSE_PLUGIN;
+	c->compose_file = NULL;
+	c->compose_tool = COMPOSE_SPEC;
 	if (path == NULL || path[0] == '\0')
 		path = ENGINE_CLI_DEFAULT_PATH;
 	if (env_entry(c->env_path, sizeof(c->env_path), "PATH", path, err) != ENGINE_OK)
@@ -167,7 +168,7 @@ cli_remove(void *ctx, const char *name, struct errbuf *err)
 }
 
 int
-engine_cli_compose_probe(struct engine_cli *c, enum engine_compose_tool *tool,
+engine_cli_compose_probe(struct engine_cli *c, enum compose_flavour *tool,
     struct errbuf *err)
 {
 	static const char *const argv[] = { ENGINE_CLI_DOCKER, "compose", "version", NULL };
@@ -181,10 +182,10 @@ engine_cli_compose_probe(struct engine_cli *c, enum engine_compose_tool *tool,
 			return ENGINE_ERR;
 		}
 		if (spawn_succeeded(&c->status)) {
-			c->compose_tool = ENGINE_COMPOSE_PLUGIN;
+			c->compose_tool = COMPOSE_SPEC;
 		} else if (spawn_resolve(ENGINE_CLI_COMPOSE_V1, c->search_path, where,
 		    sizeof(where), &probe_err) == SPAWN_OK) {
-			c->compose_tool = ENGINE_COMPOSE_V1;
+			c->compose_tool = COMPOSE_V1;
 		} else {
 			errbuf_set(err, "no compose tool: `docker compose version` failed and "
 			    "%s is not on PATH (%s)", ENGINE_CLI_COMPOSE_V1, c->search_path);
@@ -200,7 +201,7 @@ int
 engine_cli_compose_up(struct engine_cli *c, const char *path, const char *dir,
     struct errbuf *err)
 {
-	enum engine_compose_tool tool;
+	enum compose_flavour tool;
 	const char *plugin[] = { ENGINE_CLI_DOCKER, "compose", "-p", ENGINE_CLI_PROJECT,
 		"--project-directory", dir, "-f", path, "up", "-d", NULL };
 	const char *v1[] = { ENGINE_CLI_COMPOSE_V1, "-p", ENGINE_CLI_PROJECT,
@@ -210,40 +211,29 @@ engine_cli_compose_up(struct engine_cli *c, const char *path, const char *dir,
 	    !arg_ok("compose project directory", dir, err) ||
 	    engine_cli_compose_probe(c, &tool, err) != ENGINE_OK)
 		return ENGINE_ERR;
-	return run(c, tool == ENGINE_COMPOSE_PLUGIN ? plugin : v1,
+	return run(c, tool == COMPOSE_SPEC ? plugin : v1,
 	    c->timeouts.compose_ms, err);
 }
 
 static int
-cli_prepare(void *ctx, const struct engine_launch *l, struct errbuf *err)
+cli_prepare(void *ctx, const struct launch_plan *l, struct errbuf *err)
 {
 	struct engine_cli *c = ctx;
-	struct compose_params p;
-	enum engine_compose_tool tool;
+	enum compose_flavour flavour;
 	char dir[ATOMICFILE_PATH_MAX];
 	const char *name;
 
 	c->compose_len = 0;
-	if (engine_launch_check(l, err) != ENGINE_OK ||
-	    engine_cli_compose_probe(c, &tool, err) != ENGINE_OK)
+	if (launch_plan_check(l, err) != LAUNCH_OK ||
+	    engine_cli_compose_probe(c, &flavour, err) != ENGINE_OK)
 		return ENGINE_ERR;
-	if (atomicfile_split(l->compose_file, dir, sizeof(dir), &name) != ATOMICFILE_OK) {
+	if (atomicfile_split(c->compose_file, dir, sizeof(dir), &name) != ATOMICFILE_OK) {
 		errbuf_set(err, "compose file path %s: not <dir>/<file>",
-		    l->compose_file != NULL ? l->compose_file : "(none)");
+		    c->compose_file != NULL ? c->compose_file : "(none)");
 		return ENGINE_ERR;
 	}
-	memset(&p, 0, sizeof(p));
-	p.platform = l->platform;
-	p.flavour = tool == ENGINE_COMPOSE_PLUGIN ? COMPOSE_SPEC : COMPOSE_V1;
-	p.image_name = l->image_name;
-	memcpy(p.manifest_digest, l->manifest_digest, sizeof(p.manifest_digest));
-	p.ports = l->ports;
-	p.nports = l->nports;
-	p.dstack_socket = l->dstack_socket;
-	p.config_path = l->config_path;
-	p.spec_id = l->spec_id;
-	return compose_render(&p, c->compose, sizeof(c->compose), &c->compose_len, err) ==
-	    COMPOSE_OK ? ENGINE_OK : ENGINE_ERR;
+	return compose_render(l, flavour, c->compose, sizeof(c->compose), &c->compose_len,
+	    err) == COMPOSE_OK ? ENGINE_OK : ENGINE_ERR;
 }
 
 /* The operator's copy: written, never read (the node can rewrite it). */
@@ -265,8 +255,9 @@ write_copy(const struct engine_cli *c, const char *path, struct errbuf *err)
 
 /* Compose reads its file from a directory only the launcher can write. */
 static int
-cli_launch(void *ctx, const struct engine_launch *l, struct errbuf *err)
+cli_launch(void *ctx, const struct launch_plan *l, struct errbuf *err)
 {
+	(void)l; /* prepare rendered it */
 	struct engine_cli *c = ctx;
 	char dir[] = ENGINE_CLI_PRIVATE_TEMPLATE;
 	char file[sizeof(dir) + sizeof(ENGINE_CLI_PRIVATE_FILE) + 1];
@@ -283,7 +274,7 @@ cli_launch(void *ctx, const struct engine_launch *l, struct errbuf *err)
 	}
 	fmt_snprintf(file, sizeof(file), "%s/%s", dir, ENGINE_CLI_PRIVATE_FILE);
 	if (atomicfile_write(dir, ENGINE_CLI_PRIVATE_FILE, c->compose, c->compose_len,
-	    NULL, err) != ATOMICFILE_OK || write_copy(c, l->compose_file, err) != ENGINE_OK)
+	    NULL, err) != ATOMICFILE_OK || write_copy(c, c->compose_file, err) != ENGINE_OK)
 		goto out;
 	if (cli_remove(c, ENGINE_CONTAINER, &ignored) != ENGINE_OK)
 		log_event(LOG_INFO, "no previous mpc-node container removed",

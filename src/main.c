@@ -14,7 +14,6 @@
 
 #include "ca_anchors.h"
 #include "cli.h"
-#include "compose.h"
 #include "config.h"
 #include "engine.h"
 #include "engine_api.h"
@@ -23,6 +22,7 @@
 #include "http.h"
 #include "atomicfile.h"
 #include "image.h"
+#include "launch_plan.h"
 #include "lockfile.h"
 #include "log.h"
 #include "measure.h"
@@ -68,10 +68,9 @@ struct launcher {
 	struct measure_cfg measure;
 	char measure_paths[MEASURE_PATHBUF];
 	struct nodeconfig_text node_text;
-	struct compose_port ports[CONFIG_PORTS_MAX];
-	char repo[REFERENCE_PULL_SIZE];
-	char spec_id[ENGINE_SPEC_HEX + 1];
-	struct engine_launch spec;
+	char repo[REFERENCE_REPO_SIZE];
+	char spec_id[LAUNCH_SPEC_HEX + 1];
+	struct launch_plan spec;
 	struct takeover takeover;
 	char lock_path[ATOMICFILE_PATH_MAX];
 	int lock_fd;
@@ -215,6 +214,7 @@ engine_setup(struct launcher *l, struct errbuf *err)
 		if (engine_cli_init(&l->cli, l->s.path, l->s.home, l->s.docker_host,
 		    err) != ENGINE_OK)
 			return -1;
+		l->cli.compose_file = l->s.compose_file;
 		engine_cli_bind(&l->cli, &l->engine);
 		l->use_cli = 1;
 	}
@@ -242,7 +242,7 @@ pull(struct launcher *l, char *ref, struct errbuf *err)
 static int
 plan_measure(struct launcher *l, struct errbuf *err)
 {
-	if (l->s.platform != CLI_PLATFORM_TEE)
+	if (l->s.platform != LAUNCH_TEE)
 		return 0;
 	if (measure_cfg_from_settings(&l->measure, &l->s, l->measure_paths,
 	    sizeof(l->measure_paths), err) != 0)
@@ -254,8 +254,7 @@ plan_measure(struct launcher *l, struct errbuf *err)
 static int
 finish_spec(struct launcher *l, struct errbuf *err)
 {
-	memcpy(l->spec.manifest_digest, l->resolved.manifest.b,
-	    sizeof(l->spec.manifest_digest));
+	l->spec.manifest = l->resolved.manifest;
 	l->spec.spec_id = NULL;
 	if (engine_api_spec_id(&l->spec, l->spec_id, err) != ENGINE_OK)
 		return -1;
@@ -263,35 +262,21 @@ finish_spec(struct launcher *l, struct errbuf *err)
 	return l->engine.prepare(l->engine.ctx, &l->spec, err) == ENGINE_OK ? 0 : -1;
 }
 
-/* The container spec, complete but for the manifest digest (all zero until
+/* The launch plan, complete but for the manifest digest (all zero until
  * resolved: same length, so the later rendering cannot fail differently). */
 static int
 plan_container(struct launcher *l, struct errbuf *err)
 {
-	char *at;
-	size_t i;
-
-	if (reference_pull_format(l->cfg.registry, strlen(l->cfg.registry),
-	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.manifest,
-	    l->repo, err) != 0)
+	if (reference_repo_format(l->cfg.registry, strlen(l->cfg.registry),
+	    l->cfg.image_name, strlen(l->cfg.image_name), l->repo, err) != 0)
 		return -1;
-	if ((at = strchr(l->repo, '@')) == NULL) {
-		errbuf_set(err, "pull reference without a digest");
-		return -1;
-	}
-	*at = '\0';
 	memset(&l->spec, 0, sizeof(l->spec));
-	l->spec.platform = l->s.platform == CLI_PLATFORM_TEE ? COMPOSE_TEE : COMPOSE_NONTEE;
+	l->spec.platform = l->s.platform;
 	l->spec.image_name = l->repo;
-	for (i = 0; i < l->cfg.nports; i++) {
-		l->ports[i].host = l->cfg.ports[i].host;
-		l->ports[i].container = l->cfg.ports[i].container;
-	}
-	l->spec.ports = l->ports;
+	l->spec.ports = l->cfg.ports;
 	l->spec.nports = l->cfg.nports;
 	l->spec.dstack_socket = l->s.dstack_socket;
 	l->spec.config_path = CLI_DEFAULT_NODE_CONFIG;
-	l->spec.compose_file = l->s.compose_file;
 	return finish_spec(l, err);
 }
 
@@ -305,7 +290,7 @@ plan(struct launcher *l, struct errbuf *err)
 {
 	if (plan_measure(l, err) != 0)
 		return -1;
-	if (nodeconfig_add_tee(&l->cfg, l->s.platform == CLI_PLATFORM_TEE,
+	if (nodeconfig_add_tee(&l->cfg, l->s.platform == LAUNCH_TEE,
 	    &l->selected, err) != 0 ||
 	    nodeconfig_render_alloc(&l->cfg, &l->node_text, err) != 0)
 		return -1;
@@ -354,7 +339,7 @@ measure(struct launcher *l, struct errbuf *err)
 {
 	enum measure_outcome out;
 
-	if (l->s.platform != CLI_PLATFORM_TEE)
+	if (l->s.platform != LAUNCH_TEE)
 		return 0;
 	return measure_image(&l->measure, &l->http, &l->selected, &out, err);
 }
@@ -387,8 +372,8 @@ run(struct launcher *l)
 	struct errbuf err;
 
 	log_event(LOG_INFO, "platform", { "platform",
-	    l->s.platform == CLI_PLATFORM_TEE ? "TEE" : "NONTEE" });
-	if (config_load(l->s.user_config, l->s.platform == CLI_PLATFORM_TEE,
+	    l->s.platform == LAUNCH_TEE ? "TEE" : "NONTEE" });
+	if (config_load(l->s.user_config, l->s.platform == LAUNCH_TEE,
 	    &l->cfg, &err) != CONFIG_OK)
 		return fail("user config", &err);
 	if (choose_image(l, &err) != 0)

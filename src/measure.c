@@ -109,7 +109,7 @@ agent_emit(const struct measure_cfg *m, struct http_client *http,
 	char body[DSTACK_BODY_MAX];
 	size_t len;
 
-	if (dstack_emit_event_body(d->b, body, sizeof(body), &len, err) != DSTACK_OK)
+	if (dstack_emit_event_body(d, body, sizeof(body), &len, err) != DSTACK_OK)
 		return -1;
 	if (agent_post(m, http, DSTACK_PATH_EMIT_EVENT, body, resp, &rs, err) != HTTP_OK) {
 		errbuf_wrap(err, "EmitEvent failed while extending RTMR3 (not retried)");
@@ -137,7 +137,7 @@ via_native(const struct measure_cfg *m, const struct digest *d,
 {
 	struct rtmr_native_result res;
 
-	if (rtmr_native_emit_once(&m->native, d->b, &res, err) != RTMR_OK)
+	if (rtmr_native_emit_once(&m->native, d, &res, err) != RTMR_OK)
 		return -1;
 	if (!res.register_read)
 		log_event(LOG_WARN, "RTMR3 file does not read back as a register; "
@@ -165,7 +165,7 @@ via_agent(const struct measure_cfg *m, struct http_client *http,
 		errbuf_set(err, "out of memory");
 		return -1;
 	}
-	rtmr_once_init(&once, d->b);
+	rtmr_once_init(&once, d);
 	if (agent_scan(m, http, resp, &once, &e, err) != 0 ||
 	    rtmr_once_decide(&once, &seen, err) != RTMR_OK)
 		goto out;

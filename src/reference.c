@@ -481,20 +481,30 @@ reference_api_name(const char *registry, size_t rlen, const char *name,
 }
 
 int
+reference_repo_format(const char *registry, size_t rlen, const char *name,
+    size_t nlen, char out[REFERENCE_REPO_SIZE], struct errbuf *err)
+{
+	if (reference_registry_check(registry, rlen, err) != 0 ||
+	    reference_name_check(name, nlen, err) != 0)
+		return -1;
+	if (reference_is_docker_hub(registry, rlen))
+		fmt_snprintf(out, REFERENCE_REPO_SIZE, "%.*s", (int)nlen, name);
+	else
+		fmt_snprintf(out, REFERENCE_REPO_SIZE, "%.*s/%.*s", (int)rlen, registry,
+		    (int)nlen, name);
+	return 0;
+}
+
+int
 reference_pull_format(const char *registry, size_t rlen, const char *name,
     size_t nlen, const struct digest *d, char out[REFERENCE_PULL_SIZE],
     struct errbuf *err)
 {
 	char ds[DIGEST_STR_SIZE];
 
-	if (reference_registry_check(registry, rlen, err) != 0 ||
-	    reference_name_check(name, nlen, err) != 0)
+	if (reference_repo_format(registry, rlen, name, nlen, out, err) != 0)
 		return -1;
 	digest_format(d, ds);
-	if (reference_is_docker_hub(registry, rlen))
-		fmt_snprintf(out, REFERENCE_PULL_SIZE, "%.*s@%s", (int)nlen, name, ds);
-	else
-		fmt_snprintf(out, REFERENCE_PULL_SIZE, "%.*s/%.*s@%s", (int)rlen, registry,
-		    (int)nlen, name, ds);
+	fmt_snprintf(out + strlen(out), REFERENCE_PULL_SIZE - strlen(out), "@%s", ds);
 	return 0;
 }

@@ -1,8 +1,7 @@
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "readfile.h"
 #include "selfid.h"
 
 #define MARK "/containers/"
@@ -35,22 +34,14 @@ int
 selfid_read(char out[SELFID_HEX + 1])
 {
 	char *buf = malloc(SELFID_MOUNTINFO_MAX);
-	size_t len = 0;
-	ssize_t n = 1;
-	int fd, found = 0;
+	struct errbuf ignored;
+	size_t len;
+	int found;
 
 	if (buf == NULL)
 		return 0;
-	fd = open(SELFID_MOUNTINFO, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	while (fd >= 0 && n > 0 && len < SELFID_MOUNTINFO_MAX) {
-		n = read(fd, buf + len, SELFID_MOUNTINFO_MAX - len);
-		if (n > 0)
-			len += (size_t)n;
-	}
-	if (fd >= 0) {
-		close(fd);
-		found = n == 0 && selfid_parse(buf, len, out);
-	}
+	found = readfile_regular(SELFID_MOUNTINFO, buf, SELFID_MOUNTINFO_MAX, &len,
+	    &ignored) == READFILE_OK && selfid_parse(buf, len, out);
 	free(buf);
 	return found;
 }

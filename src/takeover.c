@@ -107,7 +107,7 @@ takeover_stop_old(struct takeover *t, struct engine_api *a, const char *spec_id,
 
 int
 takeover_start(const struct takeover *t, struct engine_api *a,
-    const struct engine *e, const struct engine_launch *l, struct errbuf *err)
+    const struct engine *e, const struct launch_plan *l, struct errbuf *err)
 {
 	if (t->restart_id[0] == '\0')
 		return e->launch(e->ctx, l, err) == ENGINE_OK ? 0 : -1;

@@ -13,14 +13,14 @@
 #include "compose.h"
 
 static int
-parse_ports(const char *s, struct compose_port *ports, size_t *n)
+parse_ports(const char *s, struct launch_port *ports, size_t *n)
 {
 	*n = 0;
 	while (*s != '\0') {
 		unsigned long h, c;
 		char *end;
 
-		if (*n == COMPOSE_MAX_PORTS + 1)
+		if (*n == LAUNCH_MAX_PORTS + 1)
 			return -1;
 		h = strtoul(s, &end, 10);
 		if (*end != ':')
@@ -43,24 +43,25 @@ int
 main(int argc, char **argv)
 {
 	static char out[COMPOSE_OUT_MAX];
-	struct compose_port ports[COMPOSE_MAX_PORTS + 1];
-	struct compose_params p;
+	struct launch_port ports[LAUNCH_MAX_PORTS + 1];
+	struct launch_plan p;
+	enum compose_flavour flavour;
 	struct errbuf e;
 	size_t len, i;
 
-	if (argc != 8 || strlen(argv[4]) != 2 * COMPOSE_DIGEST_LEN) {
+	if (argc != 8 || strlen(argv[4]) != DIGEST_HEX_LEN) {
 		fprintf(stderr, "usage: compose-render tee|nontee spec|v1 IMAGE DIGEST_HEX PORTS SOCKET CONFIG\n");
 		return 2;
 	}
 	memset(&p, 0, sizeof(p));
-	p.platform = strcmp(argv[1], "tee") == 0 ? COMPOSE_TEE : COMPOSE_NONTEE;
-	p.flavour = strcmp(argv[2], "v1") == 0 ? COMPOSE_V1 : COMPOSE_SPEC;
+	p.platform = strcmp(argv[1], "tee") == 0 ? LAUNCH_TEE : LAUNCH_NONTEE;
+	flavour = strcmp(argv[2], "v1") == 0 ? COMPOSE_V1 : COMPOSE_SPEC;
 	p.image_name = argv[3];
-	for (i = 0; i < COMPOSE_DIGEST_LEN; i++) {
+	for (i = 0; i < DIGEST_LEN; i++) {
 		unsigned v;
 		if (sscanf(argv[4] + 2 * i, "%2x", &v) != 1)
 			return 2;
-		p.manifest_digest[i] = (uint8_t)v;
+		p.manifest.b[i] = (uint8_t)v;
 	}
 	if (parse_ports(argv[5], ports, &p.nports) != 0) {
 		fprintf(stderr, "compose-render: bad PORTS\n");
@@ -71,7 +72,7 @@ main(int argc, char **argv)
 	p.config_path = argv[7];
 	/* The launcher labels its containers with a spec id; a fixed one here. */
 	p.spec_id = COMPOSE_RENDER_SPEC_ID;
-	if (compose_render(&p, out, sizeof(out), &len, &e) != COMPOSE_OK) {
+	if (compose_render(&p, flavour, out, sizeof(out), &len, &e) != COMPOSE_OK) {
 		fprintf(stderr, "%s\n", e.msg);
 		return 1;
 	}

@@ -55,17 +55,17 @@ exchange(const char *sock, const char *req, size_t len, int timeout_ms,
 }
 
 static int
-decode_hex(const char *s, uint8_t out[RTMR_PAYLOAD_LEN])
+decode_hex(const char *s, struct digest *out)
 {
 	size_t i;
 
-	if (strlen(s) != 2 * RTMR_PAYLOAD_LEN)
+	if (strlen(s) != DIGEST_HEX_LEN)
 		return -1;
-	for (i = 0; i < RTMR_PAYLOAD_LEN; i++) {
+	for (i = 0; i < DIGEST_LEN; i++) {
 		unsigned v;
 		if (sscanf(s + 2 * i, "%2x", &v) != 1)
 			return -1;
-		out[i] = (uint8_t)v;
+		out->b[i] = (unsigned char)v;
 	}
 	return 0;
 }
@@ -73,7 +73,7 @@ decode_hex(const char *s, uint8_t out[RTMR_PAYLOAD_LEN])
 int
 main(int argc, char **argv)
 {
-	uint8_t payload[RTMR_PAYLOAD_LEN];
+	struct digest payload;
 	char body[DSTACK_BODY_MAX], req[DSTACK_REQUEST_MAX];
 	const char *path, *b;
 	size_t blen, rlen, got;
@@ -83,11 +83,11 @@ main(int argc, char **argv)
 	enum rtmr_seen seen;
 	int hl, rc;
 
-	if (argc < 4 || decode_hex(argv[3], payload) != 0)
+	if (argc < 4 || decode_hex(argv[3], &payload) != 0)
 		return fail("usage: dstack-call SOCKET emit|quote|info PAYLOAD_HEX64 [TIMEOUT_MS]");
 	if (strcmp(argv[2], "emit") == 0) {
 		path = DSTACK_PATH_EMIT_EVENT;
-		if (dstack_emit_event_body(payload, body, sizeof(body), &blen, &e) != DSTACK_OK)
+		if (dstack_emit_event_body(&payload, body, sizeof(body), &blen, &e) != DSTACK_OK)
 			return fail(e.msg);
 		b = body;
 	} else {
@@ -109,7 +109,7 @@ main(int argc, char **argv)
 	if (head.body_kind != HTTP_BODY_LENGTH || head.content_length != got - (size_t)hl)
 		return fail("answer body is not exactly Content-Length bytes");
 	arena_init(&a, arena_buf, sizeof(arena_buf));
-	rtmr_once_init(&once, payload);
+	rtmr_once_init(&once, &payload);
 	rc = strcmp(argv[2], "quote") == 0 ?
 	    dstack_quote_response_scan(response + hl, got - (size_t)hl, &a, &once, &e) :
 	    dstack_info_response_scan(response + hl, got - (size_t)hl, &a, &once, &e);

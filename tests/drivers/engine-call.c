@@ -38,8 +38,8 @@ hexval(int c)
 
 /* argv: platform name digest socket config [compose] ports… */
 static int
-parse_launch(int argc, char **argv, int with_compose, struct engine_launch *l,
-    struct compose_port *ports)
+parse_launch(int argc, char **argv, int with_compose, struct launch_plan *l,
+    struct launch_port *ports)
 {
 	int i, first = with_compose ? 6 : 5;
 	size_t k;
@@ -47,18 +47,18 @@ parse_launch(int argc, char **argv, int with_compose, struct engine_launch *l,
 	if (argc < first || strlen(argv[2]) != 64)
 		return -1;
 	memset(l, 0, sizeof(*l));
-	l->platform = strcmp(argv[0], "tee") == 0 ? COMPOSE_TEE : COMPOSE_NONTEE;
+	l->platform = strcmp(argv[0], "tee") == 0 ? LAUNCH_TEE : LAUNCH_NONTEE;
 	l->image_name = argv[1];
 	for (k = 0; k < 32; k++) {
 		int hi = hexval(argv[2][2 * k]), lo = hexval(argv[2][2 * k + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
-		l->manifest_digest[k] = (uint8_t)(hi << 4 | lo);
+		l->manifest.b[k] = (uint8_t)(hi << 4 | lo);
 	}
 	l->dstack_socket = argv[3];
 	l->config_path = argv[4];
-	l->compose_file = with_compose ? argv[5] : NULL;
-	for (i = first; i < argc && l->nports < COMPOSE_MAX_PORTS; i++) {
+	cli.compose_file = with_compose ? argv[5] : NULL;
+	for (i = first; i < argc && l->nports < LAUNCH_MAX_PORTS; i++) {
 		unsigned h, c;
 		if (sscanf(argv[i], "%u:%u", &h, &c) != 2 || h > 65535 || c > 65535)
 			return -1;
@@ -90,9 +90,9 @@ setup(const char *which, struct engine *e, struct errbuf *err)
 /* As the launcher does: the spec id labelled on the container, then the
  * backend's rendering, then the start. */
 static int
-launch(struct engine *e, struct engine_launch *l, struct errbuf *err)
+launch(struct engine *e, struct launch_plan *l, struct errbuf *err)
 {
-	static char spec[ENGINE_SPEC_HEX + 1];
+	static char spec[LAUNCH_SPEC_HEX + 1];
 
 	if (engine_api_spec_id(l, spec, err) != ENGINE_OK)
 		return ENGINE_ERR;
@@ -105,8 +105,8 @@ launch(struct engine *e, struct engine_launch *l, struct errbuf *err)
 int
 main(int argc, char **argv)
 {
-	struct compose_port ports[COMPOSE_MAX_PORTS];
-	struct engine_launch l;
+	struct launch_port ports[LAUNCH_MAX_PORTS];
+	struct launch_plan l;
 	struct engine e;
 	struct errbuf err;
 	char id[ENGINE_ID_MAX];

@@ -24,8 +24,9 @@ int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static char name[1024], out[COMPOSE_OUT_MAX], ref[COMPOSE_OUT_MAX];
-	static const struct compose_port ports[] = { { 11780, 11780 } };
-	struct compose_params p;
+	static const struct launch_port ports[] = { { 11780, 11780 } };
+	struct launch_plan p;
+	enum compose_flavour flavour;
 	struct errbuf e;
 	size_t len, rlen;
 	const char *img, *end;
@@ -35,17 +36,17 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	memcpy(name, data + 1, size - 1);
 	name[size - 1] = '\0';
 	memset(&p, 0, sizeof(p));
-	p.platform = (data[0] & 1) ? COMPOSE_TEE : COMPOSE_NONTEE;
-	p.flavour = (data[0] & 2) ? COMPOSE_V1 : COMPOSE_SPEC;
+	p.platform = (data[0] & 1) ? LAUNCH_TEE : LAUNCH_NONTEE;
+	flavour = (data[0] & 2) ? COMPOSE_V1 : COMPOSE_SPEC;
 	p.ports = ports;
 	p.nports = 1;
 	p.dstack_socket = "/var/run/dstack.sock";
 	p.config_path = "/mnt/shared/mpc-config.toml";
 	p.image_name = "benign";
-	if (compose_render(&p, ref, sizeof(ref), &rlen, &e) != COMPOSE_OK)
+	if (compose_render(&p, flavour, ref, sizeof(ref), &rlen, &e) != COMPOSE_OK)
 		abort();
 	p.image_name = name;
-	if (compose_render(&p, out, sizeof(out), &len, &e) != COMPOSE_OK)
+	if (compose_render(&p, flavour, out, sizeof(out), &len, &e) != COMPOSE_OK)
 		return 0;
 	if (strlen(out) != len || count_lines(out) != count_lines(ref))
 		abort();

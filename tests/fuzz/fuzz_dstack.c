@@ -10,7 +10,7 @@ int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	static unsigned char buf[4 << 20];
-	static const uint8_t payload[RTMR_PAYLOAD_LEN] = { 0xf2, 0x47 };
+	static const struct digest payload = { { 0xf2, 0x47 } };
 	struct arena a;
 	struct rtmr_once o;
 	enum rtmr_seen s;
@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
 	for (which = 0; which < 2; which++) {
 		arena_init(&a, buf, sizeof(buf));
-		rtmr_once_init(&o, payload);
+		rtmr_once_init(&o, &payload);
 		if ((which ? dstack_info_response_scan : dstack_quote_response_scan)(
 		    (const char *)data, size, &a, &o, &e) != DSTACK_OK)
 			continue;

@@ -26,7 +26,7 @@ environment_alone_is_enough_and_paths_default(struct th *t)
 	struct errbuf e;
 
 	REQUIRE_INT(t, run(argv, envp, &s, &e), CLI_RUN);
-	CHECK_INT(t, s.platform, CLI_PLATFORM_NONTEE);
+	CHECK_INT(t, s.platform, LAUNCH_NONTEE);
 	CHECK_INT(t, s.default_digest.b[0], 0xaa);
 	CHECK_STR(t, s.user_config, "/tapp/user_config");
 	CHECK_STR(t, s.approved_file, "/mnt/shared/image-digest.bin");
@@ -46,7 +46,7 @@ flags_win_over_the_environment(struct th *t)
 	struct errbuf e;
 
 	REQUIRE_INT(t, run(argv, envp, &s, &e), CLI_RUN);
-	CHECK_INT(t, s.platform, CLI_PLATFORM_TEE);
+	CHECK_INT(t, s.platform, LAUNCH_TEE);
 }
 
 static void

@@ -3,27 +3,33 @@
 #include "compose.h"
 #include "harness.h"
 
-static const struct compose_port two_ports[] = { { 11780, 11780 }, { 2200, 2200 } };
+/* A plan and the compose flavour it is rendered for. */
+struct rendering {
+	struct launch_plan plan;
+	enum compose_flavour flavour;
+};
+
+static const struct launch_port two_ports[] = { { 11780, 11780 }, { 2200, 2200 } };
 
 static void
-params(struct compose_params *p, enum compose_platform plat, const char *image)
+params(struct rendering *p, enum launch_platform plat, const char *image)
 {
 	memset(p, 0, sizeof(*p));
-	p->platform = plat;
+	p->plan.platform = plat;
 	p->flavour = COMPOSE_SPEC;
-	p->image_name = image;
-	memset(p->manifest_digest, 0xaa, sizeof(p->manifest_digest));
-	p->ports = two_ports;
-	p->nports = 2;
-	p->dstack_socket = "/var/run/dstack.sock";
-	p->config_path = "/mnt/shared/mpc-config.toml";
+	p->plan.image_name = image;
+	memset(p->plan.manifest.b, 0xaa, sizeof(p->plan.manifest.b));
+	p->plan.ports = two_ports;
+	p->plan.nports = 2;
+	p->plan.dstack_socket = "/var/run/dstack.sock";
+	p->plan.config_path = "/mnt/shared/mpc-config.toml";
 }
 
 static int
-render(const struct compose_params *p, char *out, size_t cap, struct errbuf *e)
+render(const struct rendering *p, char *out, size_t cap, struct errbuf *e)
 {
 	size_t len;
-	int rc = compose_render(p, out, cap, &len, e);
+	int rc = compose_render(&p->plan, p->flavour, out, cap, &len, e);
 
 	return rc == COMPOSE_OK && strlen(out) == len ? 0 : -1;
 }
@@ -57,12 +63,12 @@ static const char tee_golden[] =
 static void
 tee_rendering_is_exactly_the_reviewed_file(struct th *t)
 {
-	struct compose_params p;
+	struct rendering p;
 	struct errbuf e;
 	char out[COMPOSE_OUT_MAX];
 
-	params(&p, COMPOSE_TEE, "nearone/mpc-node");
-	p.spec_id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	params(&p, LAUNCH_TEE, "nearone/mpc-node");
+	p.plan.spec_id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	REQUIRE(t, render(&p, out, sizeof(out), &e) == 0);
 	CHECK_STR(t, out, tee_golden);
 }
@@ -78,12 +84,12 @@ tee_contains_the_spec_substrings(struct th *t)
 		"/app/mpc-node", "image: \"nearone/mpc-node@sha256:aaaa", "\"11780:11780\"",
 		"restart: on-failure\n", "environment:\n",
 	};
-	struct compose_params p;
+	struct rendering p;
 	struct errbuf e;
 	char out[COMPOSE_OUT_MAX];
 	size_t i;
 
-	params(&p, COMPOSE_TEE, "nearone/mpc-node");
+	params(&p, LAUNCH_TEE, "nearone/mpc-node");
 	REQUIRE(t, render(&p, out, sizeof(out), &e) == 0);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!CHECK(t, strstr(out, want[i]) != NULL))
@@ -100,12 +106,12 @@ nontee_has_no_dstack_socket_and_no_environment(struct th *t)
 		"/app/mpc-node", "image: \"nearone/mpc-node@sha256:aaaa", "\"11780:11780\"",
 		"restart: on-failure\n",
 	};
-	struct compose_params p;
+	struct rendering p;
 	struct errbuf e;
 	char out[COMPOSE_OUT_MAX];
 	size_t i;
 
-	params(&p, COMPOSE_NONTEE, "nearone/mpc-node");
+	params(&p, LAUNCH_NONTEE, "nearone/mpc-node");
 	REQUIRE(t, render(&p, out, sizeof(out), &e) == 0);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		CHECK(t, strstr(out, want[i]) != NULL);
@@ -113,28 +119,28 @@ nontee_has_no_dstack_socket_and_no_environment(struct th *t)
 	CHECK(t, strstr(out, "dstack.sock") == NULL);
 	CHECK(t, strstr(out, "environment:") == NULL);
 	/* NONTEE needs no socket at all. */
-	p.dstack_socket = NULL;
+	p.plan.dstack_socket = NULL;
 	CHECK(t, render(&p, out, sizeof(out), &e) == 0);
 }
 
 static void
 no_placeholder_survives_rendering(struct th *t)
 {
-	struct compose_params p;
+	struct rendering p;
 	struct errbuf e;
 	char out[COMPOSE_OUT_MAX];
 	int plat, fl;
 
 	for (plat = 0; plat < 2; plat++)
 		for (fl = 0; fl < 2; fl++) {
-			params(&p, plat ? COMPOSE_NONTEE : COMPOSE_TEE, "a{{IMAGE}}b");
+			params(&p, plat ? LAUNCH_NONTEE : LAUNCH_TEE, "a{{IMAGE}}b");
 			p.flavour = fl ? COMPOSE_V1 : COMPOSE_SPEC;
 			REQUIRE(t, render(&p, out, sizeof(out), &e) == 0);
 			/* The one "{{" left is the user's text inside its quotes:
 			 * values are never rescanned. */
 			CHECK(t, strstr(out, "image: \"a{{IMAGE}}b@sha256:") != NULL);
 			CHECK(t, strstr(strstr(out, "{{") + 2, "{{") == NULL);
-			params(&p, plat ? COMPOSE_NONTEE : COMPOSE_TEE, "nearone/mpc-node");
+			params(&p, plat ? LAUNCH_NONTEE : LAUNCH_TEE, "nearone/mpc-node");
 			p.flavour = fl ? COMPOSE_V1 : COMPOSE_SPEC;
 			REQUIRE(t, render(&p, out, sizeof(out), &e) == 0);
 			CHECK(t, strstr(out, "{{") == NULL && strstr(out, "}}") == NULL);
@@ -144,11 +150,11 @@ no_placeholder_survives_rendering(struct th *t)
 static void
 the_v1_flavour_drops_only_the_top_level_name(struct th *t)
 {
-	struct compose_params p;
+	struct rendering p;
 	struct errbuf e;
 	char spec[COMPOSE_OUT_MAX], v1[COMPOSE_OUT_MAX];
 
-	params(&p, COMPOSE_TEE, "nearone/mpc-node");
+	params(&p, LAUNCH_TEE, "nearone/mpc-node");
 	REQUIRE(t, render(&p, spec, sizeof(spec), &e) == 0);
 	p.flavour = COMPOSE_V1;
 	REQUIRE(t, render(&p, v1, sizeof(v1), &e) == 0);
@@ -158,13 +164,13 @@ the_v1_flavour_drops_only_the_top_level_name(struct th *t)
 static void
 no_ports_render_as_an_empty_flow_sequence(struct th *t)
 {
-	struct compose_params p;
+	struct rendering p;
 	struct errbuf e;
 	char out[COMPOSE_OUT_MAX];
 
-	params(&p, COMPOSE_NONTEE, "nearone/mpc-node");
-	p.nports = 0;
-	p.ports = NULL;
+	params(&p, LAUNCH_NONTEE, "nearone/mpc-node");
+	p.plan.nports = 0;
+	p.plan.ports = NULL;
 	REQUIRE(t, render(&p, out, sizeof(out), &e) == 0);
 	CHECK(t, strstr(out, "\n    ports: []\n") != NULL);
 }
@@ -198,17 +204,17 @@ hostile_image_names_cannot_add_lines_or_keys(struct th *t)
 		">", "%", "@", "`id`", " lead", "trail ", "---", "...", "\"\n\"", "\x7f",
 		"\xef\xbb\xbf", "\x01\x1b[31m",
 	};
-	struct compose_params p;
+	struct rendering p;
 	struct errbuf e;
 	char good[COMPOSE_OUT_MAX], bad[COMPOSE_OUT_MAX];
 	size_t i;
 	int plat;
 
 	for (plat = 0; plat < 2; plat++) {
-		params(&p, plat ? COMPOSE_NONTEE : COMPOSE_TEE, "nearone/mpc-node");
+		params(&p, plat ? LAUNCH_NONTEE : LAUNCH_TEE, "nearone/mpc-node");
 		REQUIRE(t, render(&p, good, sizeof(good), &e) == 0);
 		for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
-			p.image_name = hostile[i];
+			p.plan.image_name = hostile[i];
 			if (!CHECK(t, render(&p, bad, sizeof(bad), &e) == 0) ||
 			    !CHECK(t, same_shape(good, bad)))
 				printf("     image name #%zu\n", i);
@@ -248,14 +254,14 @@ invalid_utf8_is_refused(struct th *t)
 {
 	static const char *const bad[] = { "\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80",
 		"\xf4\x90\x80\x80", "\xe2\x82" };
-	struct compose_params p;
+	struct rendering p;
 	struct errbuf e;
 	char out[COMPOSE_OUT_MAX];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_INT(t, compose_scalar_write(out, sizeof(out), bad[i], strlen(bad[i]), &e), 0);
-		params(&p, COMPOSE_TEE, bad[i]);
+		params(&p, LAUNCH_TEE, bad[i]);
 		CHECK(t, render(&p, out, sizeof(out), &e) != 0);
 	}
 	CHECK_STR(t, e.msg, "compose: image name or path is not valid UTF-8");
@@ -264,21 +270,21 @@ invalid_utf8_is_refused(struct th *t)
 static void
 a_small_buffer_is_an_error_at_every_size_and_never_overflows(struct th *t)
 {
-	struct compose_params p;
+	struct rendering p;
 	struct errbuf e;
 	char ref[COMPOSE_OUT_MAX], out[COMPOSE_OUT_MAX + 8];
 	size_t need, cap, len;
 
-	params(&p, COMPOSE_TEE, "nearone/mpc-node");
+	params(&p, LAUNCH_TEE, "nearone/mpc-node");
 	REQUIRE(t, render(&p, ref, sizeof(ref), &e) == 0);
 	need = strlen(ref) + 1;
 	for (cap = 0; cap < need; cap++) {
 		memset(out, 'Z', sizeof(out));
-		if (!CHECK_INT(t, compose_render(&p, out, cap, &len, &e), COMPOSE_ERR))
+		if (!CHECK_INT(t, compose_render(&p.plan, p.flavour, out, cap, &len, &e), COMPOSE_ERR))
 			break;
 		CHECK(t, out[cap] == 'Z');
 	}
-	CHECK_INT(t, compose_render(&p, out, need, &len, &e), COMPOSE_OK);
+	CHECK_INT(t, compose_render(&p.plan, p.flavour, out, need, &len, &e), COMPOSE_OK);
 	CHECK_INT(t, len, need - 1);
 }
 
@@ -286,8 +292,8 @@ static void
 the_largest_inputs_fit_compose_out_max(struct th *t)
 {
 	static char image[256], path[256];
-	static struct compose_port ports[COMPOSE_MAX_PORTS];
-	struct compose_params p;
+	static struct launch_port ports[LAUNCH_MAX_PORTS];
+	struct rendering p;
 	struct errbuf e;
 	static char out[COMPOSE_OUT_MAX];
 	size_t i;
@@ -297,45 +303,45 @@ the_largest_inputs_fit_compose_out_max(struct th *t)
 		memcpy(image + i, "\xc2\x85", 2);
 	memset(path, 'p', 255);
 	path[0] = '/';
-	for (i = 0; i < COMPOSE_MAX_PORTS; i++)
+	for (i = 0; i < LAUNCH_MAX_PORTS; i++)
 		ports[i].host = ports[i].container = 65535;
-	params(&p, COMPOSE_TEE, image);
-	p.ports = ports;
-	p.nports = COMPOSE_MAX_PORTS;
-	p.dstack_socket = path;
-	p.config_path = path;
+	params(&p, LAUNCH_TEE, image);
+	p.plan.ports = ports;
+	p.plan.nports = LAUNCH_MAX_PORTS;
+	p.plan.dstack_socket = path;
+	p.plan.config_path = path;
 	CHECK(t, render(&p, out, sizeof(out), &e) == 0);
 }
 
 static void
 bad_parameters_are_refused_by_role(struct th *t)
 {
-	static const struct compose_port zero[] = { { 0, 80 } };
-	struct compose_params p;
+	static const struct launch_port zero[] = { { 0, 80 } };
+	struct rendering p;
 	struct errbuf e;
 	char out[COMPOSE_OUT_MAX];
 
-	params(&p, COMPOSE_TEE, "");
+	params(&p, LAUNCH_TEE, "");
 	CHECK(t, render(&p, out, sizeof(out), &e) != 0);
-	CHECK_STR(t, e.msg, "compose: empty image name");
-	params(&p, COMPOSE_TEE, "x");
-	p.ports = zero;
-	p.nports = 1;
+	CHECK_STR(t, e.msg, "launch: image name must be 1 to 255 bytes");
+	params(&p, LAUNCH_TEE, "x");
+	p.plan.ports = zero;
+	p.plan.nports = 1;
 	CHECK(t, render(&p, out, sizeof(out), &e) != 0);
-	CHECK_STR(t, e.msg, "compose: port mapping 0: ports must be nonzero");
-	params(&p, COMPOSE_TEE, "x");
-	p.nports = COMPOSE_MAX_PORTS + 1;
+	CHECK_STR(t, e.msg, "launch: port mapping 0: ports must be nonzero");
+	params(&p, LAUNCH_TEE, "x");
+	p.plan.nports = LAUNCH_MAX_PORTS + 1;
 	CHECK(t, render(&p, out, sizeof(out), &e) != 0);
-	params(&p, COMPOSE_TEE, "x");
-	p.dstack_socket = "/run/a:b.sock";
+	params(&p, LAUNCH_TEE, "x");
+	p.plan.dstack_socket = "/run/a:b.sock";
 	CHECK(t, render(&p, out, sizeof(out), &e) != 0);
-	CHECK_STR(t, e.msg, "compose: dstack socket path must not contain ':' (volume syntax)");
-	p.dstack_socket = NULL;
+	CHECK_STR(t, e.msg, "launch: dstack socket path must not contain ':' (bind syntax)");
+	p.plan.dstack_socket = NULL;
 	CHECK(t, render(&p, out, sizeof(out), &e) != 0);
-	params(&p, COMPOSE_NONTEE, "x");
-	p.config_path = "relative/mpc-config.toml";
+	params(&p, LAUNCH_NONTEE, "x");
+	p.plan.config_path = "relative/mpc-config.toml";
 	CHECK(t, render(&p, out, sizeof(out), &e) != 0);
-	CHECK_STR(t, e.msg, "compose: config path must be an absolute path");
+	CHECK_STR(t, e.msg, "launch: config path must be an absolute path shorter than 4096 bytes");
 }
 
 void

@@ -5,10 +5,10 @@
 
 #define HEX "f2472280c437efc00fa25a030a24990ae16c4fbec0d74914e178473ce4d57372"
 
-static const uint8_t payload[RTMR_PAYLOAD_LEN] = {
+static const struct digest payload = { {
 	0xf2, 0x47, 0x22, 0x80, 0xc4, 0x37, 0xef, 0xc0, 0x0f, 0xa2, 0x5a, 0x03, 0x0a, 0x24, 0x99, 0x0a,
 	0xe1, 0x6c, 0x4f, 0xbe, 0xc0, 0xd7, 0x49, 0x14, 0xe1, 0x78, 0x47, 0x3c, 0xe4, 0xd5, 0x73, 0x72,
-};
+} };
 
 static unsigned char arena_buf[1 << 20];
 
@@ -19,10 +19,10 @@ emit_event_body_is_exactly_the_agents_json(struct th *t)
 	struct errbuf e;
 	size_t len = 0;
 
-	REQUIRE_INT(t, dstack_emit_event_body(payload, body, sizeof(body), &len, &e), DSTACK_OK);
+	REQUIRE_INT(t, dstack_emit_event_body(&payload, body, sizeof(body), &len, &e), DSTACK_OK);
 	CHECK_STR(t, body, "{\"event\":\"mpc-image-digest\",\"payload\":\"" HEX "\"}");
 	CHECK_INT(t, len, strlen(body));
-	CHECK_INT(t, dstack_emit_event_body(payload, body, len, &len, &e), DSTACK_ERR);
+	CHECK_INT(t, dstack_emit_event_body(&payload, body, len, &len, &e), DSTACK_ERR);
 	CHECK_STR(t, dstack_get_quote_body(), "{\"report_data\":\"\"}");
 	CHECK_STR(t, dstack_info_body(), "{}");
 }
@@ -42,7 +42,7 @@ the_request_bytes_are_exact(struct th *t)
 	struct errbuf e;
 	size_t blen, rlen, cap;
 
-	REQUIRE_INT(t, dstack_emit_event_body(payload, body, sizeof(body), &blen, &e), DSTACK_OK);
+	REQUIRE_INT(t, dstack_emit_event_body(&payload, body, sizeof(body), &blen, &e), DSTACK_OK);
 	REQUIRE_INT(t, blen, 105);
 	REQUIRE_INT(t, dstack_request_format(DSTACK_PATH_EMIT_EVENT, body, blen, req,
 	    sizeof(req), &rlen, &e), DSTACK_OK);
@@ -104,7 +104,7 @@ scan_quote(const char *events, enum rtmr_seen *seen, struct errbuf *e)
 	int n = quote_answer(body, sizeof(body), events);
 
 	arena_init(&a, arena_buf, sizeof(arena_buf));
-	rtmr_once_init(&o, payload);
+	rtmr_once_init(&o, &payload);
 	if (dstack_quote_response_scan(body, (size_t)n, &a, &o, e) != DSTACK_OK)
 		return -1;
 	return rtmr_once_decide(&o, seen, e) == RTMR_OK ? 0 : -1;
@@ -152,7 +152,7 @@ malformed_quote_answers_are_errors_naming_the_field(struct th *t)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		arena_init(&a, arena_buf, sizeof(arena_buf));
-		rtmr_once_init(&o, payload);
+		rtmr_once_init(&o, &payload);
 		CHECK_INT(t, dstack_quote_response_scan(cases[i].body, strlen(cases[i].body), &a, &o, &e),
 		    DSTACK_ERR);
 		if (!CHECK(t, strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) == 0))
@@ -173,7 +173,7 @@ an_info_answer_is_read_through_tcb_info(struct th *t)
 	struct errbuf e;
 
 	arena_init(&a, arena_buf, sizeof(arena_buf));
-	rtmr_once_init(&o, payload);
+	rtmr_once_init(&o, &payload);
 	REQUIRE_INT(t, dstack_info_response_scan(body, sizeof(body) - 1, &a, &o, &e), DSTACK_OK);
 	REQUIRE_INT(t, rtmr_once_decide(&o, &s, &e), RTMR_OK);
 	CHECK_INT(t, s, RTMR_SEEN_SAME);
@@ -190,7 +190,7 @@ an_oversized_answer_is_refused_before_parsing(struct th *t)
 	struct errbuf e;
 
 	arena_init(&a, arena_buf, sizeof(arena_buf));
-	rtmr_once_init(&o, payload);
+	rtmr_once_init(&o, &payload);
 	CHECK_INT(t, dstack_event_log_scan("[]", DSTACK_RESPONSE_MAX + 1, &a, &o, &e), DSTACK_ERR);
 	CHECK(t, strstr(e.msg, "larger than") != NULL);
 	CHECK_INT(t, a.used, 0);

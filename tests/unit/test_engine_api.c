@@ -146,18 +146,18 @@ progress_errors_are_error_or_error_detail_objects_and_bad_lines(struct th *t)
 	CHECK_INT(t, progress_run("", 0, 1, &err), ENGINE_OK);
 }
 
-static const struct compose_port two_ports[] = { { 11780, 11780 }, { 2200, 2201 } };
+static const struct launch_port two_ports[] = { { 11780, 11780 }, { 2200, 2201 } };
 
 static void
-launch_init(struct engine_launch *l, enum compose_platform p)
+launch_init(struct launch_plan *l, enum launch_platform p)
 {
 	size_t i;
 
 	memset(l, 0, sizeof(*l));
 	l->platform = p;
 	l->image_name = "localhost:5000/tl/mpc-node";
-	for (i = 0; i < sizeof(l->manifest_digest); i++)
-		l->manifest_digest[i] = (uint8_t)(0x10 + i);
+	for (i = 0; i < sizeof(l->manifest.b); i++)
+		l->manifest.b[i] = (uint8_t)(0x10 + i);
 	l->ports = two_ports;
 	l->nports = 2;
 	l->dstack_socket = "/var/run/dstack.sock";
@@ -185,15 +185,15 @@ static void
 the_create_body_holds_exactly_the_compose_settings(struct th *t)
 {
 	static char out[ENGINE_API_REQUEST_MAX];
-	struct engine_launch l;
+	struct launch_plan l;
 	struct errbuf err;
 	size_t len;
 
-	launch_init(&l, COMPOSE_NONTEE);
+	launch_init(&l, LAUNCH_NONTEE);
 	REQUIRE_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
 	CHECK_STR(t, out, BODY_HEAD BODY_REST(""));
 	CHECK_INT(t, len, strlen(out));
-	launch_init(&l, COMPOSE_TEE);
+	launch_init(&l, LAUNCH_TEE);
 	REQUIRE_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
 	CHECK_STR(t, out, BODY_HEAD "\"Env\":[\"DSTACK_ENDPOINT=/var/run/dstack.sock\"],"
 	    BODY_REST(",\"/var/run/dstack.sock:/var/run/dstack.sock:rw\""));
@@ -202,13 +202,13 @@ the_create_body_holds_exactly_the_compose_settings(struct th *t)
 static void
 host_ports_of_one_container_port_share_one_key(struct th *t)
 {
-	static const struct compose_port ports[] = { { 80, 8080 }, { 81, 9090 }, { 82, 8080 } };
+	static const struct launch_port ports[] = { { 80, 8080 }, { 81, 9090 }, { 82, 8080 } };
 	static char out[ENGINE_API_REQUEST_MAX];
-	struct engine_launch l;
+	struct launch_plan l;
 	struct errbuf err;
 	size_t len;
 
-	launch_init(&l, COMPOSE_NONTEE);
+	launch_init(&l, LAUNCH_NONTEE);
 	l.ports = ports;
 	l.nports = 3;
 	REQUIRE_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
@@ -226,14 +226,14 @@ hostile_values_stay_inside_their_json_strings(struct th *t)
 {
 	static char out[ENGINE_API_REQUEST_MAX];
 	static unsigned char mem[1 << 20];
-	struct engine_launch l;
+	struct launch_plan l;
 	struct errbuf err;
 	struct json_value v;
 	struct arena a;
 	const struct json_value *hc;
 	size_t len;
 
-	launch_init(&l, COMPOSE_TEE);
+	launch_init(&l, LAUNCH_TEE);
 	l.image_name = "x\",\"Privileged\":true,\"y\":\"\n";
 	l.dstack_socket = "/run/\"],\"Privileged\"=true,\"x\"=[\"\n"; /* ':' is refused */
 	REQUIRE_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
@@ -252,31 +252,31 @@ hostile_values_stay_inside_their_json_strings(struct th *t)
 static void
 bad_launch_parameters_are_refused(struct th *t)
 {
-	static const struct compose_port zero[] = { { 0, 80 } };
+	static const struct launch_port zero[] = { { 0, 80 } };
 	static char out[ENGINE_API_REQUEST_MAX];
-	char longname[ENGINE_IMAGE_NAME_MAX + 2];
-	struct engine_launch l;
+	char longname[LAUNCH_IMAGE_NAME_MAX + 2];
+	struct launch_plan l;
 	struct errbuf err;
 	size_t len;
 
-	launch_init(&l, COMPOSE_TEE);
+	launch_init(&l, LAUNCH_TEE);
 	l.dstack_socket = "/var/run/a:b";
 	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
 	CHECK_STR(t, err.msg, "launch: dstack socket path must not contain ':' (bind syntax)");
 	l.dstack_socket = "relative.sock";
 	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
-	launch_init(&l, COMPOSE_NONTEE);
+	launch_init(&l, LAUNCH_NONTEE);
 	l.dstack_socket = NULL; /* not needed without TEE */
 	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_OK);
 	l.config_path = "mpc-config.toml";
 	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
-	launch_init(&l, COMPOSE_NONTEE);
+	launch_init(&l, LAUNCH_NONTEE);
 	l.ports = zero;
 	l.nports = 1;
 	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
-	l.nports = COMPOSE_MAX_PORTS + 1;
+	l.nports = LAUNCH_MAX_PORTS + 1;
 	CHECK_INT(t, engine_api_create_body(&l, out, sizeof(out), &len, &err), ENGINE_ERR);
-	launch_init(&l, COMPOSE_NONTEE);
+	launch_init(&l, LAUNCH_NONTEE);
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	l.image_name = longname;
@@ -638,14 +638,14 @@ launch_replaces_the_container_after_creating_what_is_missing(struct th *t)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char log[16384], body[ENGINE_API_REQUEST_MAX], want[ENGINE_API_REQUEST_MAX + 4096];
-	struct engine_launch l;
+	struct launch_plan l;
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
 	size_t len;
 
 	REQUIRE(t, setup(&f, rules, &e, &err));
-	launch_init(&l, COMPOSE_TEE);
+	launch_init(&l, LAUNCH_TEE);
 	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_OK);
 	REQUIRE_INT(t, engine_api_create_body(&l, body, sizeof(body), &len, &err), ENGINE_OK);
 	snprintf(want, sizeof(want), "GET /version\n"
@@ -677,14 +677,14 @@ a_refused_create_names_the_engines_reason_and_starts_nothing(struct th *t)
 		{ "POST /v1.41/containers/mpc-node/start", 204, "", 0 },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct engine_launch l;
+	struct launch_plan l;
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
 	char log[4096];
 
 	REQUIRE(t, setup(&f, rules, &e, &err));
-	launch_init(&l, COMPOSE_NONTEE);
+	launch_init(&l, LAUNCH_NONTEE);
 	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_ERR);
 	CHECK_STR(t, err.msg, "engine API POST /containers/create: HTTP 409: "
 	    "Conflict. The container name \"/mpc-node\" is already in use");
@@ -800,7 +800,7 @@ takeover_restarts_an_old_node_with_the_same_spec(struct th *t)
 	};
 	static struct takeover tk;
 	static char log[8192];
-	struct engine_launch l;
+	struct launch_plan l;
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
@@ -809,7 +809,7 @@ takeover_restarts_an_old_node_with_the_same_spec(struct th *t)
 	tk.keep_previous = 1;
 	CHECK_INT(t, takeover_stop_old(&tk, &api, SPEC_OLD, &err), 0);
 	CHECK_STR(t, tk.restart_id, ID_NODE);
-	launch_init(&l, COMPOSE_TEE);
+	launch_init(&l, LAUNCH_TEE);
 	CHECK_INT(t, takeover_start(&tk, &api, &e, &l, &err), 0);
 	fake_log(&f, log, sizeof(log));
 	/* stopped and started again: no rename, no create */
@@ -870,20 +870,20 @@ a_stop_the_engine_refuses_fails_the_takeover(struct th *t)
 static void
 the_spec_id_changes_with_anything_the_container_gets(struct th *t)
 {
-	struct engine_launch l;
+	struct launch_plan l;
 	struct errbuf err;
-	char a[ENGINE_SPEC_HEX + 1], b[ENGINE_SPEC_HEX + 1];
+	char a[LAUNCH_SPEC_HEX + 1], b[LAUNCH_SPEC_HEX + 1];
 
-	launch_init(&l, COMPOSE_TEE);
+	launch_init(&l, LAUNCH_TEE);
 	REQUIRE_INT(t, engine_api_spec_id(&l, a, &err), ENGINE_OK);
-	CHECK_INT(t, (int)strlen(a), ENGINE_SPEC_HEX);
+	CHECK_INT(t, (int)strlen(a), LAUNCH_SPEC_HEX);
 	l.spec_id = SPEC_OLD; /* the label itself is not part of the id */
 	REQUIRE_INT(t, engine_api_spec_id(&l, b, &err), ENGINE_OK);
 	CHECK_STR(t, a, b);
-	l.manifest_digest[31] ^= 1;
+	l.manifest.b[31] ^= 1;
 	REQUIRE_INT(t, engine_api_spec_id(&l, b, &err), ENGINE_OK);
 	CHECK(t, strcmp(a, b) != 0);
-	launch_init(&l, COMPOSE_TEE);
+	launch_init(&l, LAUNCH_TEE);
 	l.nports = 1;
 	REQUIRE_INT(t, engine_api_spec_id(&l, b, &err), ENGINE_OK);
 	CHECK(t, strcmp(a, b) != 0);

@@ -191,12 +191,12 @@ compose_uses_the_plugin_when_it_answers(struct th *t)
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
-	enum engine_compose_tool tool;
+	enum compose_flavour tool;
 	char calls[1024];
 
 	REQUIRE(t, setup(&f, "compose\\ version) echo 'Docker Compose version v2.29.0' ;;", &e, &err));
 	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
-	CHECK_INT(t, tool, ENGINE_COMPOSE_PLUGIN);
+	CHECK_INT(t, tool, COMPOSE_SPEC);
 	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", "/tmp/p", &err), ENGINE_OK);
 	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", "/tmp/p", &err), ENGINE_OK);
 	fake_read(&f, "calls", calls, sizeof(calls));
@@ -214,7 +214,7 @@ compose_falls_back_to_docker_compose_without_the_plugin(struct th *t)
 	struct fake f;
 	struct engine e;
 	struct errbuf err;
-	enum engine_compose_tool tool;
+	enum compose_flavour tool;
 	char calls[1024];
 
 	REQUIRE(t, setup(&f, "compose*) echo 'docker: unknown command: docker compose' >&2; exit 1 ;;",
@@ -222,7 +222,7 @@ compose_falls_back_to_docker_compose_without_the_plugin(struct th *t)
 	REQUIRE(t, fake_tool(&f, "docker-compose", ""));
 	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", "/tmp/p", &err), ENGINE_OK);
 	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
-	CHECK_INT(t, tool, ENGINE_COMPOSE_V1);
+	CHECK_INT(t, tool, COMPOSE_V1);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls,
 	    "docker <compose> <version>\n"

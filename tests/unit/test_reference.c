@@ -325,6 +325,7 @@ static void
 docker_hub_names_and_pull_references_are_normalised(struct th *t)
 {
 	char api[REFERENCE_API_NAME_SIZE], pull[REFERENCE_PULL_SIZE];
+	char repo[REFERENCE_REPO_SIZE];
 	struct digest d;
 	struct errbuf err;
 
@@ -360,6 +361,12 @@ docker_hub_names_and_pull_references_are_normalised(struct th *t)
 	CHECK_STR(t, pull, "[::1]:5000/app@sha256:" HEX64);
 	CHECK_INT(t, reference_pull_format(RAW("localhost:5000"), RAW("a//b"), &d, pull, &err), -1);
 	CHECK_STR(t, err.msg, "invalid image name \"a//b\": empty path component at offset 2");
+	REQUIRE_INT(t, reference_repo_format(RAW("docker.io"), RAW("ubuntu"), repo, &err), 0);
+	CHECK_STR(t, repo, "ubuntu");
+	REQUIRE_INT(t, reference_repo_format(RAW("localhost:5000"), RAW("team/app"), repo,
+	    &err), 0);
+	CHECK_STR(t, repo, "localhost:5000/team/app");
+	CHECK_INT(t, reference_repo_format(RAW("local host"), RAW("app"), repo, &err), -1);
 }
 
 void

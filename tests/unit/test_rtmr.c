@@ -14,7 +14,7 @@
 #define GOLD_MAX_LOG 3
 
 struct golden {
-	uint8_t payload[RTMR_PAYLOAD_LEN];
+	struct digest payload;
 	uint8_t v1[RTMR_DIGEST_LEN], v2[RTMR_DIGEST_LEN];
 	uint8_t special_v1[RTMR_DIGEST_LEN], special_v2[RTMR_DIGEST_LEN];
 	uint8_t log_digest[GOLD_MAX_LOG][RTMR_DIGEST_LEN], log_rtmr3[RTMR_DIGEST_LEN];
@@ -43,7 +43,7 @@ static int
 golden_line(struct golden *g, const char *k, const char *v)
 {
 	if (strcmp(k, "payload") == 0)
-		return unhex(v, g->payload, RTMR_PAYLOAD_LEN);
+		return unhex(v, g->payload.b, DIGEST_LEN);
 	if (strcmp(k, "v1_digest") == 0)
 		return unhex(v, g->v1, RTMR_DIGEST_LEN);
 	if (strcmp(k, "v2_digest") == 0)
@@ -185,7 +185,7 @@ v1_digest_matches_the_python_golden_vector(struct th *t)
 
 	golden_load(&g);
 	REQUIRE(t, g.ok);
-	REQUIRE_INT(t, rtmr_event_digest(RTMR_V1, RTMR_EVENT_NAME, g.payload, 32, d, &e), RTMR_OK);
+	REQUIRE_INT(t, rtmr_event_digest(RTMR_V1, RTMR_EVENT_NAME, g.payload.b, 32, d, &e), RTMR_OK);
 	CHECK_MEM(t, d, sizeof(d), g.v1, sizeof(g.v1));
 }
 
@@ -198,7 +198,7 @@ v2_digest_matches_the_python_golden_vector(struct th *t)
 
 	golden_load(&g);
 	REQUIRE(t, g.ok);
-	REQUIRE_INT(t, rtmr_event_digest(RTMR_V2, RTMR_EVENT_NAME, g.payload, 32, d, &e), RTMR_OK);
+	REQUIRE_INT(t, rtmr_event_digest(RTMR_V2, RTMR_EVENT_NAME, g.payload.b, 32, d, &e), RTMR_OK);
 	CHECK_MEM(t, d, sizeof(d), g.v2, sizeof(g.v2));
 	CHECK(t, strncmp(g.v2_canonical, "{\"name\":\"mpc-image-digest\",\"payload\":\"f247", 42) == 0);
 }
@@ -245,13 +245,13 @@ our_log_lines_are_byte_identical_to_the_golden_lines(struct th *t)
 
 	golden_load(&g);
 	REQUIRE(t, g.ok);
-	n = rtmr_log_line_format(RTMR_V1, g.payload, line, sizeof(line));
+	n = rtmr_log_line_format(RTMR_V1, &g.payload, line, sizeof(line));
 	snprintf(want, sizeof(want), "%s\n", g.v1_line);
 	CHECK_MEM(t, line, n, want, strlen(want));
-	n = rtmr_log_line_format(RTMR_V2, g.payload, line, sizeof(line));
+	n = rtmr_log_line_format(RTMR_V2, &g.payload, line, sizeof(line));
 	snprintf(want, sizeof(want), "%s\n", g.v2_line);
 	CHECK_MEM(t, line, n, want, strlen(want));
-	CHECK_INT(t, rtmr_log_line_format(RTMR_V1, g.payload, line, 20), 0);
+	CHECK_INT(t, rtmr_log_line_format(RTMR_V1, &g.payload, line, 20), 0);
 }
 
 static void
@@ -349,32 +349,32 @@ an_overlong_event_name_is_refused(struct th *t)
 static void
 emit_once_decides_none_same_different_and_refuses_duplicates(struct th *t)
 {
-	uint8_t a[RTMR_PAYLOAD_LEN], b[RTMR_PAYLOAD_LEN];
+	struct digest a, b;
 	struct rtmr_once o;
 	enum rtmr_seen s;
 	struct errbuf e;
 
-	memset(a, 0xaa, sizeof(a));
-	memset(b, 0xbb, sizeof(b));
-	rtmr_once_init(&o, a);
-	rtmr_once_note(&o, "app-id", b, sizeof(b));
-	rtmr_once_note(&o, "mpc-image-digest-x", b, sizeof(b));
+	memset(a.b, 0xaa, sizeof(a.b));
+	memset(b.b, 0xbb, sizeof(b.b));
+	rtmr_once_init(&o, &a);
+	rtmr_once_note(&o, "app-id", b.b, sizeof(b.b));
+	rtmr_once_note(&o, "mpc-image-digest-x", b.b, sizeof(b.b));
 	CHECK_INT(t, rtmr_once_decide(&o, &s, &e), RTMR_OK);
 	CHECK_INT(t, s, RTMR_SEEN_NONE);
-	rtmr_once_note(&o, RTMR_EVENT_NAME, a, sizeof(a));
+	rtmr_once_note(&o, RTMR_EVENT_NAME, a.b, sizeof(a.b));
 	CHECK_INT(t, rtmr_once_decide(&o, &s, &e), RTMR_OK);
 	CHECK_INT(t, s, RTMR_SEEN_SAME);
-	rtmr_once_init(&o, a);
-	rtmr_once_note(&o, RTMR_EVENT_NAME, b, sizeof(b));
+	rtmr_once_init(&o, &a);
+	rtmr_once_note(&o, RTMR_EVENT_NAME, b.b, sizeof(b.b));
 	CHECK_INT(t, rtmr_once_decide(&o, &s, &e), RTMR_OK);
 	CHECK_INT(t, s, RTMR_SEEN_DIFFERENT);
-	rtmr_once_init(&o, a);
-	rtmr_once_note(&o, RTMR_EVENT_NAME, a, 31); /* a prefix is not ours */
+	rtmr_once_init(&o, &a);
+	rtmr_once_note(&o, RTMR_EVENT_NAME, a.b, 31); /* a prefix is not ours */
 	CHECK_INT(t, rtmr_once_decide(&o, &s, &e), RTMR_OK);
 	CHECK_INT(t, s, RTMR_SEEN_DIFFERENT);
-	rtmr_once_init(&o, a);
-	rtmr_once_note(&o, RTMR_EVENT_NAME, a, sizeof(a));
-	rtmr_once_note(&o, RTMR_EVENT_NAME, a, sizeof(a));
+	rtmr_once_init(&o, &a);
+	rtmr_once_note(&o, RTMR_EVENT_NAME, a.b, sizeof(a.b));
+	rtmr_once_note(&o, RTMR_EVENT_NAME, a.b, sizeof(a.b));
 	CHECK_INT(t, rtmr_once_decide(&o, &s, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "already holds 2 mpc-image-digest events") != NULL);
 }
@@ -384,14 +384,14 @@ emit_once_decides_none_same_different_and_refuses_duplicates(struct th *t)
 static void
 native_refuses_without_a_version_file(struct th *t)
 {
-	static const uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	static const struct digest p = { { 1 } };
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
 
 	REQUIRE(t, env_make(&env));
 	unlink(env.version);
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "runtime_event_version: missing; dstack >= 0.6") != NULL);
 	CHECK(t, rtmr3_is_zero(&env));
 	CHECK(t, access(env.log, F_OK) != 0);
@@ -413,7 +413,7 @@ native_v1_extends_then_logs(struct th *t)
 	golden_load(&g);
 	REQUIRE(t, g.ok);
 	REQUIRE(t, env_make(&env));
-	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, g.payload, &r, &e), RTMR_OK);
+	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, &g.payload, &r, &e), RTMR_OK);
 	CHECK_INT(t, r.version, RTMR_V1);
 	CHECK_INT(t, r.seen, RTMR_SEEN_NONE);
 	CHECK_MEM(t, r.digest, sizeof(r.digest), g.v1, sizeof(g.v1));
@@ -443,7 +443,7 @@ native_v2_uses_the_canonical_json_digest_and_logs_the_version(struct th *t)
 	file_put(env.version, "2\n", 2);
 	snprintf(log, sizeof(log), "%s\n", g.log[0]);
 	file_put(env.log, log, strlen(log));
-	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, g.payload, &r, &e), RTMR_OK);
+	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, &g.payload, &r, &e), RTMR_OK);
 	CHECK_INT(t, r.version, RTMR_V2);
 	CHECK_INT(t, file_get(env.rtmr3, got, sizeof(got)), RTMR_DIGEST_LEN);
 	CHECK_MEM(t, got, sizeof(got), g.v2, sizeof(g.v2));
@@ -465,7 +465,7 @@ native_version_file_one_with_newline_is_v1(struct th *t)
 	REQUIRE(t, g.ok);
 	REQUIRE(t, env_make(&env));
 	file_put(env.version, "1\n", 2);
-	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, g.payload, &r, &e), RTMR_OK);
+	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, &g.payload, &r, &e), RTMR_OK);
 	CHECK_INT(t, r.version, RTMR_V1);
 	CHECK_MEM(t, r.digest, sizeof(r.digest), g.v1, sizeof(g.v1));
 	env_remove(&env);
@@ -475,7 +475,7 @@ static void
 native_a_bad_version_file_writes_nothing(struct th *t)
 {
 	static const char *const bad[] = { "3", "1\n\n", "", " 1", "12", "1\r\n", "v2" };
-	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct digest p = { { 1 } };
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
@@ -484,7 +484,7 @@ native_a_bad_version_file_writes_nothing(struct th *t)
 	REQUIRE(t, env_make(&env));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		file_put(env.version, bad[i], strlen(bad[i]));
-		CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+		CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 		CHECK(t, strstr(e.msg, "runtime_event_version: expected \"1\" or \"2\"") != NULL);
 	}
 	CHECK(t, rtmr3_is_zero(&env));
@@ -506,10 +506,10 @@ native_a_restart_with_the_same_digest_skips(struct th *t)
 	golden_load(&g);
 	REQUIRE(t, g.ok);
 	REQUIRE(t, env_make(&env));
-	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, g.payload, &r, &e), RTMR_OK);
+	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, &g.payload, &r, &e), RTMR_OK);
 	file_put(env.rtmr3, zero, sizeof(zero)); /* so a second write would show */
 	n1 = file_get(env.log, before, sizeof(before));
-	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, g.payload, &r, &e), RTMR_OK);
+	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, &g.payload, &r, &e), RTMR_OK);
 	CHECK_INT(t, r.seen, RTMR_SEEN_SAME);
 	CHECK(t, rtmr3_is_zero(&env));
 	n2 = file_get(env.log, after, sizeof(after));
@@ -524,16 +524,16 @@ native_a_different_digest_in_the_log_is_fatal_and_writes_nothing(struct th *t)
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
-	uint8_t other[RTMR_PAYLOAD_LEN];
+	struct digest other;
 	char line[128];
 	long n;
 
 	golden_load(&g);
 	REQUIRE(t, g.ok);
 	REQUIRE(t, env_make(&env));
-	memset(other, 0x11, sizeof(other));
+	memset(other.b, 0x11, sizeof(other.b));
 	file_put(env.log, g.v1_line, strlen(g.v1_line)); /* no final newline */
-	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, other, &r, &e), RTMR_ERR);
+	REQUIRE_INT(t, rtmr_native_emit_once(&env.cfg, &other, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "already holds a mpc-image-digest event with a different digest") != NULL);
 	CHECK(t, rtmr3_is_zero(&env));
 	n = file_get(env.log, line, sizeof(line));
@@ -545,14 +545,14 @@ static void
 native_a_malformed_log_line_is_fatal_and_named(struct th *t)
 {
 	static const char log[] = "{\"event\":\"a\",\"payload\":\"\"}\n\n{\"event\":\"b\"}\n";
-	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct digest p = { { 1 } };
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
 
 	REQUIRE(t, env_make(&env));
 	file_put(env.log, log, sizeof(log) - 1);
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "runtime_events.log: line 3: expected ,\"payload\"") != NULL);
 	CHECK(t, rtmr3_is_zero(&env));
 	env_remove(&env);
@@ -561,7 +561,7 @@ native_a_malformed_log_line_is_fatal_and_named(struct th *t)
 static void
 native_a_log_or_version_file_that_is_a_fifo_is_refused(struct th *t)
 {
-	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct digest p = { { 1 } };
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
@@ -570,12 +570,12 @@ native_a_log_or_version_file_that_is_a_fifo_is_refused(struct th *t)
 	unlink(env.log);
 	REQUIRE(t, mkfifo(env.log, 0600) == 0);
 	alarm(10);
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "not a regular file (a FIFO)") != NULL);
 	unlink(env.log);
 	unlink(env.version);
 	REQUIRE(t, mkfifo(env.version, 0600) == 0);
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "not a regular file (a FIFO)") != NULL);
 	alarm(0);
 	env_remove(&env);
@@ -585,7 +585,7 @@ static void
 native_an_oversized_log_or_line_is_refused(struct th *t)
 {
 	static char big[RTMR_LOG_MAX + 2];
-	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct digest p = { { 1 } };
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
@@ -593,11 +593,11 @@ native_an_oversized_log_or_line_is_refused(struct th *t)
 	REQUIRE(t, env_make(&env));
 	memset(big, '\n', sizeof(big));
 	file_put(env.log, big, sizeof(big));
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "larger than") != NULL);
 	memset(big, 'x', RTMR_LINE_MAX + 1);
 	file_put(env.log, big, RTMR_LINE_MAX + 1);
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "line 1 longer than") != NULL);
 	CHECK(t, rtmr3_is_zero(&env));
 	env_remove(&env);
@@ -606,19 +606,19 @@ native_an_oversized_log_or_line_is_refused(struct th *t)
 static void
 native_a_failed_rtmr3_write_appends_nothing(struct th *t)
 {
-	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct digest p = { { 1 } };
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
 
 	REQUIRE(t, env_make(&env));
 	env.cfg.rtmr3_path = "/dev/full";
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK_STR(t, e.msg, "/dev/full: write: No space left on device");
 	CHECK(t, access(env.log, F_OK) != 0);
 	unlink(env.rtmr3);
 	env.cfg.rtmr3_path = env.rtmr3;
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "rtmr3:sha384: open: No such file or directory") != NULL);
 	CHECK(t, access(env.log, F_OK) != 0);
 	env_remove(&env);
@@ -627,7 +627,7 @@ native_a_failed_rtmr3_write_appends_nothing(struct th *t)
 static void
 native_a_failed_log_append_after_extending_says_so(struct th *t)
 {
-	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct digest p = { { 1 } };
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
@@ -636,7 +636,7 @@ native_a_failed_log_append_after_extending_says_so(struct th *t)
 	REQUIRE(t, env_make(&env));
 	snprintf(log, sizeof(log), "%s/missing-dir/runtime_events.log", env.dir);
 	env.cfg.log_path = log;
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "RTMR3 was extended but the event log was not: reboot required") == e.msg);
 	CHECK(t, !rtmr3_is_zero(&env));
 	env_remove(&env);
@@ -645,7 +645,7 @@ native_a_failed_log_append_after_extending_says_so(struct th *t)
 static void
 native_waits_for_the_lock_and_gives_up_after_the_timeout(struct th *t)
 {
-	uint8_t p[RTMR_PAYLOAD_LEN] = { 1 };
+	struct digest p = { { 1 } };
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
@@ -655,11 +655,11 @@ native_waits_for_the_lock_and_gives_up_after_the_timeout(struct th *t)
 	fd = open(env.lock, O_RDWR | O_CREAT, 0600);
 	REQUIRE(t, fd >= 0 && flock(fd, LOCK_EX) == 0);
 	env.cfg.lock_timeout_ms = 100;
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "still locked by another process after 100 ms") != NULL);
 	CHECK(t, rtmr3_is_zero(&env));
 	close(fd);
-	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, p, &r, &e), RTMR_OK);
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_OK);
 	env_remove(&env);
 }
 
