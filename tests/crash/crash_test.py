@@ -613,9 +613,11 @@ def kill_run(c, n, continuation):
     w = c.w
     c.prepare()
     st = os.path.join(w.dir, "stats-k")
+    t0 = time.time()
     p = subprocess.run([CRASHPOINT, "-s", st, "-k", str(n), "--", LAUNCHER],
                        env=w.env(c.path, c.engine), capture_output=True, text=True,
                        timeout=RUN_TIMEOUT)
+    p.t0 = t0
     s = read_stats(st)
     bad = state_problems(w, c.path, c.selected, clean=False, after_crash=True)
     killed = s["killed_at"]
@@ -640,9 +642,11 @@ def inject_run(c, name, err, occ):
     w = c.w
     c.prepare()
     st = os.path.join(w.dir, "stats-i")
+    t0 = time.time()
     p = subprocess.run([CRASHPOINT, "-s", st, "-i", "%s:%s:%d" % (name, err, occ), "--",
                         LAUNCHER], env=w.env(c.path, c.engine), capture_output=True,
                        text=True, timeout=RUN_TIMEOUT)
+    p.t0 = t0
     s = read_stats(st)
     if s["injected"] is None:
         outcome, detail = judge(w, c.path, c.selected, p)
@@ -670,9 +674,11 @@ def kill_at(c, anchor):
     """Runs under crashpoint -a ANCHOR (kill relative to a named call: the
     call count itself varies by a few between runs)."""
     st = os.path.join(c.w.dir, "stats-a")
+    t0 = time.time()
     p = subprocess.run([CRASHPOINT, "-s", st, "-a", anchor, "--", LAUNCHER],
                        env=c.w.env(c.path, c.engine), capture_output=True, text=True,
                        timeout=RUN_TIMEOUT)
+    p.t0 = t0
     p.stats = read_stats(st)
     return p
 

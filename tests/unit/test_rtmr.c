@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,6 +609,7 @@ static void
 native_a_failed_rtmr3_write_appends_nothing(struct th *t)
 {
 	struct digest p = { { 1 } };
+	char buf[8];
 	struct env env;
 	struct errbuf e;
 	struct rtmr_native_result r;
@@ -615,17 +618,18 @@ native_a_failed_rtmr3_write_appends_nothing(struct th *t)
 	env.cfg.rtmr3_path = "/dev/full";
 	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK_STR(t, e.msg, "/dev/full: write: No space left on device");
-	CHECK(t, access(env.log, F_OK) != 0);
+	/* opened (created) before the extend, but nothing appended */
+	CHECK(t, file_get(env.log, buf, sizeof(buf)) <= 0);
 	unlink(env.rtmr3);
 	env.cfg.rtmr3_path = env.rtmr3;
 	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
 	CHECK(t, strstr(e.msg, "rtmr3:sha384: open: No such file or directory") != NULL);
-	CHECK(t, access(env.log, F_OK) != 0);
+	CHECK(t, file_get(env.log, buf, sizeof(buf)) <= 0);
 	env_remove(&env);
 }
 
 static void
-native_a_failed_log_append_after_extending_says_so(struct th *t)
+native_a_log_that_cannot_be_opened_is_refused_before_extending(struct th *t)
 {
 	struct digest p = { { 1 } };
 	struct env env;
@@ -637,8 +641,42 @@ native_a_failed_log_append_after_extending_says_so(struct th *t)
 	snprintf(log, sizeof(log), "%s/missing-dir/runtime_events.log", env.dir);
 	env.cfg.log_path = log;
 	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "runtime_events.log: open: No such file or directory") != NULL);
+	CHECK(t, strstr(e.msg, "RTMR3 was extended") == NULL);
+	CHECK(t, rtmr3_is_zero(&env));
+	env_remove(&env);
+}
+
+/* The append fails after the extend (here: the file size limit, EFBIG,
+ * which lets the 48-byte register write through and stops the log line). */
+static void
+native_a_failed_log_append_after_extending_says_so(struct th *t)
+{
+	static const char other[] = "{\"event\":\"app-id\",\"payload\":\"AAECAwQFBgcICQoLDA0ODxAREhM=\"}\n";
+	struct digest p = { { 1 } };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+	struct rlimit old, lim;
+	void (*prev)(int);
+	char buf[256];
+	int rc;
+
+	REQUIRE(t, env_make(&env));
+	file_put(env.log, other, sizeof(other) - 1);
+	REQUIRE(t, getrlimit(RLIMIT_FSIZE, &old) == 0);
+	lim = old;
+	lim.rlim_cur = sizeof(other) - 1;
+	prev = signal(SIGXFSZ, SIG_IGN);
+	REQUIRE(t, setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	rc = rtmr_native_emit_once(&env.cfg, &p, &r, &e);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, prev);
+	CHECK_INT(t, rc, RTMR_ERR);
 	CHECK(t, strstr(e.msg, "RTMR3 was extended but the event log was not: reboot required") == e.msg);
+	CHECK(t, strstr(e.msg, "File too large") != NULL);
 	CHECK(t, !rtmr3_is_zero(&env));
+	CHECK_INT(t, file_get(env.log, buf, sizeof(buf)), (long)sizeof(other) - 1);
 	env_remove(&env);
 }
 
@@ -717,6 +755,8 @@ suite_rtmr(struct th *t)
 	    native_a_failed_rtmr3_write_appends_nothing);
 	th_run(t, "rtmr: native: a failed log append after extending says so",
 	    native_a_failed_log_append_after_extending_says_so);
+	th_run(t, "rtmr: native: a log that cannot be opened is refused before extending",
+	    native_a_log_that_cannot_be_opened_is_refused_before_extending);
 	th_run(t, "rtmr: native: waits for the lock and gives up after the timeout",
 	    native_waits_for_the_lock_and_gives_up_after_the_timeout);
 	th_run(t, "rtmr: defaults are dstack's paths", defaults_are_dstacks_paths);
