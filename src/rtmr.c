@@ -197,7 +197,11 @@ rtmr3_read(const char *path, uint8_t mr[RTMR_DIGEST_LEN], int *readable,
 	do
 		n = pread(fd, mr, RTMR_DIGEST_LEN, 0);
 	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		errbuf_set(err, "%s: read: %s", path, strerror(errno));
 	close(fd);
+	if (n < 0)
+		return RTMR_ERR;
 	if (n != RTMR_DIGEST_LEN) {
 		errbuf_set(err, "%s: read %zd bytes, expected the %d-byte register", path, n,
 		    RTMR_DIGEST_LEN);

@@ -765,7 +765,24 @@ def case_temp_file(w):
             d or temp_files(w))
 
 
+def case_register_read_error(w):
+    """A failed read of the register is one line with the errno, before
+    anything is extended."""
+    name = "register read fails with EIO"
+    c = Combo(w, "v1", "api", "first")
+    c.prepare()
+    p = subprocess.run([CRASHPOINT, "-i", "pread64:EIO:1", "--", LAUNCHER],
+                       env=w.env("v1", "api"), capture_output=True, text=True,
+                       timeout=RUN_TIMEOUT)
+    errs = error_lines(p)
+    T.check(name + ": one error line naming the read and the errno, nothing extended",
+            p.returncode != 0 and len(errs) == 1 and
+            "rtmr3:sha384: read: I/O error" in errs[0] and w.fuse.writes == 0,
+            "exit %s, writes %s: %s" % (p.returncode, w.fuse.writes, " | ".join(errs)))
+
+
 def regression_cases(w):
+    T.run("register read", case_register_read_error, w)
     for path in ("v1", "v2"):
         T.run("window " + path, case_window, w, path)
     for engine, needle in (("api", "old node kept for its logs"),
