@@ -118,12 +118,6 @@ log_append(int fd, const char *path, const char *line, size_t len, struct errbuf
 		}
 		off += (size_t)n;
 	}
-	/* Once written, a failed fsync or close cannot take the line back out
-	 * of the file; the fsync only matters for a power loss. */
-	if (fsync(fd) != 0) {
-		errbuf_set(err, "%s: fsync: %s", path, strerror(errno));
-		return RTMR_ERR;
-	}
 	return RTMR_OK;
 }
 
@@ -160,6 +154,14 @@ extend_and_append(const struct rtmr_native_cfg *cfg, const struct rtmr_native_re
 	if (log_append(lfd, cfg->log_path, line, len, err) != RTMR_OK) {
 		errbuf_wrap(err, "RTMR3 was extended but the event log was not: "
 		    "reboot required (replay will not match)");
+		goto out;
+	}
+	/* Written: a failed fsync (or close) cannot take the line back out of
+	 * the file, so say what it does mean; a later run finds the line. */
+	if (fsync(lfd) != 0) {
+		errbuf_set(err, "%s: fsync: %s: RTMR3 was extended and the event log line "
+		    "written but not synced (a power loss now would lose it)", cfg->log_path,
+		    strerror(errno));
 		goto out;
 	}
 	rc = RTMR_OK;

@@ -781,8 +781,27 @@ def case_register_read_error(w):
             "exit %s, writes %s: %s" % (p.returncode, w.fuse.writes, " | ".join(errs)))
 
 
+def case_log_fsync_error(w):
+    """The log line was written but its fsync failed: the error says so
+    (not "the event log was not"), and the next run finds the line."""
+    name = "log fsync fails with EIO"
+    c = Combo(w, "v1", "api", "first")
+    c.prepare()
+    p = subprocess.run([CRASHPOINT, "-i", "fsync:EIO:1", "--", LAUNCHER],
+                       env=w.env("v1", "api"), capture_output=True, text=True,
+                       timeout=RUN_TIMEOUT)
+    errs = error_lines(p)
+    T.check(name + ": one error line: extended and written but not synced",
+            p.returncode != 0 and len(errs) == 1 and "written but not synced" in errs[0],
+            "exit %s: %s" % (p.returncode, " | ".join(errs)))
+    q = w.run("v1", "api")
+    o, d = judge(w, "v1", w.new, q)
+    T.check(name + ": the next run finds the line and succeeds", o == "ok", d)
+
+
 def regression_cases(w):
     T.run("register read", case_register_read_error, w)
+    T.run("log fsync", case_log_fsync_error, w)
     for path in ("v1", "v2"):
         T.run("window " + path, case_window, w, path)
     for engine, needle in (("api", "old node kept for its logs"),
