@@ -50,6 +50,9 @@ struct atomicfile_ops {
 	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
 	int (*fsync)(void *ctx, int fd);
 	void *ctx;
+	/* getrandom(buf, len, 0) for the temp name: a test names an existing
+	 * file to prove the name is retried and the other file left alone. */
+	ssize_t (*getrandom)(void *ctx, void *buf, size_t len);
 };
 
 /* name: one path component (no '/', not "." or ".."). */

@@ -17,6 +17,7 @@
  *               Lines are parsed one at a time from a fixed buffer, so
  *               memory stays bounded however long the stream.
  *   inspect_id  GET /images/<ref>/json → "Id".
+ *   (main)      engine_api_image_find, engine_api_store_is_containerd below.
  *   remove      POST /containers/<name>/stop, DELETE /containers/<name>
  *               ?force=1; 404 (no such container) and 304 (already
  *               stopped) are success.
@@ -127,6 +128,26 @@ void engine_api_bind(struct engine_api *a, struct engine *e);
 
 /* Closes the kept-alive connection. */
 void engine_api_close(struct engine_api *a);
+
+/* ---- the image store (the warm path and the image-ID gate) */
+
+/* "sha256:" + 64 hex + NUL */
+#define ENGINE_DIGEST_SIZE 72
+
+/* GET /images/<ref>/json, ref name@sha256:<hex> or an image ID
+ * sha256:<hex>.  ENGINE_OK with *found 0 when the engine has no such image
+ * (404); with *found 1, its "Id" in id and, in repo_digest, the digest of
+ * the first RepoDigests entry "<repo>@sha256:<64 hex>" (repo exactly as the
+ * engine prints it: Docker Hub names without "docker.io/"), or "". */
+int engine_api_image_find(struct engine_api *a, const char *ref, const char *repo,
+    int *found, char id[ENGINE_ID_MAX], char repo_digest[ENGINE_DIGEST_SIZE],
+    struct errbuf *err);
+
+/* GET /info: *yes 1 when the engine keeps images in containerd's store
+ * (DriverStatus holds ["driver-type", "io.containerd.snapshotter.v1"]),
+ * whose image ID is the digest an image was pulled by; 0 for the classic
+ * store (graph drivers), whose image ID is the config digest. */
+int engine_api_store_is_containerd(struct engine_api *a, int *yes, struct errbuf *err);
 
 /* ---- the containers around the node (the launch's takeover step) */
 

@@ -65,7 +65,8 @@ struct launch_plan {
 	enum launch_platform platform;
 	const char *image_name;       /* repository, registry host included:
 	                                 UTF-8, 1..LAUNCH_IMAGE_NAME_MAX bytes */
-	struct digest manifest;       /* runs <image_name>@sha256:<hex> */
+	struct digest manifest;       /* runs <image_name>@sha256:<hex>: the
+	                                 manifest, or the approved index */
 	const struct launch_port *ports;
 	size_t nports;                /* at most LAUNCH_MAX_PORTS, all nonzero */
 	const char *dstack_socket;    /* TEE only: absolute, no ':' (the bind

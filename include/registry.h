@@ -6,7 +6,13 @@
  * lists queue their linux/amd64 entries at the back.  A single manifest
  * matches when its config.digest is the selected digest (seed behaviour)
  * or when the manifest itself hashes to it (approved lists of manifest
- * digests, near/mpc #2785).
+ * digests, near/mpc #2785).  An index or list that hashes to the selected
+ * digest, at any level, matches too (what `docker buildx` pushes): the
+ * rest of the queue is dropped and the walk goes on through that index's
+ * linux/amd64 entries only; the first image manifest reached is the
+ * result (its config and manifest digests), and the index is what is
+ * pulled.  Such an index without a reachable linux/amd64 manifest is an
+ * error.
  *
  * Nothing a registry says is trusted unless we hashed it: every manifest
  * body is hashed with SHA-256; one fetched by digest must hash to that
@@ -118,12 +124,16 @@ struct registry {
 };
 
 enum registry_match {
-	REGISTRY_MATCH_CONFIG,  /* config.digest == selected (seed behaviour) */
-	REGISTRY_MATCH_MANIFEST /* the manifest itself hashes to selected */
+	REGISTRY_MATCH_CONFIG,   /* config.digest == selected (seed behaviour) */
+	REGISTRY_MATCH_MANIFEST, /* the manifest itself hashes to selected */
+	REGISTRY_MATCH_INDEX     /* an index or list hashes to selected; manifest
+	                            is the linux/amd64 image it leads to */
 };
 
 struct registry_result {
-	struct digest manifest; /* sha256 of the matching manifest: pull this */
+	struct digest pull;     /* what the engine pulls and runs: the index for
+	                           REGISTRY_MATCH_INDEX, else manifest */
+	struct digest manifest; /* sha256 of the linux/amd64 image manifest */
 	struct digest config;   /* its config.digest */
 	enum registry_match how;
 	char ref[REGISTRY_REF_MAX + 1]; /* the reference it was fetched by */
@@ -143,7 +153,7 @@ void registry_free(struct registry *r);
 int registry_resolve(struct registry *r, const struct registry_config *cfg,
     const struct digest *want, struct registry_result *out, struct errbuf *err);
 
-/* "config digest" / "manifest digest". */
+/* "config digest" / "manifest digest" / "index digest". */
 const char *registry_match_name(enum registry_match m);
 
 #endif

@@ -12,17 +12,19 @@
  * short, long or malformed record, or no answer by the deadline is a
  * resolution failure.  A record that does not name the selected digest
  * (job->want) the way it says it matched is refused too, so a subverted
- * child can only name the approved config or manifest digest; the digest
- * that goes with it only names what the engine pulls, and the parent's
- * image-ID check stays the final gate.
+ * child can only name the approved config, manifest or index digest: the
+ * pull digest must be the approved index (index match) or the manifest
+ * (otherwise); the digests that go with it only name what the engine
+ * pulls, and the parent's image-ID check stays the final gate.
  *
  * The record (RESOLVER_HEAD bytes, then the error text on failure), on the
  * child's stdout:
  *     [0]       'y' resolved, 'n' failed
  *     [1..33)   manifest digest, 32 bytes (unused on failure)
  *     [33..65)  config digest, likewise
- *     [65]      '0' config digest matched, '1' manifest digest matched
- *     [66..)    'n' only: the error line, 1 to ERRBUF_SIZE - 1 bytes, no NUL
+ *     [65..97)  pull digest (the index for an index match), likewise
+ *     [97]      '0' config digest matched, '1' manifest digest, '2' index
+ *     [98..)    'n' only: the error line, 1 to ERRBUF_SIZE - 1 bytes, no NUL
  * Every byte of a digest is valid, so the parse checks the status, the
  * match kind, the length and the text.
  * It is written with one write(2) of at most PIPE_BUF bytes (atomic) and
@@ -40,7 +42,7 @@
 #include "errbuf.h"
 #include "registry.h"
 
-#define RESOLVER_HEAD 66
+#define RESOLVER_HEAD 98
 #define RESOLVER_RECORD_MAX (RESOLVER_HEAD + ERRBUF_SIZE - 1)
 
 struct resolver_job {
@@ -57,13 +59,14 @@ struct resolver_job {
 	unsigned long long timeout_ms;
 };
 
-/* Runs job in a child; 0 with out->manifest, config and how set (out->ref
- * is left empty), or -1 with err set. */
+/* Runs job in a child; 0 with out->pull, manifest, config and how set
+ * (out->ref is left empty), or -1 with err set. */
 int resolver_run(const struct resolver_job *job, struct registry_result *out,
     struct errbuf *err);
 
-/* 0 if r names want as its match kind says (config or manifest digest),
- * else -1 with err set. */
+/* 0 if r names want as its match kind says (config, manifest or index
+ * digest) and pulls the index it matched or else its manifest, else -1
+ * with err set. */
 int resolver_check_named(const struct registry_result *r, const struct digest *want,
     struct errbuf *err);
 

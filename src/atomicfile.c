@@ -46,8 +46,16 @@ name_ok(const char *name)
 	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
+static ssize_t
+do_getrandom(const struct job *j, void *buf, size_t n)
+{
+	if (j->ops != NULL && j->ops->getrandom != NULL)
+		return j->ops->getrandom(j->ops->ctx, buf, n);
+	return getrandom(buf, n, 0);
+}
+
 static int
-random_suffix(char *out, size_t n)
+random_suffix(const struct job *j, char *out, size_t n)
 {
 	static const char alphabet[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -56,7 +64,7 @@ random_suffix(char *out, size_t n)
 	ssize_t got;
 
 	do
-		got = getrandom(r, n, 0);
+		got = do_getrandom(j, r, n);
 	while (got < 0 && errno == EINTR);
 	if (got != (ssize_t)n)
 		return -1;
@@ -76,7 +84,7 @@ create_temp(struct job *j, struct errbuf *err)
 	memcpy(cand, ATOMICFILE_TEMP_PREFIX, plen);
 	cand[plen + ATOMICFILE_TEMP_RANDOM] = '\0';
 	for (i = 0; i < ATOMICFILE_TEMP_TRIES && j->fd < 0; i++) {
-		if (random_suffix(cand + plen, ATOMICFILE_TEMP_RANDOM) != 0)
+		if (random_suffix(j, cand + plen, ATOMICFILE_TEMP_RANDOM) != 0)
 			return fail(j, err, "getrandom", errno ? errno : EIO);
 		j->fd = openat(j->dirfd, cand,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,

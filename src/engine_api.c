@@ -705,34 +705,47 @@ api_pull(void *ctx, const char *ref, struct errbuf *err)
 	return ENGINE_ERR;
 }
 
+/* GET /images/<ref>/json into *v; ref is name@sha256:<hex> or, when
+ * bare_id, sha256:<hex>.  *found 0 on a 404 when allowed (found != NULL). */
 static int
-api_inspect_id(void *ctx, const char *ref, char *id, size_t cap,
-    struct errbuf *err)
+image_get(struct engine_api *a, const char *ref, int *found, struct json_value *v,
+    char *path, size_t pcap, struct errbuf *err)
 {
-	static const int ok[] = { 200, 0 };
-	struct engine_api *a = ctx;
+	static const int ok_only[] = { 200, 0 }, ok_or_absent[] = { 200, 404, 0 };
 	struct call c = { NULL, NULL, 0, 0, NULL };
-	char path[LAUNCH_IMAGE_NAME_MAX + 96];
-	struct json_value v;
-	const char *got, *at;
-	size_t n, i;
+	const char *at;
 	int status;
 
-	if (cap > 0)
-		id[0] = '\0';
-	if (!ref_ok(ref, &at, err))
+	if (strncmp(ref, "sha256:", 7) == 0 && found != NULL) {
+		/* an image ID: the digest part of a reference, checked alike */
+		fmt_snprintf(path, pcap, "x@%s", ref);
+		if (!ref_ok(path, &at, err))
+			return ENGINE_ERR;
+	} else if (!ref_ok(ref, &at, err))
 		return ENGINE_ERR;
-	fmt_snprintf(path, sizeof(path), "/images/%s/json", ref);
+	fmt_snprintf(path, pcap, "/images/%s/json", ref);
 	c.timeout_ms = a->timeouts.request_ms;
-	if (expect(a, "GET", path, &c, ok, &status, err) != ENGINE_OK)
+	if (expect(a, "GET", path, &c, found != NULL ? ok_or_absent : ok_only, &status,
+	    err) != ENGINE_OK)
 		return ENGINE_ERR;
+	if (found != NULL && !(*found = status == 200))
+		return ENGINE_OK;
 	a->arena.used = 0;
-	if (json_parse(a->body, a->body_len, &a->arena, &v, err) != 0) {
+	if (json_parse(a->body, a->body_len, &a->arena, v, err) != 0) {
 		errbuf_wrap(err, "engine API GET %s", path);
 		return ENGINE_ERR;
 	}
-	got = json_get_string(&v, "Id");
-	n = got != NULL ? strlen(got) : 0;
+	return ENGINE_OK;
+}
+
+/* The printable string "Id" of an image answer into id[0..cap). */
+static int
+image_id_copy(const struct json_value *v, const char *path, char *id, size_t cap,
+    struct errbuf *err)
+{
+	const char *got = json_get_string(v, "Id");
+	size_t n = got != NULL ? strlen(got) : 0, i;
+
 	for (i = 0; i < n; i++)
 		if ((unsigned char)got[i] <= ' ' || got[i] == 0x7f)
 			break;
@@ -742,6 +755,90 @@ api_inspect_id(void *ctx, const char *ref, char *id, size_t cap,
 		return ENGINE_ERR;
 	}
 	memcpy(id, got, n + 1);
+	return ENGINE_OK;
+}
+
+static int
+api_inspect_id(void *ctx, const char *ref, char *id, size_t cap,
+    struct errbuf *err)
+{
+	char path[LAUNCH_IMAGE_NAME_MAX + 96];
+	struct json_value v;
+
+	if (cap > 0)
+		id[0] = '\0';
+	if (image_get(ctx, ref, NULL, &v, path, sizeof(path), err) != ENGINE_OK)
+		return ENGINE_ERR;
+	return image_id_copy(&v, path, id, cap, err);
+}
+
+int
+engine_api_image_find(struct engine_api *a, const char *ref, const char *repo,
+    int *found, char id[ENGINE_ID_MAX], char repo_digest[ENGINE_DIGEST_SIZE],
+    struct errbuf *err)
+{
+	char path[LAUNCH_IMAGE_NAME_MAX + 96];
+	const struct json_value *rd;
+	struct json_value v;
+	struct errbuf none;
+	size_t i, n = strlen(repo);
+
+	id[0] = repo_digest[0] = '\0';
+	if (image_get(a, ref, found, &v, path, sizeof(path), err) != ENGINE_OK)
+		return ENGINE_ERR;
+	if (!*found)
+		return ENGINE_OK;
+	if (image_id_copy(&v, path, id, ENGINE_ID_MAX, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	rd = json_get_array(&v, "RepoDigests");
+	for (i = 0; rd != NULL && i < rd->u.arr.n; i++) {
+		const char *s = json_string(&rd->u.arr.items[i]);
+		const char *at;
+
+		/* <repo>@sha256:<64 hex>, checked as a reference before use */
+		if (s != NULL && strncmp(s, repo, n) == 0 && s[n] == '@' &&
+		    strlen(s + n + 1) == ENGINE_DIGEST_SIZE - 1 &&
+		    ref_ok(s, &at, &none)) {
+			memcpy(repo_digest, s + n + 1, ENGINE_DIGEST_SIZE);
+			break;
+		}
+	}
+	return ENGINE_OK;
+}
+
+int
+engine_api_store_is_containerd(struct engine_api *a, int *yes, struct errbuf *err)
+{
+	static const int ok[] = { 200, 0 };
+	struct call c = { NULL, NULL, 0, 0, NULL };
+	const struct json_value *ds;
+	struct json_value v;
+	size_t i;
+	int status;
+
+	*yes = 0;
+	c.timeout_ms = a->timeouts.request_ms;
+	if (expect(a, "GET", "/info", &c, ok, &status, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	a->arena.used = 0;
+	if (json_parse(a->body, a->body_len, &a->arena, &v, err) != 0) {
+		errbuf_wrap(err, "engine API GET /info");
+		return ENGINE_ERR;
+	}
+	/* [["driver-type", "io.containerd.snapshotter.v1"]] on that store */
+	ds = json_get_array(&v, "DriverStatus");
+	for (i = 0; ds != NULL && i < ds->u.arr.n; i++) {
+		const struct json_value *p = &ds->u.arr.items[i];
+		const char *k, *val;
+
+		if (p->type != JSON_ARRAY || p->u.arr.n != 2)
+			continue;
+		k = json_string(&p->u.arr.items[0]);
+		val = json_string(&p->u.arr.items[1]);
+		if (k != NULL && val != NULL && strcmp(k, "driver-type") == 0 &&
+		    strcmp(val, "io.containerd.snapshotter.v1") == 0)
+			*yes = 1;
+	}
 	return ENGINE_OK;
 }
 
@@ -888,9 +985,13 @@ list_filtered(struct engine_api *a, const char *filter,
 	if (expect(a, "GET", "/containers/json", &c, ok, &status, err) != ENGINE_OK)
 		return ENGINE_ERR;
 	a->arena.used = 0;
-	if (json_parse(a->body, a->body_len, &a->arena, &v, err) != 0 ||
-	    v.type != JSON_ARRAY) {
+	if (json_parse(a->body, a->body_len, &a->arena, &v, err) != 0) {
 		errbuf_wrap(err, "engine API GET /containers/json: not a JSON array");
+		return ENGINE_ERR;
+	}
+	/* Parsed: err holds nothing of this answer, so set, not wrap. */
+	if (v.type != JSON_ARRAY) {
+		errbuf_set(err, "engine API GET /containers/json: not a JSON array");
 		return ENGINE_ERR;
 	}
 	for (i = 0; i < v.u.arr.n; i++)

@@ -6,6 +6,7 @@
  * before the network is touched, and RTMR3 is extended only for an image
  * that was resolved, hashed, pulled and checked.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,6 @@
 #include "registry.h"
 #include "resolver.h"
 #include "select.h"
-#include "spawn.h"
 #include "takeover.h"
 #include "tls.h"
 #include "version.h"
@@ -46,13 +46,17 @@
  * longest wait and musl's DNS timeouts (5 s x 2). */
 #define RESOLVE_MAX_REQUESTS (2ull * REGISTRY_MAX_REQUESTS)
 #define RESOLVE_DNS_MS 10000
+/* `plan`'s report: twenty lines, a few holding paths. */
+#define PLAN_REPORT_MAX (16 * ATOMICFILE_PATH_MAX)
 
 /* Everything one run holds; static storage, too big for the stack. */
 struct launcher {
 	struct cli_settings s;
 	struct launcher_config cfg;
 	struct select_approved approved;
+	int approved_absent;
 	struct digest selected;
+	enum select_source source;
 	struct tls_anchors anchors;
 	struct http_client http;
 	int http_ready;
@@ -64,6 +68,8 @@ struct launcher {
 	struct engine_api api;
 	int api_ready;
 	int use_cli;
+	const char *engine_why;
+	int containerd;                /* the engine's image store */
 	struct engine engine;
 	struct measure_cfg measure;
 	char measure_paths[MEASURE_PATHBUF];
@@ -74,6 +80,8 @@ struct launcher {
 	struct takeover takeover;
 	char lock_path[ATOMICFILE_PATH_MAX];
 	int lock_fd;
+	char report[PLAN_REPORT_MAX];  /* `plan`'s output, written at once */
+	size_t report_len;
 };
 
 static int
@@ -98,7 +106,6 @@ static int
 choose_image(struct launcher *l, struct errbuf *err)
 {
 	const struct select_approved *list = &l->approved;
-	enum select_source src;
 	char d[DIGEST_STR_SIZE];
 
 	switch (select_load_approved(l->s.approved_file, &l->approved, err)) {
@@ -110,17 +117,18 @@ choose_image(struct launcher *l, struct errbuf *err)
 		if (l->cfg.has_override)
 			log_event(LOG_INFO, "mpc_hash_override ignored without an approved hashes file");
 		list = NULL;
+		l->approved_absent = 1;
 		break;
 	case SELECT_ERR_READ:
 	case SELECT_ERR_PARSE:
 		return -1;
 	}
 	if (select_image(list, &l->s.default_digest,
-	    l->cfg.has_override ? &l->cfg.override : NULL, &l->selected, &src, err) != 0)
+	    l->cfg.has_override ? &l->cfg.override : NULL, &l->selected, &l->source, err) != 0)
 		return -1;
 	digest_format(&l->selected, d);
 	log_event(LOG_INFO, "selected image digest", { "digest", d },
-	    { "source", select_source_name(src) });
+	    { "source", select_source_name(l->source) });
 	return 0;
 }
 
@@ -167,13 +175,13 @@ walk(void *ctx, struct registry_result *out, struct errbuf *err)
 	return 0;
 }
 
-/* The trust anchors (with the extra CA file) and the client are set up
- * here: the parent's dstack calls use them, and the child needs no file. */
+/* The trust anchors (with the extra CA file) and the client, set up on
+ * either path: the parent's dstack calls use them, and the child needs no
+ * file. */
 static int
-resolve(struct launcher *l, struct errbuf *err)
+http_setup(struct launcher *l, struct errbuf *err)
 {
 	struct http_client_config hc;
-	struct resolver_job job;
 
 	memset(&hc, 0, sizeof(hc));
 	hc.anchors = &l->anchors;
@@ -183,6 +191,14 @@ resolve(struct launcher *l, struct errbuf *err)
 	    http_client_init(&l->http, &hc, err) != 0)
 		return -1;
 	l->http_ready = 1;
+	return 0;
+}
+
+static int
+resolve(struct launcher *l, struct errbuf *err)
+{
+	struct resolver_job job;
+
 	job.forget = walk_forget;
 	job.resolve = walk;
 	job.ctx = l;
@@ -192,34 +208,31 @@ resolve(struct launcher *l, struct errbuf *err)
 	return resolver_run(&job, &l->resolved, err);
 }
 
-/* The operator's TEE_LAUNCHER_ENGINE, else the CLI when docker is on PATH
- * (a FROM-scratch launcher image has none: the API). */
+/* cli_engine_choose(): the operator's TEE_LAUNCHER_ENGINE, else the API
+ * whenever the engine's socket is there.  Nothing is contacted here. */
 static int
 engine_setup(struct launcher *l, struct errbuf *err)
 {
-	enum cli_engine which = l->s.engine;
-	char where[SPAWN_PATH_MAX];
-	struct errbuf none;
+	enum cli_engine which;
 
-	if (which == CLI_ENGINE_DEFAULT)
-		which = spawn_resolve(ENGINE_CLI_DOCKER, l->s.path, where, sizeof(where),
-		    &none) == SPAWN_OK ? CLI_ENGINE_CLI : CLI_ENGINE_API;
 	/* Both backends stop and restart containers through the API. */
 	if (engine_api_init(&l->api, l->s.docker_host, err) != ENGINE_OK)
 		return -1;
 	l->api_ready = 1;
+	which = cli_engine_choose(&l->s, l->api.socket_path, &l->engine_why);
 	if (which == CLI_ENGINE_API) {
 		engine_api_bind(&l->api, &l->engine);
 	} else {
 		if (engine_cli_init(&l->cli, l->s.path, l->s.home, l->s.docker_host,
 		    err) != ENGINE_OK)
 			return -1;
+		l->cli.no_spawn = l->s.command == CLI_COMMAND_PLAN;
 		l->cli.compose_file = l->s.compose_file;
 		engine_cli_bind(&l->cli, &l->engine);
 		l->use_cli = 1;
 	}
 	log_event(LOG_INFO, "engine backend",
-	    { "engine", which == CLI_ENGINE_API ? "api" : "cli" });
+	    { "engine", which == CLI_ENGINE_API ? "api" : "cli" }, { "reason", l->engine_why });
 	return 0;
 }
 
@@ -227,15 +240,82 @@ static int
 pull(struct launcher *l, char *ref, struct errbuf *err)
 {
 	if (reference_pull_format(l->cfg.registry, strlen(l->cfg.registry),
-	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.manifest,
+	    l->cfg.image_name, strlen(l->cfg.image_name), &l->resolved.pull,
 	    ref, err) != 0)
 		return -1;
-	if (image_pull_and_check(&l->engine, ref, &l->resolved.config,
-	    &l->resolved.manifest, err) != 0) {
+	if (image_pull_and_check(&l->engine, ref, l->containerd, &l->resolved.config,
+	    &l->resolved.pull, err) != 0) {
 		errbuf_wrap(err, "The selected image failed digest validation");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The warm path: the engine already holds the selected image, so the
+ * registry is not contacted at all (a reboot during a registry outage
+ * still starts the node).  Found by <repo>@<selected> (a manifest or index
+ * approval the engine pulled: any store), or on the classic store by image
+ * ID = the selected config digest, run by one of its own <repo>@<digest>
+ * RepoDigests.  The image-ID gate then applies as after a pull.  1 warm,
+ * 0 not present (resolve), -1 engine error.
+ */
+static int
+warm(struct launcher *l, char *ref, struct errbuf *err)
+{
+	char id[ENGINE_ID_MAX], rd[ENGINE_DIGEST_SIZE], sel[DIGEST_STR_SIZE];
+	const struct digest *config = NULL;
+	struct digest pulled = l->selected, idd;
+	struct errbuf none;
+	int found;
+
+	digest_format(&l->selected, sel);
+	fmt_snprintf(ref, REFERENCE_PULL_SIZE, "%s@%s", l->repo, sel);
+	if (engine_api_image_find(&l->api, ref, l->repo, &found, id, rd, err) != ENGINE_OK)
+		return -1;
+	if (!found && !l->containerd) {
+		if (engine_api_image_find(&l->api, sel, l->repo, &found, id, rd, err) !=
+		    ENGINE_OK)
+			return -1;
+		found = found && rd[0] != '\0' &&
+		    digest_parse(rd, strlen(rd), &pulled, &none) == 0;
+		config = &l->selected;
+		fmt_snprintf(ref, REFERENCE_PULL_SIZE, "%s@%s", l->repo, rd);
+	}
+	if (!found)
+		return 0;
+	if (image_id_check(id, l->containerd, config, &pulled, err) != 0) {
+		log_event(LOG_WARN, "present image failed the image-ID check, resolving",
+		    { "ref", ref }, { "error", err->msg });
+		return 0;
+	}
+	l->resolved.pull = l->resolved.manifest = pulled;
+	l->resolved.config = digest_parse(id, strlen(id), &idd, &none) == 0 ? idd : pulled;
+	log_event(LOG_INFO, "image present, registry skipped", { "ref", ref }, { "id", id });
+	return 1;
+}
+
+/* The image to run: present in the engine, else resolved and pulled. */
+static int
+obtain(struct launcher *l, char *ref, const char **step, struct errbuf *err)
+{
+	int w;
+
+	*step = "resolve";
+	if (http_setup(l, err) != 0)
+		return -1;
+	*step = "engine";
+	if (engine_api_store_is_containerd(&l->api, &l->containerd, err) != ENGINE_OK ||
+	    (w = warm(l, ref, err)) < 0)
+		return -1;
+	if (w > 0)
+		return 0;
+	log_event(LOG_INFO, "image not present, resolving", { "repository", l->repo });
+	*step = "resolve";
+	if (resolve(l, err) != 0)
+		return -1;
+	*step = "pull";
+	return pull(l, ref, err);
 }
 
 /* TEE: the RTMR3 method and its prerequisites, decided from files only. */
@@ -254,7 +334,7 @@ plan_measure(struct launcher *l, struct errbuf *err)
 static int
 finish_spec(struct launcher *l, struct errbuf *err)
 {
-	l->spec.manifest = l->resolved.manifest;
+	l->spec.manifest = l->resolved.pull; /* what was pulled: the index for an index approval */
 	l->spec.spec_id = NULL;
 	if (engine_api_spec_id(&l->spec, l->spec_id, err) != ENGINE_OK)
 		return -1;
@@ -299,7 +379,7 @@ plan(struct launcher *l, struct errbuf *err)
 
 /* Default: next to the node config, i.e. in the volume launchers share. */
 static int
-lock_take(struct launcher *l, struct errbuf *err)
+lock_path(struct launcher *l, struct errbuf *err)
 {
 	const char *slash = strrchr(l->s.node_config, '/');
 	int n;
@@ -313,7 +393,14 @@ lock_take(struct launcher *l, struct errbuf *err)
 		errbuf_set(err, "lock file path longer than %zu bytes", sizeof(l->lock_path) - 1);
 		return -1;
 	}
-	if (lockfile_acquire(l->lock_path, LAUNCH_LOCK_TIMEOUT_MS, &l->lock_fd, err) !=
+	return 0;
+}
+
+static int
+lock_take(struct launcher *l, struct errbuf *err)
+{
+	if (lock_path(l, err) != 0 ||
+	    lockfile_acquire(l->lock_path, LAUNCH_LOCK_TIMEOUT_MS, &l->lock_fd, err) !=
 	    LOCKFILE_OK)
 		return -1;
 	log_event(LOG_INFO, "launch lock held", { "path", l->lock_path });
@@ -364,11 +451,10 @@ act(struct launcher *l, struct errbuf *err, const char **step)
 	return takeover_start(&l->takeover, &l->api, &l->engine, &l->spec, err);
 }
 
+/* The steps before the network, shared by a launch and `plan`. */
 static int
-run(struct launcher *l)
+prepare(struct launcher *l)
 {
-	char ref[REFERENCE_PULL_SIZE];
-	const char *step;
 	struct errbuf err;
 
 	log_event(LOG_INFO, "platform", { "platform",
@@ -382,15 +468,112 @@ run(struct launcher *l)
 		return fail("engine", &err);
 	if (plan(l, &err) != 0)
 		return fail("plan", &err);
-	if (resolve(l, &err) != 0)
-		return fail("resolve", &err);
-	if (pull(l, ref, &err) != 0)
-		return fail("pull", &err);
+	return 0;
+}
+
+static int
+run(struct launcher *l)
+{
+	char ref[REFERENCE_PULL_SIZE];
+	const char *step;
+	struct errbuf err;
+
+	if (prepare(l) != 0)
+		return EXIT_RUNTIME;
+	if (obtain(l, ref, &step, &err) != 0)
+		return fail(step, &err);
 	if (finish_spec(l, &err) != 0)
 		return fail("plan", &err);
 	if (act(l, &err, &step) != 0)
 		return fail(step, &err);
 	log_event(LOG_INFO, "MPC node started", { "image", ref });
+	return 0;
+}
+
+/* One line of the plan into l->report (cut if it would not fit). */
+static void say(struct launcher *l, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void
+say(struct launcher *l, const char *f, ...)
+{
+	size_t cap = sizeof(l->report) - l->report_len;
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = fmt_vsnprintf(l->report + l->report_len, cap, f, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n + 1 < cap) {
+		l->report_len += (size_t)n;
+		l->report[l->report_len++] = '\n';
+	}
+}
+
+static void
+plan_print_measure(struct launcher *l)
+{
+	const struct measure_cfg *m = &l->measure;
+
+	if (l->s.platform != LAUNCH_TEE) {
+		say(l, "rtmr3: not measured (NONTEE)");
+		return;
+	}
+	say(l, "rtmr3 method: %s (%s; version file %s, rtmr3 file %s)",
+	    measure_method_name(m->method),
+	    l->s.rtmr_method == MEASURE_AUTO ? "auto" : "TEE_LAUNCHER_RTMR_METHOD",
+	    m->version_present ? "present" : "absent",
+	    m->rtmr3_writable ? "writable" : "not writable");
+	say(l, "agent socket: %s (a socket)", m->dstack_socket);
+	say(l, "rtmr3 file: %s", m->native.rtmr3_path);
+	say(l, "version file: %s", m->native.version_path);
+	say(l, "event log: %s", m->native.log_path);
+}
+
+/*
+ * `tee-launcher plan`: the launch's own steps up to its plan (user config,
+ * digest choice, backend choice, RTMR3 method, node config and container
+ * spec rendered in memory), then a report instead of the network.  Nothing
+ * from [mpc_node_config] is printed.
+ */
+static int
+plan_only(struct launcher *l)
+{
+	struct errbuf err;
+	char d[DIGEST_STR_SIZE];
+	ssize_t n;
+	size_t i;
+
+	if (prepare(l) != 0)
+		return EXIT_RUNTIME;
+	if (lock_path(l, &err) != 0)
+		return fail("plan", &err);
+	digest_format(&l->selected, d);
+	say(l, "platform: %s", l->s.platform == LAUNCH_TEE ? "TEE" : "NONTEE");
+	say(l, "user config: %s", l->s.user_config);
+	if (l->approved_absent)
+		say(l, "approved hashes file: %s (absent)", l->s.approved_file);
+	else
+		say(l, "approved hashes file: %s (%zu digests)", l->s.approved_file, l->approved.n);
+	say(l, "selected digest: %s (source: %s)", d, select_source_name(l->source));
+	say(l, "registry: %s", l->cfg.registry);
+	for (i = 0; i < l->cfg.ntags; i++)
+		say(l, "tag to search: %s", l->cfg.image_tags[i]);
+	say(l, "pull: %s@<digest found for %s>, unless the engine holds it", l->repo, d);
+	plan_print_measure(l);
+	say(l, "engine: %s (%s)", l->use_cli ? "cli" : "api", l->engine_why);
+	say(l, "engine socket: %s", l->api.socket_path);
+	if (l->use_cli) {
+		say(l, "compose tool: %s", l->cli.compose_tool == COMPOSE_SPEC ?
+		    "docker compose" : ENGINE_CLI_COMPOSE_V1);
+		say(l, "compose file: %s", l->s.compose_file);
+	}
+	say(l, "node config: %s (%zu bytes rendered)", l->s.node_config, l->node_text.len);
+	say(l, "lock file: %s", l->lock_path);
+	say(l, "extra CA file: %s", l->s.extra_ca_file != NULL ? l->s.extra_ca_file : "(none)");
+	for (i = 0; i < l->report_len; i += (size_t)n)
+		if ((n = write(1, l->report + i, l->report_len - i)) <= 0) {
+			errbuf_set(&err, "standard output: write failed");
+			return fail("plan", &err);
+		}
 	return 0;
 }
 
@@ -419,7 +602,7 @@ main(int argc, char **argv, char **envp)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	l.lock_fd = -1;
 	log_event(LOG_INFO, "start", { "version", TL_VERSION });
-	rc = run(&l);
+	rc = l.s.command == CLI_COMMAND_PLAN ? plan_only(&l) : run(&l);
 	nodeconfig_text_free(&l.node_text);
 	if (l.lock_fd >= 0)
 		close(l.lock_fd);

@@ -60,6 +60,8 @@ struct run {
 	enum header has_header_digest;
 	int status;
 	uint64_t retry_after_ms; /* from a 429, or UINT64_MAX */
+	int via_index;           /* an index hashing to want was fetched */
+	struct digest index;     /* ... this one: what is pulled */
 	char last_skip[REGISTRY_SKIP_SHOWN + 4]; /* why the last reference was skipped */
 };
 
@@ -736,7 +738,11 @@ handle_manifest(struct run *u, const struct json_value *root,
 		errbuf_wrap(err, "manifest %s", it->ref);
 		return -1;
 	}
-	if (digest_equal(&config, u->want))
+	out->pull = u->body_digest;
+	if (u->via_index) {
+		out->how = REGISTRY_MATCH_INDEX; /* any image below the approved index */
+		out->pull = u->index;
+	} else if (digest_equal(&config, u->want))
 		out->how = REGISTRY_MATCH_CONFIG;
 	else if (digest_equal(&u->body_digest, u->want))
 		out->how = REGISTRY_MATCH_MANIFEST;
@@ -784,12 +790,18 @@ handle_body(struct run *u, const struct item *it, struct queue *q,
 	struct json_value root;
 	struct arena a;
 	enum kind k = KIND_MANIFEST;
-	size_t tail = q->tail, nseen = q->nseen;
+	size_t tail, nseen;
 	void *mem;
-	int rc = -1;
+	int rc = -1, approved;
 
 	if (verify_body(u, it, err) != 0)
 		return -1;
+	/* The approved digest itself: nothing else queued matters any more. */
+	approved = !u->via_index && digest_equal(&u->body_digest, u->want);
+	if (approved)
+		q->head = q->tail = q->nseen = 0;
+	tail = q->tail;
+	nseen = q->nseen;
 	mem = malloc(REGISTRY_ARENA_MAX);
 	if (mem == NULL) {
 		errbuf_set(err, "out of memory");
@@ -799,9 +811,15 @@ handle_body(struct run *u, const struct item *it, struct queue *q,
 	if (parse_body(u, it, q, &a, &root, err) != 0 ||
 	    media_kind(u, &root, &k, err) != 0)
 		goto out;
-	if (k == KIND_INDEX)
+	if (k == KIND_INDEX) {
 		rc = handle_index(&root, err);
-	else
+		if (rc == 0 && approved) {
+			u->via_index = 1;
+			u->index = u->body_digest;
+			log_event(LOG_INFO, "selected digest is an index, following its "
+			    "linux/amd64 entry", { "ref", it->ref });
+		}
+	} else
 		rc = handle_manifest(u, &root, it, out, err);
 out:
 	/* Entries queued while the body streamed by count only for an index. */
@@ -897,7 +915,11 @@ resolve(struct registry *r, const struct registry_config *cfg,
 		}
 	}
 	/* The last skip reason tells a TLS or auth problem from a wrong tag. */
-	if (u.last_skip[0] != '\0')
+	if (u.via_index)
+		errbuf_set(err, "the selected index leads to no linux/amd64 image "
+		    "manifest%s%s%s", u.last_skip[0] != '\0' ? " (last failure: " : "",
+		    u.last_skip, u.last_skip[0] != '\0' ? ")" : "");
+	else if (u.last_skip[0] != '\0')
 		errbuf_set(err, "Image hash not found among tags (last failure: %s)",
 		    u.last_skip);
 	else
@@ -950,5 +972,6 @@ registry_free(struct registry *r)
 const char *
 registry_match_name(enum registry_match m)
 {
-	return m == REGISTRY_MATCH_CONFIG ? "config digest" : "manifest digest";
+	return m == REGISTRY_MATCH_CONFIG ? "config digest" :
+	    m == REGISTRY_MATCH_MANIFEST ? "manifest digest" : "index digest";
 }

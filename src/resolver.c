@@ -21,7 +21,9 @@ static const char *const name_files[] = { "/etc/hosts", "/etc/resolv.conf", NULL
 
 #define OFF_MANIFEST 1
 #define OFF_CONFIG (OFF_MANIFEST + DIGEST_LEN)
-#define OFF_HOW (OFF_CONFIG + DIGEST_LEN)
+#define OFF_PULL (OFF_CONFIG + DIGEST_LEN)
+#define OFF_HOW (OFF_PULL + DIGEST_LEN)
+_Static_assert(OFF_HOW + 1 == RESOLVER_HEAD, "record head layout");
 
 size_t
 resolver_record_format(int ok, const struct registry_result *r, const char *msg,
@@ -32,7 +34,8 @@ resolver_record_format(int ok, const struct registry_result *r, const char *msg,
 	out[0] = ok ? 'y' : 'n';
 	memcpy(out + OFF_MANIFEST, r->manifest.b, DIGEST_LEN);
 	memcpy(out + OFF_CONFIG, r->config.b, DIGEST_LEN);
-	out[OFF_HOW] = r->how == REGISTRY_MATCH_MANIFEST ? '1' : '0';
+	memcpy(out + OFF_PULL, r->pull.b, DIGEST_LEN);
+	out[OFF_HOW] = (char)('0' + (int)r->how);
 	memcpy(out + RESOLVER_HEAD, msg, n);
 	return RESOLVER_HEAD + n;
 }
@@ -42,11 +45,15 @@ resolver_check_named(const struct registry_result *r, const struct digest *want,
     struct errbuf *err)
 {
 	const struct digest *named = r->how == REGISTRY_MATCH_MANIFEST ? &r->manifest :
-	    &r->config;
+	    r->how == REGISTRY_MATCH_INDEX ? &r->pull : &r->config;
 
 	if (!digest_equal(named, want)) {
-		errbuf_set(err, "resolver child named a %s other than the selected digest",
-		    registry_match_name(r->how));
+		errbuf_set(err, "resolver child named a%s %s other than the selected digest",
+		    r->how == REGISTRY_MATCH_INDEX ? "n" : "", registry_match_name(r->how));
+		return -1;
+	}
+	if (r->how != REGISTRY_MATCH_INDEX && !digest_equal(&r->pull, &r->manifest)) {
+		errbuf_set(err, "resolver child named a pull digest other than its manifest");
 		return -1;
 	}
 	return 0;
@@ -59,7 +66,7 @@ resolver_record_parse(const char *rec, size_t n, struct registry_result *r,
 	size_t text = n - RESOLVER_HEAD;
 
 	if (n < RESOLVER_HEAD || n > RESOLVER_RECORD_MAX ||
-	    (rec[OFF_HOW] != '0' && rec[OFF_HOW] != '1') ||
+	    rec[OFF_HOW] < '0' || rec[OFF_HOW] > '2' ||
 	    (rec[0] == 'y' && text != 0) ||
 	    (rec[0] == 'n' && (text == 0 || memchr(rec + RESOLVER_HEAD, '\0', text) != NULL)) ||
 	    (rec[0] != 'y' && rec[0] != 'n')) {
@@ -74,7 +81,8 @@ resolver_record_parse(const char *rec, size_t n, struct registry_result *r,
 	memset(r, 0, sizeof(*r));
 	memcpy(r->manifest.b, rec + OFF_MANIFEST, DIGEST_LEN);
 	memcpy(r->config.b, rec + OFF_CONFIG, DIGEST_LEN);
-	r->how = rec[OFF_HOW] == '1' ? REGISTRY_MATCH_MANIFEST : REGISTRY_MATCH_CONFIG;
+	memcpy(r->pull.b, rec + OFF_PULL, DIGEST_LEN);
+	r->how = (enum registry_match)(rec[OFF_HOW] - '0');
 	return 0;
 }
 

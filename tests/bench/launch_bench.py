@@ -16,9 +16,20 @@ What is measured, and how:
     fork) is followed with PTRACE_O_TRACEFORK: its VmHWM and schedstat are
     read at its own exit stop and printed apart, so the fork's cost shows.
     Forks that exec (the docker CLI) are detached at their exec stop.
-  * runs: one first run (it pulls), then RUNS runs with the image cached; the
+  * runs: one first run (it pulls), then RUNS cold runs with the image
+    cached but its <repo>@<digest> reference removed (an extra local tag
+    keeps the layers), so each resolves through the registry and pulls; the
     medians are printed.  A cached `docker pull <repo>@<digest>` costs the
     registry one GET /v2/ and the token server nothing (checked below).
+    Then RUNS warm runs (issue 15 §3): the reference is there, the launcher
+    skips the registry; their registry requests (any client) must be 0.
+  * the two engine backends (issue 15 §4) on the same engine, image
+    present, runs interleaved: the default (the Engine API: the engine's
+    socket is there) and the compose backend (TEE_LAUNCHER_ENGINE=cli), in
+    two scenarios: the unchanged node started again (a reboot) and a new
+    container (mpc-node removed before each run: the API creates it, compose
+    brings it up).  BENCH_BASELINE=<another tee-launcher> runs that binary's
+    compose backend in the same rounds and prints the ratio.
   * network: TCP connects counted client-side in one extra run traced with
     PTRACE_SYSCALL (socket/connect of the launcher process only); HTTP
     requests counted server-side (registry access-log lines whose user agent
@@ -46,6 +57,7 @@ import testenv  # noqa: E402
 # ones) can exhaust: "could not find an available, non-overlapping pool".
 ADDRESS_POOL = ("--default-address-pool", "base=10.213.0.0/16,size=24")
 LAUNCHER = os.environ.get("LAUNCHER", os.path.join(B, "tee-launcher"))
+BASELINE = os.environ.get("BENCH_BASELINE")
 RESOLVE = os.path.join(B, "bench", "registry-resolve")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 TAG = "oci-index"                 # OCI index -> linux/amd64 manifest (+ arm64, attestation)
@@ -54,6 +66,8 @@ GOAL_SIZE_KIB = 300
 GOAL_RSS_KIB = 1024
 GOAL_CPU_MS = 10
 GOAL_HANDSHAKES = 2
+ENGINES = ("cli", "api")         # warm/cold comparison, each backend
+BIG_MIB = int(os.environ.get("BENCH_BIG_MIB", "64"))  # its image: an index, a big layer
 GOAL_REQUESTS = 4                 # SPEC §15.1: challenge, token, tag, platform manifest
 
 # ---------------------------------------------------------------- ptrace
@@ -180,10 +194,10 @@ def registry_requests(log_path, agent):
                    line.rstrip().endswith('"%s"' % agent))
 
 
-def user_config(host):
+def user_config(host, tag=TAG):
     return "\n".join([
         "[launcher_config]",
-        'image_tags = ["%s"]' % TAG,
+        'image_tags = ["%s"]' % tag,
         'image_name = "%s"' % REPO,
         'registry = "%s"' % host,
         "rpc_request_timeout_secs = 10",
@@ -237,8 +251,9 @@ def main():
                 testenv.Dockerd(pki, dir=os.path.join(d.path, "dockerd"),
                                 extra_args=ADDRESS_POOL) as dk:
             user, pw = reg.push_credentials()
-            img = registry_push.push_standard(
-                registry_push.Client(reg.host, pki.ca_cert, user, pw))[TAG]
+            client = registry_push.Client(reg.host, pki.ca_cert, user, pw)
+            img = registry_push.push_standard(client)[TAG]
+            big = registry_push.push_big(client, BIG_MIB)
             shared = os.path.join(d.path, "shared")
             os.makedirs(shared)
             cfg = os.path.join(d.path, "user_config")
@@ -255,16 +270,37 @@ def main():
                 "TEE_LAUNCHER_EXTRA_CA_FILE": pki.ca_cert,
             }
 
-            def launch(syscalls=False):
-                r = traced([LAUNCHER], env, syscalls)
+            cfg_big = os.path.join(d.path, "user_config_big")
+            with open(cfg_big, "w") as f:
+                f.write(user_config(reg.host, big["tag"]))
+            # an index-digest approval (issue 15 §2) of the big image
+            env_big = dict(env, DEFAULT_IMAGE_DIGEST=big["digest"],
+                           TEE_LAUNCHER_USER_CONFIG=cfg_big)
+
+            def launch(syscalls=False, engine=None, base=None, binary=LAUNCHER):
+                e = base or env
+                e = dict(e, TEE_LAUNCHER_ENGINE=engine) if engine else e
+                r = traced([binary], e, syscalls)
                 if r.rc != 0:
                     raise SystemExit("launch bench: launcher exit %d:\n%s" % (r.rc, r.stderr[-1500:]))
                 return r
 
+            def all_requests():
+                with open(reg.log_path, errors="replace") as f:
+                    return sum(1 for line in f if line.startswith("127.0.0.1 - "))
+
+            pulled = "%s/%s@%s" % (reg.host, REPO, img["platform_digest"])
+
+            def cold():
+                # the layers stay (a local tag), the digest reference goes
+                dk.docker("rmi", pulled, check=False)
+
             first = launch()
+            dk.docker("tag", img["config_digest"], "tl-bench-keep:cached")
             runs = []
             reg_reqs, tok_reqs, docker_reqs = [], [], []
             for _ in range(RUNS):
+                cold()
                 lines0 = registry_requests(reg.log_path, "tee-launcher")
                 tok0 = reg.token.stats()["token_requests"]
                 with open(reg.log_path, errors="replace") as f:
@@ -275,7 +311,50 @@ def main():
                 with open(reg.log_path, errors="replace") as f:
                     docker_reqs.append(sum(1 for line in f if line.startswith("127.0.0.1 - "))
                                        - all0 - reg_reqs[-1])
+            cold()
             counted = launch(syscalls=True)
+            # Warm against cold on equal terms: before each run the node
+            # container is removed, so both create it; cold runs have no image
+            # at all (the engine pulls every layer), warm runs have it.
+            def fresh():
+                dk.docker("rm", "-f", "mpc-node", check=False)
+
+            absent, warm, warm_reqs = {}, {}, []
+            for engine in ENGINES:
+                absent[engine], warm[engine] = [], []
+                for _ in range(RUNS):
+                    fresh()
+                    dk.docker("rmi", "-f", big["config_digest"], check=False)
+                    absent[engine].append(launch(engine=engine, base=env_big))
+                    if "image not present, resolving" not in absent[engine][-1].stderr:
+                        raise SystemExit("launch bench: a cold run was warm")
+                for _ in range(RUNS):
+                    fresh()
+                    all0, tok0 = all_requests(), reg.token.stats()["token_requests"]
+                    warm[engine].append(launch(engine=engine, base=env_big))
+                    warm_reqs.append(all_requests() - all0 +
+                                     reg.token.stats()["token_requests"] - tok0)
+                    if "image present, registry skipped" not in warm[engine][-1].stderr:
+                        raise SystemExit("launch bench: a warm run resolved:\n" +
+                                         warm[engine][-1].stderr[-1500:])
+            warm_kept = []
+            for _ in range(RUNS):
+                warm_kept.append(launch())   # the node kept and started again
+            # The backends, image present, interleaved rounds (and the
+            # baseline binary's compose backend in the same rounds).
+            launch(engine="cli")
+            backends = {}     # (scenario, name) -> [Run]
+            variants = [("api", None, LAUNCHER), ("cli", "cli", LAUNCHER)] + \
+                ([("baseline", "cli", BASELINE)] if BASELINE else [])
+            for scen in ("restart", "create"):
+                for _ in range(RUNS):
+                    for name, engine, binary in variants:
+                        if scen == "create":
+                            fresh()
+                        r = launch(engine=engine, binary=binary)
+                        if binary == LAUNCHER and "engine=%s " % name not in r.stderr:
+                            raise SystemExit("launch bench: not the %s backend" % name)
+                        backends.setdefault((scen, name), []).append(r)
 
             renv = {"PATH": os.environ["PATH"], "TEE_LAUNCHER_EXTRA_CA_FILE": pki.ca_cert}
             rargv = [RESOLVE, "--attempts", "3", reg.host, REPO, img["config_digest"], TAG]
@@ -293,10 +372,14 @@ def main():
     r_cpu = med([r.cpu_ns / 1e6 for r in resolves])
     r_rss = med([r.hwm_kib for r in resolves])
     r_wall = med([r.wall * 1e3 for r in resolves])
+    k_wall = med([r.wall * 1e3 for r in warm_kept])
+    w_cpu = med([r.cpu_ns / 1e6 for e in ENGINES for r in warm[e]])
+    w_rss = med([r.hwm_kib for e in ENGINES for r in warm[e]])
 
     print("launch bench: NONTEE, tag %s (OCI index -> linux/amd64), TLS registry with token"
           " auth," % TAG)
     print("  private dockerd, image cached; medians of %d runs (make bench)" % RUNS)
+    print("  cold path: the image's digest reference removed before each run (layers kept)")
     row("figure", "measured", "goal", "")
     row("binary size (stripped, CA bundle inside)",
         "%d B = %.1f KiB" % (stripped, stripped / 1024), "<= %d KiB" % GOAL_SIZE_KIB,
@@ -320,6 +403,34 @@ def main():
         (reqs, med(reg_reqs), med(tok_reqs)), "%d" % GOAL_REQUESTS,
         verdict(reqs <= GOAL_REQUESTS))
     row("  registry requests by the engine (cached pull)", "%g" % med(docker_reqs))
+    print("  warm path (issue 15 §3): the approved image present, registry skipped;")
+    print("  against cold with the image absent, both creating mpc-node afresh; image:")
+    print("  an approved OCI index, linux/amd64 with a %d MiB layer (BENCH_BIG_MIB)" % BIG_MIB)
+    for e in ENGINES:
+        a_wall = med([r.wall * 1e3 for r in absent[e]])
+        w_wall = med([r.wall * 1e3 for r in warm[e]])
+        row("  %s engine: wall cold (resolve + full pull) / warm" % e,
+            "%.0f / %.0f ms = %.2f x" % (a_wall, w_wall, w_wall / a_wall), "<= 0.5 x",
+            verdict(w_wall <= 0.5 * a_wall))
+    row("  wall, warm, node kept and started again", "%.0f ms = %.2f x cached cold" %
+        (k_wall, k_wall / wall_ms))
+    row("  registry + token requests (any client)", "%g" % max(warm_reqs), "0",
+        verdict(max(warm_reqs) == 0))
+    row("  own CPU user+sys / peak RSS", "%.1f ms / %d KiB" % (w_cpu, w_rss))
+    print("  engine backends (issue 15 §4), image present, rounds interleaved:")
+    for scen, what in (("restart", "unchanged node started again"),
+                       ("create", "new container (old one removed)")):
+        walls = {k[1]: med([r.wall * 1e3 for r in v]) for k, v in backends.items()
+                 if k[0] == scen}
+        kids = {k[1]: med([max(0.0, r.total_cpu * 1e3 - r.cpu_ns / 1e6) for r in v])
+                for k, v in backends.items() if k[0] == scen}
+        row("  wall, %s: api / cli" % what, "%.0f / %.0f ms" % (walls["api"], walls["cli"]))
+        row("    CPU of children (resolver fork, docker/compose): api / cli",
+            "%.0f / %.0f ms" % (kids["api"], kids["cli"]))
+        if "baseline" in walls:
+            row("    cli of BENCH_BASELINE, and cli / baseline", "%.0f ms, %.2f" %
+                (walls["baseline"], walls["cli"] / walls["baseline"]), "<= 0.80",
+                verdict(walls["cli"] <= 0.8 * walls["baseline"]))
     print("  resolution only: registry-resolve (musl -Os static, same sources)")
     row("  own CPU user+sys", "%.1f ms" % r_cpu, "<= %d ms" % GOAL_CPU_MS,
         verdict(r_cpu <= GOAL_CPU_MS))

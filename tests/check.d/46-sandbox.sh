@@ -45,7 +45,7 @@ check "a child killed by the filter (an x32 call) is a failure" \
 	fault x32 "resolver child killed by signal 31"
 check "a child exiting non-zero is a failure" fault exit "resolver child exited with status 3"
 check "a short record is refused" fault garbage "resolver child sent a malformed result (7 bytes)"
-check "an overlong record is refused" fault long "resolver child sent a malformed result (578 bytes)"
+check "an overlong record is refused" fault long "resolver child sent a malformed result (610 bytes)"
 check "a well-formed record naming another digest is refused" fault lie \
 	"resolver child named a config digest other than the selected digest"
 hang_ends() {

@@ -3,7 +3,8 @@
  *   registry-resolve [--timeout S] [--interval S] [--attempts N]
  *                    <registry> <image_name> <want-digest> <ref>...
  * Trust: the compiled-in anchors plus TEE_LAUNCHER_EXTRA_CA_FILE.
- * Prints "manifest <digest>", "matched <how>", "ref <ref>" on success, then
+ * Prints "manifest <digest>", "matched <how>", "ref <ref>", "pull <digest>",
+ * "config <digest>" on success, then
  * the counters, one "key value" per line; exit 0 resolved, 1 error.
  * The wait of each retry is printed ("wait <ms>") instead of slept when
  * --no-sleep is given, so tests can assert the backoff without waiting.
@@ -34,7 +35,7 @@ main(int argc, char **argv)
 	struct registry_result res;
 	struct digest want;
 	struct errbuf err;
-	char md[DIGEST_STR_SIZE];
+	char md[DIGEST_STR_SIZE], pd[DIGEST_STR_SIZE], cd[DIGEST_STR_SIZE];
 	int i = 1, nosleep = 0, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -79,8 +80,10 @@ main(int argc, char **argv)
 	rc = registry_resolve(&reg, &cfg, &want, &res, &err);
 	if (rc == 0) {
 		digest_format(&res.manifest, md);
-		printf("manifest %s\nmatched %s\nref %s\n", md,
-		    registry_match_name(res.how), res.ref);
+		digest_format(&res.pull, pd);
+		digest_format(&res.config, cd);
+		printf("manifest %s\nmatched %s\nref %s\npull %s\nconfig %s\n", md,
+		    registry_match_name(res.how), res.ref, pd, cd);
 	} else {
 		printf("error %s\n", err.msg);
 	}

@@ -257,6 +257,28 @@ def case_nontee_happy(ctx, engine):
     ctx["timings"]["nontee run, %s (s)" % engine] = round(p.seconds, 2)
 
 
+def plan_first(ctx, c, agent, env, img):
+    """`tee-launcher plan` with this run's environment, the real engine and
+    the agent up: it names what the run will do and connects nowhere."""
+    n = "plan, then TEE/dstack-api/api"
+    tr = os.path.join(c.dir, "plan.strace")
+    p = subprocess.run(["strace", "-f", "-qq", "-o", tr, "-e", "trace=%network,%process",
+                        LAUNCHER, "plan"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    with open(tr) as f:
+        calls = [x for x in f.read().splitlines()[1:] if x.strip() and "exit_group(" not in x]
+    want = ["selected digest: %s (source: newest-approved)" % img["config_digest"],
+            "rtmr3 method: dstack-api (TEE_LAUNCHER_RTMR_METHOD; ",
+            "engine: api (TEE_LAUNCHER_ENGINE)",
+            "pull: %s/tl/mpc-node@<digest found for " % ctx["reg"].host]
+    T.check("%s: plan exits 0 and names digest, source, method, backend, pull" % n,
+            p.returncode == 0 and all(w in p.stdout for w in want), p.stdout + p.stderr[-600:])
+    T.check("%s: plan made no socket, connection, fork or exec" % n, calls == [], calls[:5])
+    T.check("%s: plan sent the agent nothing and wrote no node config" % n,
+            agent.counts(settle=0.2).get("requests", 0) == 0 and
+            not os.path.exists(c.node_config), agent.counts(settle=0))
+
+
 def case_tee_dstack_api(ctx, engine):
     n = "TEE/dstack-api" if engine == "cli" else "TEE/dstack-api/api"
     c = Case(ctx["root"], "tee-api-" + engine)
@@ -267,6 +289,8 @@ def case_tee_dstack_api(ctx, engine):
     try:
         env = c.env(ctx["env"], "TEE", "sha256:" + "0" * 64,
                     TEE_LAUNCHER_RTMR_METHOD="dstack-api", TEE_LAUNCHER_ENGINE=engine)
+        if engine == "api":
+            plan_first(ctx, c, agent, env, img)
         p = c.run(env)
         T.check("%s: exits 0" % n, p.returncode == 0, why(p))
         ev = agent.events()
@@ -545,6 +569,7 @@ def case_errors(ctx):
 
     c = Case(ctx["root"], "not-found")
     c.write(c.user_config, user_config(reg, ["missing", "other"]))
+    forget_images(ctx["dk"], reg + "/tl/mpc-node")  # else: the warm path
     c.write(os.path.join(c.logdir, "runtime_event_version"), "1\n")
     agent = FakeDstack(c)
     try:
@@ -584,6 +609,110 @@ def case_errors(ctx):
         agent.stop()
 
 
+# ------------------------------------------------------------------ issue 15 §2, §3
+
+def forget_images(dk, repo):
+    """Removes every image of repo from the engine (the node container, which
+    holds one, first): the next run must resolve and pull."""
+    dk.docker("rm", "-f", "mpc-node", check=False)
+    r = dk.docker("images", "--no-trunc", "--format", "{{.ID}}", repo, check=False)
+    for i in sorted(set(r.stdout.split())):
+        dk.docker("rmi", "-f", i, check=False)
+
+
+def path_taken(p):
+    warm = "msg=\"image present, registry skipped\"" in p.stderr
+    cold = "msg=\"image not present, resolving\"" in p.stderr
+    return "warm" if warm and not cold else "cold" if cold and not warm else "?"
+
+
+def index_run(ctx, c, name, engine, want_path):
+    """A TEE launch approving the oci-index tag's index digest; checks the
+    node, RTMR3 and the path from outside.  Returns the run."""
+    img = ctx["images"]["oci-index"]
+    repo = ctx["reg"].host + "/tl/mpc-node"
+    agent = FakeDstack(c)
+    try:
+        env = c.env(ctx["env"], "TEE", "sha256:" + "0" * 64,
+                    TEE_LAUNCHER_RTMR_METHOD="dstack-api", TEE_LAUNCHER_ENGINE=engine)
+        p = c.run(env)
+        T.check("%s: exits 0" % name, p.returncode == 0, why(p))
+        T.check("%s: took the %s path" % (name, want_path), path_taken(p) == want_path,
+                p.stderr[-1500:])
+        ev = agent.events()
+        T.check("%s: one mpc-image-digest event whose payload is the approved index digest"
+                % name, len(ev) == 1 and ev[0]["event"] == "mpc-image-digest" and
+                base64.b64decode(ev[0]["payload"]) == bytes.fromhex(img["digest"][7:]), ev)
+        T.check("%s: mpc-node runs <repo>@<index digest>, image ID = the linux/amd64 config"
+                % name, container_inspect(ctx["dk"], "{{.State.Running}} {{.Config.Image}} "
+                                          "{{.Image}}") ==
+                "true %s@%s %s" % (repo, img["digest"], img["config_digest"]),
+                container_inspect(ctx["dk"], "{{.Config.Image}} {{.Image}}"))
+        T.check("%s: no secrets in the logs" % name, no_secrets(p))
+        return p
+    finally:
+        agent.stop()
+
+
+def case_index_approval(ctx, engine):
+    """§2: an approved index digest (arm64 decoy first, attestation) is
+    resolved, pulled by itself, measured as itself."""
+    n = "index approval/%s" % engine
+    forget_images(ctx["dk"], ctx["reg"].host + "/tl/mpc-node")
+    c = Case(ctx["root"], "index-" + engine)
+    img = ctx["images"]["oci-index"]
+    c.write(c.user_config, user_config(ctx["reg"].host, ["docker-v2", "oci-index"]))
+    c.write(c.approved, json.dumps({"approved_hashes": [img["digest"]]}))
+    p = index_run(ctx, c, n, engine, "cold")
+    T.check("%s: matched as an index digest, pulled by it" % n,
+            'matched="index digest"' in p.stderr and
+            ("msg=\"pulling image\" ref=%s/tl/mpc-node@%s" % (ctx["reg"].host, img["digest"]))
+            in p.stderr, p.stderr[-1500:])
+
+
+def case_warm_boot(ctx):
+    """§3, with the registry stopped: present images start, absent ones are
+    refused cleanly, and a present image of the same repository with another
+    digest is not taken for the approved one."""
+    reg = ctx["reg"].host
+    img = ctx["images"]["docker-v2"]
+    ctx["dk"].docker("pull", img["ref"])   # pulled by its manifest digest
+    ctx["reg"].stop()
+    c = Case(ctx["root"], "warm-index")
+    c.write(c.user_config, user_config(reg, ["oci-index"]))
+    c.write(c.approved, json.dumps({"approved_hashes": [ctx["images"]["oci-index"]["digest"]]}))
+    p = index_run(ctx, c, "warm boot, index approval, registry down", "api", "warm")
+    T.check("warm boot: no resolver child, no registry connection",
+            "registry token obtained" not in p.stderr and "image digest resolved" not in
+            p.stderr and "pulling image" not in p.stderr, p.stderr[-1500:])
+
+    c = Case(ctx["root"], "warm-config")
+    c.write(c.user_config, user_config(reg, ["docker-v2"]))
+    p = c.run(c.env(ctx["env"], "NONTEE", img["config_digest"], TEE_LAUNCHER_ENGINE="cli"))
+    T.check("warm boot, config approval (cli): exits 0 on the warm path",
+            p.returncode == 0 and path_taken(p) == "warm", why(p))
+    T.check("warm boot, config approval: mpc-node runs a digest reference of that image",
+            container_inspect(ctx["dk"], "{{.State.Running}} {{.Config.Image}} {{.Image}}")
+            == "true %s/tl/mpc-node@%s %s" % (reg, img["digest"], img["config_digest"]),
+            container_inspect(ctx["dk"], "{{.Config.Image}} {{.Image}}"))
+
+    absent = ctx["images"]["oci"]
+    c = Case(ctx["root"], "warm-absent")
+    c.write(c.user_config, user_config(reg, ["oci"]))
+    p = fails(ctx, "registry down, approved image absent (its repository has others)", c,
+              c.env(ctx["env"], "NONTEE", absent["config_digest"]), 1,
+              "Image hash not found among tags", before="old = 9\n")
+    T.check("registry down, image absent: took the resolving path, not the warm one",
+            path_taken(p) == "cold", p.stderr[-1500:])
+    c = Case(ctx["root"], "warm-absent-manifest")
+    c.write(c.user_config, user_config(reg, ["oci"]))
+    p = fails(ctx, "registry down, approved manifest digest absent", c,
+              c.env(ctx["env"], "NONTEE", absent["digest"]), 1,
+              "Image hash not found among tags", before="old = 10\n")
+    T.check("registry down, manifest absent: resolving path", path_taken(p) == "cold",
+            p.stderr[-1500:])
+
+
 def main():
     testenv.install_signal_handlers()
     ctx = {"timings": {}}
@@ -602,7 +731,11 @@ def main():
                              (case_tee_native, (1,)), (case_tee_native, (2,)),
                              (case_tee_native_register, ()),
                              (case_auto_decides_from_files, ()),
-                             (case_errors, ())):
+                             (case_errors, ()),
+                             (case_index_approval, ("cli",)),
+                             (case_index_approval, ("api",)),
+                             # last: it stops the registry
+                             (case_warm_boot, ())):
                 T.run(fn.__name__, fn, ctx, *args)
             dk.docker("rm", "-f", "mpc-node", check=False)
     for k, v in ctx["timings"].items():

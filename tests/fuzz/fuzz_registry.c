@@ -9,7 +9,8 @@
  * redirect …); reads end at the response's last byte (the server closes).
  * A response "!C" refuses the connection and "!T" times out instead.
  * Settings bits: 0-1 which image_tags, 2 retries, 3-4 registry host,
- * 5 serve one to seven bytes per read.
+ * 5 serve one to seven bytes per read, 6 want the sha256 of the first
+ * response body instead (manifest and index approvals become reachable).
  *
  * Properties checked on every input, beyond "no sanitizer report":
  *   - a match names a manifest digest that is the sha256 of a body some
@@ -276,8 +277,16 @@ check_result(const struct feed *f, const struct registry_result *res,
 	fuzz_assert(served, "the manifest digest is the sha256 of a served body");
 	if (res->how == REGISTRY_MATCH_CONFIG)
 		fuzz_assert(digest_equal(&res->config, want), "config match is the wanted digest");
-	else
+	else if (res->how == REGISTRY_MATCH_MANIFEST)
 		fuzz_assert(digest_equal(&res->manifest, want), "manifest match is the wanted digest");
+	else {
+		for (i = 0, served = 0; i < f->nsegs; i++)
+			served |= f->has_body[i] && digest_equal(&f->bodies[i], &res->pull);
+		fuzz_assert(served && digest_equal(&res->pull, want),
+		    "an index match pulls the wanted digest, a served body");
+	}
+	if (res->how != REGISTRY_MATCH_INDEX)
+		fuzz_assert(digest_equal(&res->pull, &res->manifest), "the manifest is pulled");
 }
 
 /* Segment i's body parsed (byte-exact keys, no fold rule: the model does
@@ -409,6 +418,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.drip = (data[0] >> 5) & 1;
 	memcpy(want.b, data + 1, sizeof(want.b));
 	feed_split(&f, data + 1 + sizeof(want.b), size - 1 - sizeof(want.b));
+	for (nrefs = 0; (data[0] >> 6) & 1 && nrefs < f.nsegs; nrefs++)
+		if (f.has_body[nrefs]) {
+			want = f.bodies[nrefs];
+			break;
+		}
 
 	memset(&rc, 0, sizeof(rc));
 	rc.registry = hosts[(data[0] >> 3) & 3];

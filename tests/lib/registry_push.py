@@ -250,14 +250,18 @@ class Pusher:
             self.layer_digest = self.c.push_blob(self.repo, self.gz)
         return self.layer_digest
 
-    def image(self, label, arch="amd64", oci=False):
-        """Pushes config + manifest by digest; returns a descriptor dict."""
+    def image(self, label, arch="amd64", oci=False, extra_layer=None):
+        """Pushes config + manifest by digest; returns a descriptor dict.
+        extra_layer: (tar, gz) of a second layer, pushed too."""
+        layers = [(self.tar, self.gz, self._layer())]
+        if extra_layer is not None:
+            layers.append(extra_layer + (self.c.push_blob(self.repo, extra_layer[1]),))
         config = {
             "architecture": arch, "os": "linux", "created": FIXED_CREATED,
             "config": {"Cmd": STUB_CMD, "WorkingDir": "/",
                        "Env": ["PATH=/app"],
                        "Labels": {"org.tee-launcher.test": label}},
-            "rootfs": {"type": "layers", "diff_ids": [sha256_digest(self.tar)]},
+            "rootfs": {"type": "layers", "diff_ids": [sha256_digest(t) for t, _, _ in layers]},
             "history": [{"created": FIXED_CREATED, "created_by": "tee-launcher tests"}],
         }
         cfg = canonical(config)
@@ -268,7 +272,7 @@ class Pusher:
             "config": {"mediaType": OCI_CONFIG if oci else DOCKER_CONFIG,
                        "digest": cfg_digest, "size": len(cfg)},
             "layers": [{"mediaType": OCI_LAYER if oci else DOCKER_LAYER,
-                        "digest": self._layer(), "size": len(self.gz)}],
+                        "digest": dg, "size": len(gz)} for _, gz, dg in layers],
         }
         return self.manifest(manifest, {"config_digest": cfg_digest,
                                         "platform": {"architecture": arch, "os": "linux"}})
@@ -338,6 +342,17 @@ class Pusher:
 
 
 AMD64 = {"architecture": "amd64", "os": "linux"}
+
+
+def push_big(client, mib, repo=DEFAULT_REPO, tag="bench-big", stub_path=None):
+    """An OCI index (arm64 decoy, amd64) whose amd64 image carries, besides
+    the stub, a layer of mib MiB of random bytes (incompressible): a pull
+    that costs what a real node image's does.  Returns the tag's info."""
+    p = Pusher(client, repo, stub_path or build_stub())
+    tar = layer_tar([("blob", 0o644, os.urandom(mib << 20))])
+    big = (tar, gzip.compress(tar, compresslevel=1, mtime=0))
+    amd = p.image(tag, oci=True, extra_layer=big)
+    return p.tag(tag, p.index([p.image(tag + "/arm64", "arm64", oci=True), amd]))
 
 
 def push_standard(client, repo=DEFAULT_REPO, stub_path=None):

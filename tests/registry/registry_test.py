@@ -59,7 +59,29 @@ def shapes(reg, ca, images, mode):
     r = resolve(reg, ca, img["repo"], img["digest"], ["oci"])
     T.check("%s: a selected manifest digest matches as itself" % mode,
             r["rc"] == 0 and r.get("manifest") == img["digest"]
-            and r.get("matched") == "manifest digest", r)
+            and r.get("matched") == "manifest digest" and r.get("pull") == img["digest"], r)
+    # Issue 15 §2: an approved index or list (what buildx pushes) is pulled
+    # itself; the walk goes on to its linux/amd64 image past the arm64 decoy.
+    for tag in ("oci-index", "docker-list", "nested"):
+        img = images[tag]
+        r = resolve(reg, ca, img["repo"], img["digest"], [tag])
+        T.check("%s %s: a selected index digest matches, pulls the index, runs its "
+                "linux/amd64 image" % (mode, tag),
+                r["rc"] == 0 and r.get("matched") == "index digest"
+                and r.get("pull") == img["digest"]
+                and r.get("manifest") == img["platform_digest"]
+                and r.get("config") == img["config_digest"], r)
+    idx = images["oci-index"]
+    r = resolve(reg, ca, idx["repo"], idx["digest"], ["docker-v2", "oci-index", "other"])
+    T.check("%s: an index found behind a non-matching tag matches; later tags are "
+            "not fetched" % mode,
+            r["rc"] == 0 and r.get("matched") == "index digest"
+            # the three fetches, plus the 401 challenge with token auth
+            and r.get("manifest_requests") == ("4" if mode == "token" else "3"), r)
+    if mode == "token":
+        r = resolve(reg, ca, idx["repo"], idx["digest"], ["oci-index"])
+        T.check("token: an index approval costs the same 2 handshakes, 4 requests",
+                r.get("tls_handshakes") == "2" and r.get("http_requests") == "4", r)
 
 
 def skipping(reg, ca, images, mode):

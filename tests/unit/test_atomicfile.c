@@ -228,7 +228,7 @@ a_failed_write_leaves_the_old_file_untouched_and_no_temp_file(struct th *t)
 	struct tdir d;
 	struct errbuf e;
 	struct fault f = { 0, 2, ENOSPC, 0, 0, 0, "" };
-	struct atomicfile_ops ops = { fault_write, fault_fsync, &f };
+	struct atomicfile_ops ops = { fault_write, fault_fsync, &f, NULL };
 	char buf[64];
 
 	REQUIRE(t, tdir_make(&d));
@@ -249,7 +249,7 @@ short_writes_and_eintr_are_retried(struct th *t)
 	struct tdir d;
 	struct errbuf e;
 	struct fault f = { 0, 0, 0, 1, 0, 0, "" };
-	struct atomicfile_ops ops = { fault_write, NULL, &f };
+	struct atomicfile_ops ops = { fault_write, NULL, &f, NULL };
 	char buf[64];
 
 	REQUIRE(t, tdir_make(&d));
@@ -266,7 +266,7 @@ the_temp_file_is_a_random_dot_tmp_name_in_the_same_directory(struct th *t)
 	struct tdir d;
 	struct errbuf e;
 	struct fault f = { 0, 0, 0, 0, 0, 0, "" };
-	struct atomicfile_ops ops = { fault_write, NULL, &f };
+	struct atomicfile_ops ops = { fault_write, NULL, &f, NULL };
 	char first[256], prefix[128];
 	size_t i, plen;
 
@@ -291,7 +291,7 @@ a_failed_fsync_leaves_the_old_file_untouched(struct th *t)
 	struct tdir d;
 	struct errbuf e;
 	struct fault f = { 0, 0, 0, 0, 0, 1, "" };
-	struct atomicfile_ops ops = { NULL, fault_fsync, &f };
+	struct atomicfile_ops ops = { NULL, fault_fsync, &f, NULL };
 	char buf[64];
 
 	REQUIRE(t, tdir_make(&d));
@@ -310,7 +310,7 @@ the_directory_is_fsynced_after_the_rename(struct th *t)
 	struct tdir d;
 	struct errbuf e;
 	struct fault f = { 0, 0, 0, 0, 0, 2, "" };
-	struct atomicfile_ops ops = { NULL, fault_fsync, &f };
+	struct atomicfile_ops ops = { NULL, fault_fsync, &f, NULL };
 
 	REQUIRE(t, tdir_make(&d));
 	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_ERR);
@@ -457,6 +457,167 @@ a_path_splits_into_its_directory_and_last_component(struct th *t)
 	    ATOMICFILE_OK);
 }
 
+/* The temp name's random bytes, scripted: byte 0 gives "AAAAAA", 1 "BBBBBB". */
+struct names {
+	int calls;
+	int same_for;    /* calls answered with byte 0 before byte 1 */
+	int fail;        /* 1: fail with ENOSYS, 2: a short read */
+	const char *rm;  /* a directory to remove before answering */
+};
+
+static ssize_t
+scripted_random(void *ctx, void *buf, size_t len)
+{
+	struct names *n = ctx;
+
+	n->calls++;
+	if (n->rm != NULL)
+		rmdir(n->rm);
+	if (n->fail == 1) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (n->fail == 2) {
+		errno = 0;
+		return (ssize_t)len - 1;
+	}
+	memset(buf, n->calls <= n->same_for ? 0 : 1, len);
+	return (ssize_t)len;
+}
+
+static void
+an_existing_temp_name_is_retried_and_the_file_there_kept(struct th *t)
+{
+	struct tdir d;
+	struct errbuf e;
+	struct names n = { 0, 3, 0, NULL };
+	struct atomicfile_ops ops = { NULL, NULL, &n, scripted_random };
+	char buf[64];
+
+	REQUIRE(t, tdir_make(&d));
+	put(d.path, ".tmpAAAAAA", "theirs");
+	put(d.path, "f", "old");
+	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_OK);
+	CHECK_INT(t, n.calls, 4);
+	slurp(d.path, "f", buf, sizeof(buf));
+	CHECK_STR(t, buf, "new");
+	slurp(d.path, ".tmpAAAAAA", buf, sizeof(buf));
+	CHECK_STR(t, buf, "theirs");
+	CHECK_INT(t, count_entries(d.path), 2);
+	tdir_remove(&d);
+}
+
+static void
+a_temp_name_taken_on_every_try_is_an_error_and_nothing_is_removed(struct th *t)
+{
+	struct tdir d;
+	struct errbuf e;
+	struct names n = { 0, ATOMICFILE_TEMP_TRIES, 0, NULL };
+	struct atomicfile_ops ops = { NULL, NULL, &n, scripted_random };
+	char buf[64];
+
+	REQUIRE(t, tdir_make(&d));
+	put(d.path, ".tmpAAAAAA", "theirs");
+	put(d.path, "f", "old");
+	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_ERR);
+	CHECK_INT(t, n.calls, ATOMICFILE_TEMP_TRIES);
+	CHECK(t, strstr(e.msg, "/f: create temp file: File exists") != NULL);
+	slurp(d.path, "f", buf, sizeof(buf));
+	CHECK_STR(t, buf, "old");
+	slurp(d.path, ".tmpAAAAAA", buf, sizeof(buf));
+	CHECK_STR(t, buf, "theirs");
+	CHECK_INT(t, count_entries(d.path), 2);
+	tdir_remove(&d);
+}
+
+static void
+no_randomness_no_temp_file(struct th *t)
+{
+	struct tdir d;
+	struct errbuf e;
+	struct names n = { 0, 0, 1, NULL };
+	struct atomicfile_ops ops = { NULL, NULL, &n, scripted_random };
+
+	REQUIRE(t, tdir_make(&d));
+	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_ERR);
+	CHECK(t, strstr(e.msg, "/f: getrandom: Function not implemented") != NULL);
+	n.fail = 2; /* fewer bytes than asked, errno clear */
+	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_ERR);
+	CHECK(t, strstr(e.msg, "/f: getrandom: Input/output error") != NULL);
+	CHECK_INT(t, count_entries(d.path), 0);
+	tdir_remove(&d);
+}
+
+static void
+a_directory_removed_under_the_writer_is_an_error(struct th *t)
+{
+	struct tdir d;
+	struct errbuf e;
+	struct names n = { 0, 0, 0, NULL };
+	struct atomicfile_ops ops = { NULL, NULL, &n, scripted_random };
+
+	REQUIRE(t, tdir_make(&d));
+	n.rm = d.path; /* after the directory was opened, before the temp file */
+	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_ERR);
+	CHECK(t, strstr(e.msg, "/f: create temp file: No such file or directory") != NULL);
+	CHECK(t, access(d.path, F_OK) != 0);
+}
+
+static ssize_t
+write_nothing(void *ctx, int fd, const void *buf, size_t len)
+{
+	(void)ctx, (void)fd, (void)buf, (void)len;
+	return 0;
+}
+
+static void
+a_write_that_makes_no_progress_is_an_error_not_a_loop(struct th *t)
+{
+	struct tdir d;
+	struct errbuf e;
+	struct atomicfile_ops ops = { write_nothing, NULL, NULL, NULL };
+	char buf[64];
+
+	REQUIRE(t, tdir_make(&d));
+	put(d.path, "f", "old");
+	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_ERR);
+	CHECK(t, strstr(e.msg, "/f: write temp file: Input/output error") != NULL);
+	slurp(d.path, "f", buf, sizeof(buf));
+	CHECK_STR(t, buf, "old");
+	CHECK_INT(t, count_entries(d.path), 1);
+	tdir_remove(&d);
+}
+
+static void
+a_path_over_path_max_is_refused_before_any_file_is_touched(struct th *t)
+{
+	static char dir[ATOMICFILE_PATH_MAX];
+	struct errbuf e;
+
+	/* dir + '/' + "x" is exactly PATH_MAX bytes: no room for the NUL */
+	memset(dir, 'd', ATOMICFILE_PATH_MAX - 2);
+	dir[0] = '/';
+	dir[ATOMICFILE_PATH_MAX - 2] = '\0';
+	CHECK_INT(t, atomicfile_write(dir, "x", "a", 1, NULL, &e), ATOMICFILE_ERR);
+	CHECK(t, strstr(e.msg, ": path too long") != NULL);
+	CHECK(t, strncmp(e.msg, dir, 64) == 0);
+}
+
+static void
+a_target_that_cannot_be_looked_at_is_an_error(struct th *t)
+{
+	struct tdir d;
+	struct errbuf e;
+	char p[128];
+
+	REQUIRE(t, tdir_make(&d));
+	put(d.path, "file", "x");
+	snprintf(p, sizeof(p), "%s/file/cfg.toml", d.path);
+	CHECK_INT(t, atomicfile_target_check(p, &e), ATOMICFILE_ERR);
+	CHECK(t, strstr(e.msg, "/file/cfg.toml: Not a directory") != NULL);
+	tdir_remove(&d);
+}
+
 void
 suite_atomicfile(struct th *t)
 {
@@ -490,4 +651,17 @@ suite_atomicfile(struct th *t)
 	    temp_files_an_interrupted_write_left_are_removed_by_the_next_write);
 	th_run(t, "atomicfile: names that are not one component are refused",
 	    names_that_are_not_one_component_are_refused);
+	th_run(t, "atomicfile: an existing temp name is retried and the file there kept",
+	    an_existing_temp_name_is_retried_and_the_file_there_kept);
+	th_run(t, "atomicfile: a temp name taken on every try is an error and nothing is removed",
+	    a_temp_name_taken_on_every_try_is_an_error_and_nothing_is_removed);
+	th_run(t, "atomicfile: no randomness, no temp file", no_randomness_no_temp_file);
+	th_run(t, "atomicfile: a directory removed under the writer is an error",
+	    a_directory_removed_under_the_writer_is_an_error);
+	th_run(t, "atomicfile: a write that makes no progress is an error, not a loop",
+	    a_write_that_makes_no_progress_is_an_error_not_a_loop);
+	th_run(t, "atomicfile: a path over PATH_MAX is refused before any file is touched",
+	    a_path_over_path_max_is_refused_before_any_file_is_touched);
+	th_run(t, "atomicfile: a target that cannot be looked at is an error",
+	    a_target_that_cannot_be_looked_at_is_an_error);
 }

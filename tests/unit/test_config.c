@@ -107,6 +107,18 @@ schema_errors_name_file_key_and_expectation(struct th *t)
 		{ "home_dir = \"/data\"", "tee.authority.type = \"local\"", "reserved key [tee]" },
 		{ "home_dir = \"/data\"", "gcp = { project = \"x\" }", "[gcp] is not allowed in TEE mode" },
 		{ "concurrency = 1", "concurrency = 1\nconcurrency = 2", "line " },
+		{ "image_tags = [\"latest\", \"v1.2.3\"]", "image_tags = [\"latest\", 1]", "image_tags[1]: expected a string" },
+		{ "image_tags = [\"latest\", \"v1.2.3\"]", "image_tags = [\"lat\\u0000est\"]", "image_tags[0]: expected a string" },
+		{ "image_name = \"nearone/mpc-node\"", "image_name = \"nearone\\u0000/evil\"", "image_name: contains NUL" },
+		{ "registry = \"registry.hub.docker.com\"", "registry = \"registry.hub.docker.com\\u0000x\"", "registry: contains NUL" },
+		{ "registry = \"registry.hub.docker.com\"", "", "registry: missing (expected string)" },
+		{ "rpc_max_attempts = 20", "rpc_max_attempts = 20\nmpc_hash_override = 7", "mpc_hash_override: expected a string sha256:<64 hex>" },
+		{ "rpc_max_attempts = 20", "rpc_max_attempts = 20\nmpc_hash_override = \"" HA "\\u0000\"", "mpc_hash_override: expected a string" },
+		{ "rpc_request_interval_secs = 1", "rpc_request_interval_secs = -5", "rpc_request_interval_secs: -5 is out of range 0..4294967295" },
+		{ "{ host = 11780, container = 11780 }", "11780", "port_mappings[0]: expected a table { host = N, container = N }" },
+		{ "{ host = 11780, container = 11780 }", "{ host = 11780, container = -1 }", "port_mappings[0].container: -1 does not fit a u16 port" },
+		{ "{ host = 11780, container = 11780 }", "{ host = \"11780\", container = 11780 }", "port_mappings[0].host: expected an integer" },
+		{ "[launcher_config]", "launcher_config = 1\n[x]", "[launcher_config]: missing or not a table" },
 	};
 	static char text[4096], lc[2048], node[2048];
 	struct launcher_config c;
@@ -155,10 +167,16 @@ gcp_is_allowed_outside_tee(struct th *t)
 static void
 a_missing_node_table_is_named(struct th *t)
 {
+	static char text[4096];
 	struct launcher_config c;
 	struct errbuf e;
 
 	CHECK_INT(t, load_text(good_lc, 0, &c, &e), CONFIG_ERR_PARSE);
+	CHECK(t, strstr(e.msg, "[mpc_node_config]: missing or not a table") != NULL);
+	unlink(path);
+	/* a value where the table belongs */
+	snprintf(text, sizeof(text), "mpc_node_config = 1\n%s", good_lc);
+	CHECK_INT(t, load_text(text, 0, &c, &e), CONFIG_ERR_PARSE);
 	CHECK(t, strstr(e.msg, "[mpc_node_config]: missing or not a table") != NULL);
 	unlink(path);
 }
@@ -400,6 +418,65 @@ a_config_longer_than_the_first_buffer_is_written_whole(struct th *t)
 	unlink(path);
 }
 
+/* image_tags and port_mappings hold at most 64 entries (the arrays are
+ * fixed); 64 load, 65 are refused by name. */
+static void
+tags_and_ports_hold_at_most_64_entries(struct th *t)
+{
+	static char text[16384];
+	struct launcher_config c;
+	struct errbuf e;
+	size_t o;
+	int n, i, ports;
+
+	for (ports = 0; ports <= 1; ports++) {
+		for (n = 64; n <= 65; n++) {
+			o = (size_t)snprintf(text, sizeof(text), "[launcher_config]\n%s = [",
+			    ports ? "port_mappings" : "image_tags");
+			for (i = 0; i < n; i++)
+				o += (size_t)(ports ?
+				    snprintf(text + o, sizeof(text) - o, "%s{ host = %d, container = 80 }",
+				    i ? "," : "", 1000 + i) :
+				    snprintf(text + o, sizeof(text) - o, "%s\"t%d\"", i ? "," : "", i));
+			o += (size_t)snprintf(text + o, sizeof(text) - o, "]\n%s",
+			    ports ? "image_tags = [\"latest\"]\n" :
+			    "port_mappings = []\n");
+			snprintf(text + o, sizeof(text) - o,
+			    "image_name = \"a/b\"\nregistry = \"r.test\"\n"
+			    "rpc_request_timeout_secs = 1\nrpc_request_interval_secs = 0\n"
+			    "rpc_max_attempts = 1\n[mpc_node_config]\n");
+			if (n == 64) {
+				REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+				if (ports) {
+					CHECK_INT(t, c.nports, 64);
+					CHECK_INT(t, c.ports[63].host, 1063);
+				} else {
+					CHECK_INT(t, c.ntags, 64);
+					CHECK_STR(t, c.image_tags[63], "t63");
+				}
+				config_free(&c);
+			} else {
+				CHECK_INT(t, load_text(text, 1, &c, &e), CONFIG_ERR_PARSE);
+				CHECK(t, strstr(e.msg, ports ? "port_mappings: more than 64 entries" :
+				    "image_tags: 65 entries, expected 1..64") != NULL);
+			}
+			unlink(path);
+		}
+	}
+}
+
+static void
+a_freed_config_holds_nothing(struct th *t)
+{
+	struct launcher_config c;
+	static const struct launcher_config zero;
+
+	memset(&c, 0x5a, sizeof(c));
+	c.mem = NULL;
+	config_free(&c); /* never loaded: nothing to free, still cleared */
+	CHECK(t, memcmp(&c, &zero, sizeof(c)) == 0);
+}
+
 void
 suite_config(struct th *t)
 {
@@ -407,6 +484,9 @@ suite_config(struct th *t)
 	th_run(t, "config: schema errors name the file, key and expectation",
 	    schema_errors_name_file_key_and_expectation);
 	th_run(t, "config: gcp is allowed outside TEE", gcp_is_allowed_outside_tee);
+	th_run(t, "config: image_tags and port_mappings hold at most 64 entries",
+	    tags_and_ports_hold_at_most_64_entries);
+	th_run(t, "config: a freed config holds nothing", a_freed_config_holds_nothing);
 	th_run(t, "config: a missing [mpc_node_config] is named", a_missing_node_table_is_named);
 	th_run(t, "config: a missing file is a read error", a_missing_file_is_a_read_error);
 	th_run(t, "config: an IPv4-in-IPv6 registry is refused like Docker does",

@@ -562,6 +562,133 @@ inspect_names_a_missing_image_and_refuses_odd_ids(struct th *t)
 }
 
 static void
+a_present_image_is_found_with_its_repo_digest_and_an_absent_one_is_not(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/images/sha256:" HEX64 "/json", 200, "{\"Id\":\"sha256:" HEX64
+		    "\",\"RepoDigests\":[\"other/x@sha256:" HEX64 "\",\"reg.test/tl/x@sha256:"
+		    "12\",\"reg.test/tl/xy@sha256:" HEX64 "\",\"reg.test/tl/x@sha256:"
+		    "abababababababababababababababababababababababababababababababab\"]}", 0 },
+		{ "GET /v1.41/images/", 404, "{\"message\":\"No such image\"}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char id[ENGINE_ID_MAX], rd[ENGINE_DIGEST_SIZE], log[512];
+	int found = -1;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, engine_api_image_find(&api, REF, "reg.test/tl/x", &found, id, rd, &err),
+	    ENGINE_OK);
+	CHECK_INT(t, found, 0);
+	/* by image ID: only a well-formed entry of exactly this repository */
+	CHECK_INT(t, engine_api_image_find(&api, "sha256:" HEX64, "reg.test/tl/x", &found, id,
+	    rd, &err), ENGINE_OK);
+	CHECK_INT(t, found, 1);
+	CHECK_STR(t, id, "sha256:" HEX64);
+	CHECK_STR(t, rd, "sha256:abababababababababababababababababababababababababababababababab");
+	/* nothing else reaches the URL */
+	CHECK_INT(t, engine_api_image_find(&api, "sha256:../../x", "reg.test/tl/x", &found,
+	    id, rd, &err), ENGINE_ERR);
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "GET /version\nGET /v1.41/images/" REF "/json\n"
+	    "GET /v1.41/images/sha256:" HEX64 "/json\n");
+	teardown(&f);
+}
+
+static void
+odd_image_and_info_answers_are_read_strictly(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		/* no RepoDigests at all: found, but no digest of the repository */
+		{ "GET /v1.41/images/reg.test/tl/x@sha256:" HEX64 "/json", 200,
+		    "{\"Id\":\"sha256:" HEX64 "\"}", 0 },
+		/* entries that are no strings, and a digest of the wrong length */
+		{ "GET /v1.41/images/sha256:" HEX64 "/json", 200, "{\"Id\":\"sha256:" HEX64
+		    "\",\"RepoDigests\":[7,null,\"reg.test/tl/x@sha256:" HEX64 "0\"]}", 0 },
+		{ "GET /v1.41/info", 200, "{\"DriverStatus\":[7,[1,2],[\"driver-type\",2],"
+		    "[\"driver-type\",\"overlay2\"],\"driver-type\"]}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct rule garbage[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/images/reg.test/tl/x@sha256:" HEX64 "/json", 200, "{\"Id\":", 0 },
+		{ "GET /v1.41/info", 200, "not json", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char id[ENGINE_ID_MAX], rd[ENGINE_DIGEST_SIZE];
+	int found = -1, yes = -1;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, engine_api_image_find(&api, "reg.test/tl/x@sha256:" HEX64, "reg.test/tl/x",
+	    &found, id, rd, &err), ENGINE_OK);
+	CHECK_INT(t, found, 1);
+	CHECK_STR(t, id, "sha256:" HEX64);
+	CHECK_STR(t, rd, "");
+	CHECK_INT(t, engine_api_image_find(&api, "sha256:" HEX64, "reg.test/tl/x", &found, id,
+	    rd, &err), ENGINE_OK);
+	CHECK_INT(t, found, 1);
+	CHECK_STR(t, rd, "");
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_OK);
+	CHECK_INT(t, yes, 0);
+	teardown(&f);
+	REQUIRE(t, setup(&f, garbage, &e, &err));
+	CHECK_INT(t, engine_api_image_find(&api, "reg.test/tl/x@sha256:" HEX64, "reg.test/tl/x",
+	    &found, id, rd, &err), ENGINE_ERR);
+	CHECK(t, strncmp(err.msg, "engine API GET /images/reg.test/tl/x@sha256:", 44) == 0);
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_ERR);
+	CHECK(t, strncmp(err.msg, "engine API GET /info: ", 22) == 0);
+	CHECK_INT(t, yes, 0);
+	teardown(&f);
+}
+
+static void
+the_image_store_is_containerd_only_when_info_says_so(struct th *t)
+{
+	static const struct rule classic[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/info", 200, "{\"Driver\":\"overlay2\",\"DriverStatus\":[[\"Backing "
+		    "Filesystem\",\"extfs\"],[\"driver-type\"],[\"x\",\"io.containerd."
+		    "snapshotter.v1\"]]}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct rule containerd[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/info", 200, "{\"Driver\":\"overlayfs\",\"DriverStatus\":[[\"driver-"
+		    "type\",\"io.containerd.snapshotter.v1\"]]}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct rule broken[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/info", 500, "{\"message\":\"boom\"}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	int yes = -1;
+
+	REQUIRE(t, setup(&f, classic, &e, &err));
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_OK);
+	CHECK_INT(t, yes, 0);
+	teardown(&f);
+	REQUIRE(t, setup(&f, containerd, &e, &err));
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_OK);
+	CHECK_INT(t, yes, 1);
+	teardown(&f);
+	REQUIRE(t, setup(&f, broken, &e, &err));
+	CHECK_INT(t, engine_api_store_is_containerd(&api, &yes, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API GET /info: HTTP 500: boom");
+	teardown(&f);
+}
+
+static void
 references_and_names_outside_the_grammar_never_reach_the_engine(struct th *t)
 {
 	static const struct rule rules[] = { { NULL, 0, NULL, 0 } };
@@ -889,9 +1016,346 @@ the_spec_id_changes_with_anything_the_container_gets(struct th *t)
 	CHECK(t, strcmp(a, b) != 0);
 }
 
+/* ------------------------------------------------------------ more edges */
+
+static void
+a_version_answer_that_fails_or_is_no_json_stops_everything(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 500, "{\"message\":\"daemon starting\"}", 1 },
+		{ "GET /version", 200, "not json", 1 },
+		{ "GET /version", 200, "{\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.45\"}", 1 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char log[256];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, e.pull(e.ctx, REF, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API GET /version: HTTP 500: daemon starting");
+	CHECK_INT(t, e.pull(e.ctx, REF, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "engine API GET /version: ") == err.msg);
+	/* a minimum above the maximum */
+	CHECK_INT(t, e.pull(e.ctx, REF, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API: the engine speaks 1.45 to 1.41, the launcher 1.41 to 1.52");
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "GET /version\nGET /version\nGET /version\n");
+	teardown(&f);
+}
+
+static void
+versions_and_socket_paths_outside_the_grammar_are_refused(struct th *t)
+{
+	char p[17];
+	struct errbuf err;
+	int m = 0;
+
+	CHECK_INT(t, engine_api_version_pick("1.41", "1.1234", &m, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_version_pick("1.41", "1.12345", &m, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_version_pick("1.041", "1.12", &m, &err), ENGINE_OK);
+	CHECK_INT(t, m, 41);
+	CHECK_INT(t, engine_api_socket_path("unix:///run/docker.sock", p, sizeof(p), &err),
+	    ENGINE_OK);
+	CHECK_STR(t, p, "/run/docker.sock");
+	CHECK_INT(t, engine_api_socket_path("unix:///run/docker.sock2", p, sizeof(p), &err),
+	    ENGINE_ERR); /* does not fit the caller's buffer */
+	CHECK_INT(t, engine_api_init(&api, "tcp://127.0.0.1:2375", &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "DOCKER_HOST: ") == err.msg);
+}
+
+static void
+a_progress_stream_keeps_its_first_error_and_skips_blank_lines(struct th *t)
+{
+	struct errbuf err;
+
+	CHECK_INT(t, progress_run("{\"error\":\"first\"}\n{\"error\":\"second\"}\n", 38, 38, &err),
+	    ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine reported: first");
+	CHECK_INT(t, progress_run(" \t\r\n{\"status\":\"x\"}\n", 19, 2, &err), ENGINE_OK);
+	/* an error after an overlong line: the overlong line is reported */
+	{
+		static char big[ENGINE_API_LINE_MAX + 64];
+		size_t n = sizeof(big) - 1;
+
+		memset(big, 'x', n);
+		big[0] = '{';
+		CHECK_INT(t, progress_run(big, n, n, &err), ENGINE_ERR);
+		CHECK(t, strstr(err.msg, "longer than") != NULL);
+	}
+}
+
+static void
+pull_encodes_every_character_outside_the_unreserved_set(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/images/create", 200, stream_ok, 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char log[1024];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, e.pull(e.ctx, "Reg.test:5000/A_b/c-d@sha256:" HEX64, &err), ENGINE_OK);
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "GET /version\n"
+	    "POST /v1.41/images/create?fromImage=Reg.test%3A5000%2FA_b%2Fc-d"
+	    "&tag=sha256%3A" HEX64 "\n");
+	teardown(&f);
+}
+
+static void
+inspect_refuses_answers_that_are_no_json_or_too_long(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "GET /v1.41/images/a@", 200, "[", 0 },
+		{ "GET /v1.41/images/b@", 200, "{\"Id\":\"\"}", 0 },
+		{ "GET /v1.41/images/c@", 502, "Bad Gateway from a proxy", 0 },
+		{ "GET /v1.41/images/d@", 500, "", 0 },
+		{ "GET /v1.41/images/", 200, "{\"Id\":\"sha256:" HEX64 "\"}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char id[ENGINE_ID_MAX], small[16];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, e.inspect_id(e.ctx, "a@sha256:" HEX64, id, sizeof(id), &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "engine API GET /images/a@sha256:" HEX64 "/json: ") == err.msg);
+	CHECK_INT(t, e.inspect_id(e.ctx, "b@sha256:" HEX64, id, sizeof(id), &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "expected a string \"Id\"") != NULL);
+	/* an error answer that is no JSON is quoted as text, an empty one not at all */
+	CHECK_INT(t, e.inspect_id(e.ctx, "c@sha256:" HEX64, id, sizeof(id), &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API GET /images/c@sha256:" HEX64 "/json: HTTP 502: "
+	    "Bad Gateway from a proxy");
+	CHECK_INT(t, e.inspect_id(e.ctx, "d@sha256:" HEX64, id, sizeof(id), &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API GET /images/d@sha256:" HEX64 "/json: HTTP 500");
+	CHECK_INT(t, e.inspect_id(e.ctx, REF, small, sizeof(small), &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "expected a string \"Id\" of 1 to 15 printable bytes") != NULL);
+	CHECK_STR(t, small, "");
+	teardown(&f);
+}
+
+#define ENTRY(id, name, state, extra) "{\"Id\":\"" id "\",\"Names\":[" name "],\"State\":\"" \
+	state "\"" extra "}"
+#define ID_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define ID_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define ID_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+static void
+the_node_containers_are_listed_once_each_with_their_state(struct th *t)
+{
+	static char volume[2048];
+	static struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ LIST "%7B%22name", 200, "[" ENTRY(ID_A, "", "created", ",\"Labels\":{\"org.tee-launcher.spec\":"
+		    "\"" SPEC_OLD SPEC_OLD "\"}") "]", 0 },
+		{ LIST "%7B%22label", 200, "[" ENTRY(ID_A, "", "created", "") "," ENTRY(ID_B, "\"plain\"",
+		    "dead", "") "]", 0 },
+		{ LIST "%7B%22volume", 200, volume, 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct engine_node_containers list;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+
+	REQUIRE(t, fake_dir(&f));
+	/* mounts the engine socket as its destination: a launcher */
+	snprintf(volume, sizeof(volume), "[" ENTRY(ID_C, "\"/c\"", "restarting",
+	    ",\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/elsewhere\",\"Destination\":\"%s\"},"
+	    "{\"Type\":\"volume\"}]") "]", f.sock);
+	REQUIRE(t, setup_in(&f, rules, &e, &err));
+	REQUIRE_INT(t, engine_api_node_containers(&api, &list, &err), ENGINE_OK);
+	REQUIRE_INT(t, (int)list.n, 3);
+	CHECK_STR(t, list.c[0].id, ID_A);
+	CHECK_STR(t, list.c[0].name, "");
+	CHECK_STR(t, list.c[0].spec, ""); /* too long to be ours */
+	CHECK_INT(t, list.c[0].running, 0);
+	CHECK_STR(t, list.c[1].name, "plain");
+	CHECK_INT(t, list.c[1].running, 0);
+	CHECK_STR(t, list.c[2].name, "c");
+	CHECK_INT(t, list.c[2].running, 1);
+	CHECK_INT(t, list.c[2].launcher, 1);
+	CHECK_INT(t, list.c[0].launcher, 0);
+	teardown(&f);
+}
+
+static void
+a_container_listing_that_is_malformed_or_too_long_fails(struct th *t)
+{
+	static char many[64 * 200];
+	static struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ LIST, 500, "{\"message\":\"boom\"}", 1 },
+		{ LIST, 200, "{}", 1 },
+		{ LIST, 200, "[", 1 },
+		{ LIST, 200, "[{\"Id\":\"" ID_A "\"}]", 1 },
+		{ LIST, 200, "[{\"Id\":\"AAAA\",\"State\":\"running\"}]", 1 },
+		{ LIST, 200, many, 1 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct engine_node_containers list;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	size_t o, i;
+
+	o = (size_t)snprintf(many, sizeof(many), "[");
+	for (i = 0; i <= ENGINE_NODE_CONTAINERS_MAX; i++)
+		o += (size_t)snprintf(many + o, sizeof(many) - o, "%s{\"Id\":\"%064zx\","
+		    "\"State\":\"running\"}", i ? "," : "", i + 1);
+	snprintf(many + o, sizeof(many) - o, "]");
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, engine_api_node_containers(&api, &list, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "engine API GET /containers/json: HTTP 500: boom") == err.msg);
+	/* valid JSON but no array: the message is this answer's alone (it
+	 * once wrapped whatever err held before) */
+	CHECK_INT(t, engine_api_node_containers(&api, &list, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API GET /containers/json: not a JSON array");
+	CHECK_INT(t, engine_api_node_containers(&api, &list, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "engine API GET /containers/json: not a JSON array: ") == err.msg);
+	CHECK_INT(t, engine_api_node_containers(&api, &list, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "entry without an Id or State") != NULL);
+	CHECK_INT(t, engine_api_node_containers(&api, &list, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "container id must be 64 lowercase hex digits") != NULL);
+	CHECK_INT(t, engine_api_node_containers(&api, &list, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "engine: more than 32 containers are named mpc-node") == err.msg);
+	teardown(&f);
+}
+
+static void
+container_operations_send_only_well_formed_ids_and_names(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/containers/" ID_A "/start", 304, "", 0 },
+		{ "POST /v1.41/containers/" ID_A "/rename", 204, "", 0 },
+		{ "POST /v1.41/containers/" ID_A "/update", 404, "{\"message\":\"gone\"}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char log[1024];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	CHECK_INT(t, engine_api_container_start(&api, ID_A, &err), ENGINE_OK);
+	CHECK_INT(t, engine_api_container_rename(&api, ID_A, "mpc-node-previous", &err), ENGINE_OK);
+	CHECK_INT(t, engine_api_container_no_restart(&api, ID_A, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API POST /containers/" ID_A "/update: HTTP 404: gone");
+	CHECK_INT(t, engine_api_container_start(&api, "ABC", &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine: container id must be 64 lowercase hex digits");
+	CHECK_INT(t, engine_api_container_stop(&api, NULL, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_container_rename(&api, ID_A, ".hidden", &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_container_rename(&api, ID_A, NULL, &err), ENGINE_ERR);
+	CHECK_INT(t, engine_api_container_remove(&api, "a/b", &err), ENGINE_ERR);
+	{
+		char longname[130];
+
+		memset(longname, 'n', 129);
+		longname[129] = '\0';
+		CHECK_INT(t, engine_api_container_remove(&api, longname, &err), ENGINE_ERR);
+	}
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "GET /version\n"
+	    "POST /v1.41/containers/" ID_A "/start\n"
+	    "POST /v1.41/containers/" ID_A "/rename?name=mpc-node-previous\n"
+	    "POST /v1.41/containers/" ID_A "/update {\"RestartPolicy\":{\"Name\":\"no\"}}\n");
+	teardown(&f);
+}
+
+static void
+prepare_checks_the_launch_without_touching_the_engine(struct th *t)
+{
+	static const struct rule rules[] = { { NULL, 0, NULL, 0 } };
+	struct launch_plan l;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char log[64];
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	launch_init(&l, LAUNCH_TEE);
+	CHECK_INT(t, e.prepare(e.ctx, &l, &err), ENGINE_OK);
+	l.spec_id = SPEC_NEW; /* the label the takeover compares */
+	CHECK_INT(t, e.prepare(e.ctx, &l, &err), ENGINE_OK);
+	CHECK(t, strstr(api.req, "\"org.tee-launcher.spec\":\"" SPEC_NEW "\"") != NULL);
+	l.config_path = "relative";
+	CHECK_INT(t, e.prepare(e.ctx, &l, &err), ENGINE_ERR);
+	fake_log(&f, log, sizeof(log));
+	CHECK_STR(t, log, "");
+	teardown(&f);
+}
+
+static void
+launch_stops_at_the_first_network_or_volume_the_engine_refuses(struct th *t)
+{
+	static const struct rule net_rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/containers/mpc-node/stop", 500, "{\"message\":\"busy\"}", 0 },
+		{ "DELETE /v1.41/containers/mpc-node", 500, "{\"message\":\"busy\"}", 0 },
+		{ "GET /v1.41/networks/", 500, "{\"message\":\"no networks today\"}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct rule vol_rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/containers/mpc-node/stop", 404, "{}", 0 },
+		{ "GET /v1.41/networks/", 200, "{}", 0 },
+		{ "GET /v1.41/volumes/", 404, "{}", 0 },
+		{ "POST /v1.41/volumes/create", 409, "{\"message\":\"volume exists\"}", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct rule noid_rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/containers/mpc-node/stop", 404, "{}", 0 },
+		{ "GET /v1.41/", 200, "{}", 0 },
+		{ "POST /v1.41/containers/create", 201, "created", 0 },
+		{ "POST /v1.41/containers/mpc-node/start", 204, "", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	static char log[4096];
+	struct launch_plan l;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+
+	launch_init(&l, LAUNCH_NONTEE);
+	REQUIRE(t, setup(&f, net_rules, &e, &err));
+	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API GET /networks/mpc-node_default: HTTP 500: no networks today");
+	fake_log(&f, log, sizeof(log));
+	CHECK(t, strstr(log, "/create") == NULL);
+	teardown(&f);
+	REQUIRE(t, setup(&f, vol_rules, &e, &err));
+	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "engine API POST /volumes/create: HTTP 409: volume exists");
+	fake_log(&f, log, sizeof(log));
+	CHECK(t, strstr(log, "containers/create") == NULL);
+	teardown(&f);
+	/* a create answer without an Id still starts the container it made */
+	REQUIRE(t, setup(&f, noid_rules, &e, &err));
+	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_OK);
+	fake_log(&f, log, sizeof(log));
+	CHECK(t, strstr(log, "POST /v1.41/containers/mpc-node/start\n") != NULL);
+	teardown(&f);
+}
+
 void
 suite_engine_api(struct th *t)
 {
+	th_run(t, "engine_api: a present image is found with its own repo digest, an absent one is not",
+	    a_present_image_is_found_with_its_repo_digest_and_an_absent_one_is_not);
+	th_run(t, "engine_api: the image store is containerd's only when /info says so",
+	    the_image_store_is_containerd_only_when_info_says_so);
+	th_run(t, "engine_api: odd image and info answers are read strictly",
+	    odd_image_and_info_answers_are_read_strictly);
 	th_run(t, "takeover: stops the node and other volume writers, spares launchers",
 	    takeover_stops_the_node_and_volume_writers_and_spares_launchers);
 	th_run(t, "takeover: an old node with the same spec is started again",
@@ -937,4 +1401,24 @@ suite_engine_api(struct th *t)
 	    a_refused_create_names_the_engines_reason_and_starts_nothing);
 	th_run(t, "engine_api: an absent socket is a connect error naming it",
 	    an_absent_socket_is_a_connect_error_naming_it);
+	th_run(t, "engine_api: a version answer that fails or is no JSON stops everything",
+	    a_version_answer_that_fails_or_is_no_json_stops_everything);
+	th_run(t, "engine_api: versions and socket paths outside the grammar are refused",
+	    versions_and_socket_paths_outside_the_grammar_are_refused);
+	th_run(t, "engine_api: a progress stream keeps its first error and skips blank lines",
+	    a_progress_stream_keeps_its_first_error_and_skips_blank_lines);
+	th_run(t, "engine_api: pull encodes every character outside the unreserved set",
+	    pull_encodes_every_character_outside_the_unreserved_set);
+	th_run(t, "engine_api: inspect refuses answers that are no JSON or too long",
+	    inspect_refuses_answers_that_are_no_json_or_too_long);
+	th_run(t, "engine_api: the node containers are listed once each, with their state",
+	    the_node_containers_are_listed_once_each_with_their_state);
+	th_run(t, "engine_api: a container listing that is malformed or too long fails",
+	    a_container_listing_that_is_malformed_or_too_long_fails);
+	th_run(t, "engine_api: container operations send only well-formed ids and names",
+	    container_operations_send_only_well_formed_ids_and_names);
+	th_run(t, "engine_api: prepare checks the launch without touching the engine",
+	    prepare_checks_the_launch_without_touching_the_engine);
+	th_run(t, "engine_api: launch stops at the first network or volume the engine refuses",
+	    launch_stops_at_the_first_network_or_volume_the_engine_refuses);
 }

@@ -55,6 +55,7 @@ struct run {
 	struct fake f;
 	struct engine e;
 	struct digest config, manifest;
+	int containerd;
 	struct errbuf err;
 	char log[4096]; /* what the pull logged on stderr */
 	int rc;
@@ -82,7 +83,8 @@ run_check(struct th *t, struct run *r)
 		return;
 	}
 	dup2(p[1], 2);
-	r->rc = image_pull_and_check(&r->e, REF, &r->config, &r->manifest, &r->err);
+	r->rc = image_pull_and_check(&r->e, REF, r->containerd, &r->config, &r->manifest,
+	    &r->err);
 	dup2(saved, 2);
 	close(saved);
 	close(p[1]);
@@ -114,9 +116,47 @@ id_equal_to_manifest_digest_passes_as_containerd_store(struct th *t)
 	static struct run r;
 
 	r.f = (struct fake){ .id = MANIFEST };
+	r.containerd = 1;
 	run_check(t, &r);
 	CHECK_INT(t, r.rc, 0);
 	CHECK(t, strstr(r.log, "store=containerd") != NULL);
+	r.containerd = 0;
+}
+
+static void
+each_store_accepts_only_its_own_kind_of_id(struct th *t)
+{
+	static struct run r;
+
+	/* classic: the pulled-by digest is never an image ID there */
+	r.f = (struct fake){ .id = MANIFEST };
+	r.containerd = 0;
+	run_check(t, &r);
+	CHECK_INT(t, r.rc, -1);
+	CHECK_STR(t, r.err.msg, "pulled image has mismatching image ID. pulled: "
+	    MANIFEST ", expected: " CONFIG);
+	/* containerd: the config digest is never an image ID there */
+	r.f = (struct fake){ .id = CONFIG };
+	r.containerd = 1;
+	run_check(t, &r);
+	CHECK_INT(t, r.rc, -1);
+	CHECK_STR(t, r.err.msg, "pulled image has mismatching image ID. pulled: "
+	    CONFIG ", expected: " MANIFEST);
+	r.containerd = 0;
+}
+
+static void
+an_unknown_config_leaves_the_classic_id_to_the_engine(struct th *t)
+{
+	struct digest pulled;
+	struct errbuf err;
+
+	REQUIRE_INT(t, digest_parse(MANIFEST, strlen(MANIFEST), &pulled, &err), 0);
+	CHECK_INT(t, image_id_check(OTHER, 0, NULL, &pulled, &err), 0);
+	CHECK_INT(t, image_id_check("sha256:x", 0, NULL, &pulled, &err), -1);
+	/* but not on the containerd store, where the ID is the pulled digest */
+	CHECK_INT(t, image_id_check(OTHER, 1, NULL, &pulled, &err), -1);
+	CHECK_INT(t, image_id_check(MANIFEST, 1, NULL, &pulled, &err), 0);
 }
 
 static void
@@ -201,6 +241,10 @@ suite_image(struct th *t)
 	    id_equal_to_config_digest_passes_as_classic_store);
 	th_run(t, "image: an ID equal to the manifest digest passes (containerd store)",
 	    id_equal_to_manifest_digest_passes_as_containerd_store);
+	th_run(t, "image: each store accepts only its own kind of ID (config vs pulled-by digest)",
+	    each_store_accepts_only_its_own_kind_of_id);
+	th_run(t, "image: without a known config the classic ID is the engine's, containerd's still checked",
+	    an_unknown_config_leaves_the_classic_id_to_the_engine);
 	th_run(t, "image: any other digest is a mismatch naming the pulled and expected IDs",
 	    any_other_digest_is_a_mismatch_naming_both);
 	th_run(t, "image: an ID that is not a sha256 digest is refused",

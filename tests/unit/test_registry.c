@@ -79,11 +79,16 @@ struct rig {
 /* The repository resolve() asks for; tests may lengthen it. */
 static const char *rig_image_name = "tl/x";
 
+/* The selected digest and the references; resolve() uses WANT_HEX, v1. */
+static const char *rig_want = "sha256:" WANT_HEX;
+static const char *const rig_v1[] = { "v1" };
+static const char *const *rig_refs = rig_v1;
+static size_t rig_nrefs = 1;
+
 static int
 resolve(struct rig *g, const char *const *answers, struct registry_result *res,
     struct errbuf *err)
 {
-	static const char *const refs[] = { "v1" };
 	struct http_client_config cfg;
 	struct registry_config rc;
 	struct digest want;
@@ -98,10 +103,10 @@ resolve(struct rig *g, const char *const *answers, struct registry_result *res,
 	memset(&rc, 0, sizeof(rc));
 	rc.registry = "registry.test";
 	rc.image_name = rig_image_name;
-	rc.refs = refs;
-	rc.nrefs = 1;
+	rc.refs = rig_refs;
+	rc.nrefs = rig_nrefs;
 	rc.timeout_secs = 1;
-	if (digest_parse("sha256:" WANT_HEX, 71, &want, err) != 0 ||
+	if (digest_parse(rig_want, strlen(rig_want), &want, err) != 0 ||
 	    http_client_init(&g->c, &cfg, err) != 0 ||
 	    registry_init(&g->r, &g->c, NULL, err) != 0)
 		return -2;
@@ -503,9 +508,170 @@ a_document_too_big_to_hold_is_a_resource_error(struct th *t)
 	free(cfg);
 }
 
+/* ---- approved indexes (issue 15 §2) */
+
+#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define AMD64 "\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}"
+#define ARM64 "\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\"}"
+
+/* A manifest whose config is OTHER_HEX: it matches only through an index. */
+static const char plain_manifest[] = "{\"schemaVersion\":2,\"mediaType\":\"" MT_MANIFEST
+    "\",\"config\":" CFG("\"digest\":" OTHER_D) ",\"layers\":[]}";
+
+/* An index (mt) listing an arm64 decoy first and then, for amd64, child
+ * (whose sha256 hex is put in), or nothing when child is NULL. */
+static void
+index_of(char *out, size_t cap, const char *mt, const char *child)
+{
+	char hex[65];
+
+	if (child != NULL)
+		sha256_hex(child, hex);
+	snprintf(out, cap, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":["
+	    "{\"mediaType\":\"" MT_MANIFEST "\",\"digest\":" OTHER_D ",\"size\":1,"
+	    ARM64 "}%s%s%s]}", mt, child != NULL ? ",{\"mediaType\":\"" MT_MANIFEST
+	    "\",\"size\":1,\"digest\":\"sha256:" : "", child != NULL ? hex : "",
+	    child != NULL ? "\"," AMD64 "}" : "");
+}
+
+struct walk {
+	struct rig g;
+	char want[80];
+	char *a[6];
+	struct registry_result res;
+	struct errbuf err;
+	int rc;
+};
+
+/* Resolves refs against the answers (bodies with their types), wanting
+ * the digest of want_body; frees the answers. */
+static void
+walk_run(struct walk *w, const char *want_body, const char *const *refs, size_t nrefs,
+    const char *const *types, const char *const *bodies, size_t n)
+{
+	const char *answers[7] = { NULL };
+	char hex[65];
+	size_t i;
+
+	sha256_hex(want_body, hex);
+	snprintf(w->want, sizeof(w->want), "sha256:%s", hex);
+	for (i = 0; i < n; i++)
+		answers[i] = w->a[i] = answer(types[i], bodies[i]);
+	rig_want = w->want;
+	rig_refs = refs;
+	rig_nrefs = nrefs;
+	w->rc = resolve(&w->g, answers, &w->res, &w->err);
+	rig_want = "sha256:" WANT_HEX;
+	rig_refs = rig_v1;
+	rig_nrefs = 1;
+	for (i = 0; i < n; i++)
+		free(w->a[i]);
+}
+
+static int
+is_digest_of(const struct digest *d, const char *body)
+{
+	char hex[65], s[DIGEST_STR_SIZE];
+
+	sha256_hex(body, hex);
+	digest_format(d, s);
+	return strcmp(s + 7, hex) == 0;
+}
+
+static void
+an_approved_index_leads_to_its_linux_amd64_image(struct th *t)
+{
+	static struct walk w;
+	static char idx[1024], list[1024];
+	const char *const types[] = { MT_OCI_INDEX, MT_MANIFEST };
+	const char *const bodies[] = { idx, plain_manifest };
+	const char *const ltypes[] = { MT_LIST, MT_MANIFEST };
+	const char *const lbodies[] = { list, plain_manifest };
+	struct digest other;
+
+	index_of(idx, sizeof(idx), MT_OCI_INDEX, plain_manifest);
+	walk_run(&w, idx, rig_v1, 1, types, bodies, 2);
+	REQUIRE_INT(t, w.rc, 0);
+	CHECK_INT(t, w.res.how, REGISTRY_MATCH_INDEX);
+	CHECK(t, is_digest_of(&w.res.pull, idx));
+	CHECK(t, is_digest_of(&w.res.manifest, plain_manifest));
+	REQUIRE_INT(t, digest_parse("sha256:" OTHER_HEX, 71, &other, &w.err), 0);
+	CHECK(t, digest_equal(&w.res.config, &other));
+	CHECK_STR(t, registry_match_name(w.res.how), "index digest");
+	/* A Docker manifest list alike. */
+	index_of(list, sizeof(list), MT_LIST, plain_manifest);
+	walk_run(&w, list, rig_v1, 1, ltypes, lbodies, 2);
+	REQUIRE_INT(t, w.rc, 0);
+	CHECK_INT(t, w.res.how, REGISTRY_MATCH_INDEX);
+	CHECK(t, is_digest_of(&w.res.pull, list));
+}
+
+static void
+an_approved_index_matches_at_any_level_and_ends_the_other_references(struct th *t)
+{
+	static struct walk w;
+	static char inner[1024], outer[1024];
+	static const char *const refs[] = { "v1", "v2" };
+	const char *const types[] = { MT_OCI_INDEX, MT_OCI_INDEX, MT_MANIFEST };
+	const char *const bodies[] = { outer, inner, plain_manifest };
+
+	/* v1 → outer index → inner index (approved) → manifest */
+	index_of(inner, sizeof(inner), MT_OCI_INDEX, plain_manifest);
+	index_of(outer, sizeof(outer), MT_OCI_INDEX, inner);
+	walk_run(&w, inner, rig_v1, 1, types, bodies, 3);
+	REQUIRE_INT(t, w.rc, 0);
+	CHECK_INT(t, w.res.how, REGISTRY_MATCH_INDEX);
+	CHECK(t, is_digest_of(&w.res.pull, inner));
+	CHECK(t, is_digest_of(&w.res.manifest, plain_manifest));
+	CHECK_INT(t, w.g.r.stats.manifest_requests, 3);
+	/* v1 is the approved index: v2, queued before its entry, is dropped */
+	walk_run(&w, inner, refs, 2, types + 1, bodies + 1, 2);
+	REQUIRE_INT(t, w.rc, 0);
+	CHECK_INT(t, w.res.how, REGISTRY_MATCH_INDEX);
+	CHECK(t, strncmp(w.res.ref, "sha256:", 7) == 0);
+	CHECK_INT(t, w.g.r.stats.manifest_requests, 2);
+}
+
+static void
+an_approved_index_without_linux_amd64_is_an_error(struct th *t)
+{
+	static struct walk w;
+	static char idx[1024];
+	const char *const types[] = { MT_OCI_INDEX };
+	const char *const bodies[] = { idx };
+
+	index_of(idx, sizeof(idx), MT_OCI_INDEX, NULL);
+	walk_run(&w, idx, rig_v1, 1, types, bodies, 1);
+	CHECK_INT(t, w.rc, -1);
+	CHECK_STR(t, w.err.msg, "the selected index leads to no linux/amd64 image manifest");
+}
+
+static void
+an_index_that_is_not_approved_still_needs_a_matching_config(struct th *t)
+{
+	static struct walk w;
+	static char idx[1024];
+	const char *const types[] = { MT_OCI_INDEX, MT_MANIFEST };
+	const char *const bodies[] = { idx, plain_manifest };
+
+	/* want: the digest of some other body; the manifest's config is OTHER */
+	index_of(idx, sizeof(idx), MT_OCI_INDEX, plain_manifest);
+	walk_run(&w, "not served", rig_v1, 1, types, bodies, 2);
+	CHECK_INT(t, w.rc, -1);
+	CHECK_STR(t, w.err.msg, "Image hash not found among tags");
+}
+
 void
 suite_registry(struct th *t)
 {
+	th_run(t, "registry: an approved index or list leads to its linux/amd64 image, and is pulled",
+	    an_approved_index_leads_to_its_linux_amd64_image);
+	th_run(t, "registry: an approved index nested in another matches and ends the other references",
+	    an_approved_index_matches_at_any_level_and_ends_the_other_references);
+	th_run(t, "registry: an approved index without a linux/amd64 image is an error",
+	    an_approved_index_without_linux_amd64_is_an_error);
+	th_run(t, "registry: an index that is not approved still needs a matching config or manifest",
+	    an_index_that_is_not_approved_still_needs_a_matching_config);
 	th_run(t, "registry: an upper-case config digest is refused, as the engine would",
 	    an_upper_case_config_digest_is_refused_as_the_engine_would);
 	th_run(t, "registry: a long URL never cuts the cause of the last failure",

@@ -9,6 +9,7 @@ sample(struct registry_result *r)
 	memset(r, 0, sizeof(*r));
 	memset(r->manifest.b, 0xab, DIGEST_LEN);
 	memset(r->config.b, 0x01, DIGEST_LEN);
+	memset(r->pull.b, 0x77, DIGEST_LEN);
 	r->manifest.b[0] = 0; /* a NUL inside a digest is just a byte */
 	r->how = REGISTRY_MATCH_MANIFEST;
 }
@@ -27,12 +28,17 @@ a_resolved_record_round_trips(struct th *t)
 	REQUIRE_INT(t, resolver_record_parse(rec, n, &out, &e), 0);
 	CHECK_MEM(t, out.manifest.b, DIGEST_LEN, in.manifest.b, DIGEST_LEN);
 	CHECK_MEM(t, out.config.b, DIGEST_LEN, in.config.b, DIGEST_LEN);
+	CHECK_MEM(t, out.pull.b, DIGEST_LEN, in.pull.b, DIGEST_LEN);
 	CHECK_INT(t, out.how, REGISTRY_MATCH_MANIFEST);
 	CHECK_STR(t, out.ref, "");
 	in.how = REGISTRY_MATCH_CONFIG;
 	n = resolver_record_format(1, &in, "", rec);
 	REQUIRE_INT(t, resolver_record_parse(rec, n, &out, &e), 0);
 	CHECK_INT(t, out.how, REGISTRY_MATCH_CONFIG);
+	in.how = REGISTRY_MATCH_INDEX;
+	n = resolver_record_format(1, &in, "", rec);
+	REQUIRE_INT(t, resolver_record_parse(rec, n, &out, &e), 0);
+	CHECK_INT(t, out.how, REGISTRY_MATCH_INDEX);
 }
 
 static void
@@ -91,7 +97,9 @@ malformed_records_are_refused(struct th *t)
 	bad[0] = 'Y';
 	CHECK(t, refused(bad, okn));
 	memcpy(bad, ok, okn);
-	bad[RESOLVER_HEAD - 1] = '2';
+	bad[RESOLVER_HEAD - 1] = '3';
+	CHECK(t, refused(bad, okn));
+	bad[RESOLVER_HEAD - 1] = '/';
 	CHECK(t, refused(bad, okn));
 	/* A failure without text, with a NUL in it, and one byte too long. */
 	n = resolver_record_format(0, &in, "boom", bad);
@@ -115,18 +123,48 @@ only_the_selected_digest_named_as_matched_is_believed(struct th *t)
 	memset(&want, 0x5e, sizeof(want));
 	r.config = want;
 	r.manifest.b[0] = 1;
+	r.pull = r.manifest;
 	r.how = REGISTRY_MATCH_CONFIG;
 	CHECK_INT(t, resolver_check_named(&r, &want, &err), 0);
+	/* ... but it must pull the manifest it found */
+	r.pull.b[5] ^= 1;
+	CHECK_INT(t, resolver_check_named(&r, &want, &err), -1);
+	CHECK_STR(t, err.msg, "resolver child named a pull digest other than its manifest");
+	r.pull = r.manifest;
 	/* the same digests, but the child says the manifest matched */
 	r.how = REGISTRY_MATCH_MANIFEST;
 	CHECK_INT(t, resolver_check_named(&r, &want, &err), -1);
 	CHECK_STR(t, err.msg, "resolver child named a manifest digest other than the "
 	    "selected digest");
 	r.manifest = want;
+	r.pull = want;
 	CHECK_INT(t, resolver_check_named(&r, &want, &err), 0);
 	r.how = REGISTRY_MATCH_CONFIG;
 	r.config.b[31] ^= 1;
 	CHECK_INT(t, resolver_check_named(&r, &want, &err), -1);
+}
+
+static void
+an_index_match_must_pull_the_selected_index(struct th *t)
+{
+	struct registry_result r;
+	struct digest want;
+	struct errbuf err;
+
+	memset(&r, 0, sizeof(r));
+	memset(&want, 0x5e, sizeof(want));
+	memset(r.manifest.b, 0x11, DIGEST_LEN);
+	memset(r.config.b, 0x22, DIGEST_LEN);
+	r.pull = want;
+	r.how = REGISTRY_MATCH_INDEX;
+	CHECK_INT(t, resolver_check_named(&r, &want, &err), 0);
+	/* the config or manifest being the selected digest is not enough */
+	r.pull = r.manifest;
+	r.config = want;
+	r.manifest = want;
+	CHECK_INT(t, resolver_check_named(&r, &want, &err), -1);
+	CHECK_STR(t, err.msg, "resolver child named an index digest other than the "
+	    "selected digest");
 }
 
 void
@@ -134,7 +172,9 @@ suite_resolver(struct th *t)
 {
 	th_run(t, "resolver: only the selected digest, named as matched, is believed",
 	    only_the_selected_digest_named_as_matched_is_believed);
-	th_run(t, "resolver: a resolved record carries both digests and the match kind",
+	th_run(t, "resolver: an index match is believed only when it pulls the selected index",
+	    an_index_match_must_pull_the_selected_index);
+	th_run(t, "resolver: a resolved record carries the three digests and the match kind",
 	    a_resolved_record_round_trips);
 	th_run(t, "resolver: a failed record passes the child's error line on unchanged",
 	    a_failure_passes_the_childs_message_on_unchanged);

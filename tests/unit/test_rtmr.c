@@ -4,8 +4,17 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -714,6 +723,310 @@ defaults_are_dstacks_paths(struct th *t)
 	CHECK_INT(t, c.lock_timeout_ms, RTMR_LOCK_TIMEOUT_MS);
 }
 
+static void
+a_v2_log_line_whose_name_is_not_utf8_cannot_be_replayed(struct th *t)
+{
+	static const char log[] =
+	    "{\"event\":\"app-id\",\"payload\":\"AQ==\",\"version\":2}\n"
+	    "{\"event\":\"bad\xff\",\"payload\":\"AQ==\",\"version\":2}\n";
+	struct env env;
+	struct errbuf e;
+	uint8_t mr[RTMR_DIGEST_LEN];
+	size_t n = 0;
+
+	REQUIRE(t, env_make(&env));
+	file_put(env.log, log, sizeof(log) - 1);
+	CHECK_INT(t, rtmr_log_scan_file(env.log, NULL, mr, &n, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "runtime_events.log: line 2: event name is not valid UTF-8") != NULL);
+	/* without a replay the same log only counts events */
+	CHECK_INT(t, rtmr_log_scan_file(env.log, NULL, NULL, &n, &e), RTMR_OK);
+	CHECK_INT(t, n, 2);
+	env_remove(&env);
+}
+
+/* A file size limit makes the kernel cut writes: the RTMR3 write (48 bytes
+ * at offset 0) or the log append past the limit.  SIGXFSZ is ignored so the
+ * write fails with EFBIG instead of killing the test. */
+struct fsize {
+	struct rlimit old;
+	void (*oldsig)(int);
+};
+
+static int
+fsize_limit(struct fsize *f, rlim_t bytes)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_FSIZE, &f->old) != 0)
+		return 0;
+	f->oldsig = signal(SIGXFSZ, SIG_IGN);
+	r.rlim_cur = bytes;
+	r.rlim_max = f->old.rlim_max;
+	return setrlimit(RLIMIT_FSIZE, &r) == 0;
+}
+
+static void
+fsize_restore(struct fsize *f)
+{
+	setrlimit(RLIMIT_FSIZE, &f->old);
+	signal(SIGXFSZ, f->oldsig);
+}
+
+static void
+native_a_failed_log_write_after_extending_says_so(struct th *t)
+{
+	/* one foreign event, longer than the limit below */
+	static const char foreign[] = "{\"event\":\"app-id\",\"payload\":\""
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}\n";
+	struct digest p = { { 1 } };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+	struct fsize f;
+	struct stat st;
+	int rc;
+
+	REQUIRE(t, env_make(&env));
+	file_put(env.log, foreign, sizeof(foreign) - 1);
+	REQUIRE(t, fsize_limit(&f, 64));
+	rc = rtmr_native_emit_once(&env.cfg, &p, &r, &e);
+	fsize_restore(&f);
+	CHECK_INT(t, rc, RTMR_ERR);
+	CHECK(t, strstr(e.msg, "RTMR3 was extended but the event log was not: reboot required "
+	    "(replay will not match): ") == e.msg);
+	CHECK(t, strstr(e.msg, "runtime_events.log: write: File too large") != NULL);
+	CHECK(t, !rtmr3_is_zero(&env));
+	CHECK(t, stat(env.log, &st) == 0 && st.st_size == (off_t)sizeof(foreign) - 1);
+	env_remove(&env);
+}
+
+static void
+native_a_short_rtmr3_write_is_an_error_and_logs_nothing(struct th *t)
+{
+	struct digest p = { { 1 } };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+	struct fsize f;
+	int rc;
+
+	REQUIRE(t, env_make(&env));
+	REQUIRE(t, fsize_limit(&f, 20));
+	rc = rtmr_native_emit_once(&env.cfg, &p, &r, &e);
+	fsize_restore(&f);
+	CHECK_INT(t, rc, RTMR_ERR);
+	CHECK(t, strstr(e.msg, "rtmr3:sha384: short write (20 of 48 bytes)") != NULL);
+	CHECK(t, access(env.log, F_OK) != 0);
+	env_remove(&env);
+}
+
+static void
+native_an_rtmr3_path_that_cannot_be_written_logs_nothing(struct th *t)
+{
+	struct digest p = { { 1 } };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+
+	REQUIRE(t, env_make(&env));
+	/* readable (the register check opens it), not writable */
+	env.cfg.rtmr3_path = env.dir;
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, ": open: Is a directory") != NULL);
+	CHECK(t, access(env.log, F_OK) != 0);
+	env_remove(&env);
+}
+
+/* A sysfs file reads back like the register: the real one is absent here,
+ * but any sysfs file shows that a register disagreeing with the log's
+ * replay, or one that is not 48 bytes, stops the emit before any write. */
+static void
+native_a_register_that_disagrees_with_the_log_stops_the_emit(struct th *t)
+{
+	struct digest p = { { 1 } };
+	struct env env;
+	struct errbuf e;
+	struct rtmr_native_result r;
+
+	REQUIRE(t, env_make(&env));
+	env.cfg.rtmr3_path = "/sys/devices/system/cpu/modalias"; /* > 48 bytes on x86 */
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "/sys/devices/system/cpu/modalias: the register does not equal "
+	    "the replay of ") == e.msg);
+	CHECK(t, strstr(e.msg, "(reboot required)") != NULL);
+	env.cfg.rtmr3_path = "/sys/kernel/uevent_seqnum"; /* a few digits */
+	CHECK_INT(t, rtmr_native_emit_once(&env.cfg, &p, &r, &e), RTMR_ERR);
+	CHECK(t, strstr(e.msg, "expected the 48-byte register") != NULL);
+	CHECK(t, access(env.log, F_OK) != 0);
+	CHECK(t, rtmr3_is_zero(&env));
+	env_remove(&env);
+}
+
+/* ---- system calls that fail: the kernel told so by a seccomp filter */
+
+/*
+ * A fault the kernel injects in a child: system call nr (on the descriptor
+ * fd and with count bytes where those are not -1) answers -err, or 0 when
+ * err is 0.  RET_ERRNO never runs the call: a "closed" descriptor stays
+ * open.  x86_64 only, like the launcher.
+ */
+struct inject {
+	long nr;
+	long fd, count;
+	int err;
+};
+
+static int
+inject_install(const struct inject *in)
+{
+	struct sock_filter f[12];
+	struct sock_fprog prog;
+	unsigned n = 0, conds = 2 + (in->fd >= 0) + (in->count >= 0), k = 0, total;
+	struct { unsigned off; uint32_t val; } c[4];
+
+	c[k].off = offsetof(struct seccomp_data, arch);
+	c[k++].val = AUDIT_ARCH_X86_64;
+	c[k].off = offsetof(struct seccomp_data, nr);
+	c[k++].val = (uint32_t)in->nr;
+	if (in->fd >= 0) {
+		c[k].off = offsetof(struct seccomp_data, args[0]);
+		c[k++].val = (uint32_t)in->fd;
+	}
+	if (in->count >= 0) {
+		c[k].off = offsetof(struct seccomp_data, args[2]);
+		c[k++].val = (uint32_t)in->count;
+	}
+	total = 2 * conds + 2;
+	for (k = 0; k < conds; k++) {
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, c[k].off);
+		f[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, c[k].val, 0,
+		    (uint8_t)(total - 1 - (n + 1)));
+		n++;
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ERRNO | ((uint32_t)in->err & SECCOMP_RET_DATA));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	prog.len = (unsigned short)n;
+	prog.filter = f;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+/* The descriptor the log append will get: the lock holds the lowest free
+ * one for the whole emit, every other file is closed before the next
+ * opens. */
+static long
+log_fd_to_come(void)
+{
+	int lock = open("/dev/null", O_RDONLY), log = open("/dev/null", O_RDONLY);
+
+	if (lock >= 0)
+		close(lock);
+	if (log >= 0)
+		close(log);
+	return log;
+}
+
+/* Runs the native emit in a child under the fault; its error (or "")
+ * comes back through a pipe.  0 if the child could not report. */
+static int
+emit_under(struct env *env, struct inject in, char *msg, size_t cap)
+{
+	struct digest p = { { 1 } };
+	struct rtmr_native_result r;
+	struct errbuf e;
+	char rec[sizeof(e.msg) + 8];
+	int pfd[2], status, rc;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe(pfd) != 0)
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		if (in.fd == -2)
+			in.fd = log_fd_to_come();
+		memset(rec, 0, sizeof(rec));
+		if (!inject_install(&in)) {
+			snprintf(rec, sizeof(rec), "seccomp: %s", strerror(errno));
+		} else {
+			rc = rtmr_native_emit_once(&env->cfg, &p, &r, &e);
+			snprintf(rec, sizeof(rec), "%s", rc == RTMR_OK ? "" : e.msg);
+		}
+		/* keep the log's descriptor number busy: nothing written
+		 * at exit (the coverage counters) may land on it */
+		(void)!open("/dev/null", O_RDONLY);
+		(void)!write(pfd[1], rec, sizeof(rec));
+		exit(0);
+	}
+	close(pfd[1]);
+	got = read(pfd[0], rec, sizeof(rec));
+	close(pfd[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || got != (ssize_t)sizeof(rec))
+		return 0;
+	snprintf(msg, cap, "%s", rec);
+	return 1;
+}
+
+static void
+native_a_failed_fsync_or_close_of_the_log_says_rtmr3_was_extended(struct th *t)
+{
+	struct env env;
+	char msg[600];
+
+	REQUIRE(t, env_make(&env));
+	REQUIRE(t, emit_under(&env, (struct inject){ SYS_fsync, -1, -1, EIO }, msg, sizeof(msg)));
+	CHECK(t, strstr(msg, "RTMR3 was extended but the event log was not: reboot required "
+	    "(replay will not match): ") == msg);
+	CHECK(t, strstr(msg, "runtime_events.log: fsync: Input/output error") != NULL);
+	CHECK(t, !rtmr3_is_zero(&env));
+	env_remove(&env);
+	REQUIRE(t, env_make(&env));
+	/* every close fails: only the log's result is checked (the others
+	 * are read-only files, or the register, written in one pwrite) */
+	REQUIRE(t, emit_under(&env, (struct inject){ SYS_close, -1, -1, EIO }, msg, sizeof(msg)));
+	CHECK(t, strstr(msg, "RTMR3 was extended but the event log was not") == msg);
+	CHECK(t, strstr(msg, "runtime_events.log: close: Input/output error") != NULL);
+	env_remove(&env);
+}
+
+static void
+native_a_log_write_that_makes_no_progress_is_an_error_not_a_loop(struct th *t)
+{
+	struct digest p = { { 1 } };
+	struct env env;
+	char msg[600], line[256];
+	size_t len = rtmr_log_line_format(RTMR_V1, &p, line, sizeof(line));
+
+	REQUIRE(t, len > 0);
+	REQUIRE(t, env_make(&env));
+	REQUIRE(t, emit_under(&env, (struct inject){ SYS_write, -2, (long)len, 0 }, msg,
+	    sizeof(msg)));
+	CHECK(t, strstr(msg, "RTMR3 was extended but the event log was not") == msg);
+	CHECK(t, strstr(msg, "runtime_events.log: write: no progress") != NULL);
+	env_remove(&env);
+}
+
+static void
+native_a_register_file_that_cannot_be_identified_is_no_register(struct th *t)
+{
+	struct env env;
+	char msg[600];
+
+	/* fstatfs fails: the sysfs file is not compared as a register, so
+	 * the emit goes on to write it (and fails there: it is read-only) */
+	REQUIRE(t, env_make(&env));
+	env.cfg.rtmr3_path = "/sys/devices/system/cpu/modalias";
+	REQUIRE(t, emit_under(&env, (struct inject){ SYS_fstatfs, -1, -1, ENOSYS }, msg,
+	    sizeof(msg)));
+	CHECK(t, strstr(msg, "register does not equal") == NULL);
+	CHECK(t, strstr(msg, "/sys/devices/system/cpu/modalias: open: ") == msg ||
+	    strstr(msg, "/sys/devices/system/cpu/modalias: write: ") == msg);
+	CHECK(t, access(env.log, F_OK) != 0);
+	env_remove(&env);
+}
+
 void
 suite_rtmr(struct th *t)
 {
@@ -760,4 +1073,20 @@ suite_rtmr(struct th *t)
 	th_run(t, "rtmr: native: waits for the lock and gives up after the timeout",
 	    native_waits_for_the_lock_and_gives_up_after_the_timeout);
 	th_run(t, "rtmr: defaults are dstack's paths", defaults_are_dstacks_paths);
+	th_run(t, "rtmr: a V2 log line whose name is not UTF-8 cannot be replayed",
+	    a_v2_log_line_whose_name_is_not_utf8_cannot_be_replayed);
+	th_run(t, "rtmr: native: a failed log write after extending says so",
+	    native_a_failed_log_write_after_extending_says_so);
+	th_run(t, "rtmr: native: a short RTMR3 write is an error and logs nothing",
+	    native_a_short_rtmr3_write_is_an_error_and_logs_nothing);
+	th_run(t, "rtmr: native: an RTMR3 path that cannot be written logs nothing",
+	    native_an_rtmr3_path_that_cannot_be_written_logs_nothing);
+	th_run(t, "rtmr: native: a register that disagrees with the log stops the emit",
+	    native_a_register_that_disagrees_with_the_log_stops_the_emit);
+	th_run(t, "rtmr: native: a failed fsync or close of the log says RTMR3 was extended",
+	    native_a_failed_fsync_or_close_of_the_log_says_rtmr3_was_extended);
+	th_run(t, "rtmr: native: a log write that makes no progress is an error, not a loop",
+	    native_a_log_write_that_makes_no_progress_is_an_error_not_a_loop);
+	th_run(t, "rtmr: native: a register file that cannot be identified is no register",
+	    native_a_register_file_that_cannot_be_identified_is_no_register);
 }

@@ -117,6 +117,90 @@ an_empty_log_replays_to_zero_and_emits(struct th *t)
 	CHECK_INT(t, seen, RTMR_SEEN_NONE);
 }
 
+/* ---- the event-name decoder: escapes, surrogate pairs, truncation */
+
+static int
+parse_name(const char *name_json, struct rtmr_event *ev)
+{
+	char line[512];
+	struct errbuf e;
+	int n = snprintf(line, sizeof(line), "{\"event\":\"%s\",\"payload\":\"AQ==\"}", name_json);
+
+	return rtmr_log_line_parse(line, (size_t)n, ev, &e);
+}
+
+static void
+escaped_names_decode_to_utf8_and_surrogate_pairs_join(struct th *t)
+{
+	struct rtmr_event ev;
+
+	REQUIRE_INT(t, parse_name("\\ud83d\\ude00", &ev), RTMR_OK);
+	CHECK_STR(t, ev.name, "\xf0\x9f\x98\x80");
+	REQUIRE_INT(t, parse_name("\\ue000", &ev), RTMR_OK); /* just above the surrogates */
+	CHECK_STR(t, ev.name, "\xee\x80\x80");
+	REQUIRE_INT(t, parse_name("x\\uDBFF\\uDFFFy", &ev), RTMR_OK);
+	CHECK_STR(t, ev.name, "x\xf4\x8f\xbf\xbfy");
+	REQUIRE_INT(t, parse_name("\\\"\\\\\\b\\f\\n\\r\\t\\u20AC", &ev), RTMR_OK);
+	CHECK_STR(t, ev.name, "\"\\\b\f\n\r\t\xe2\x82\xac");
+	CHECK_INT(t, ev.payload_len, 1);
+	CHECK_INT(t, ev.payload[0], 1);
+}
+
+static void
+broken_escapes_and_truncated_names_are_refused(struct th *t)
+{
+	static const char *const bad[] = {
+		"\\udc00",           /* a low surrogate alone */
+		"\\ud83dx",          /* a high surrogate without its low half */
+		"\\ud83d\\n",        /* ... followed by another escape */
+		"\\ud83d\\u0041",    /* ... followed by a non-surrogate */
+		"\\ud83d\\ue000",    /* ... followed by a code point above the low range */
+		"\\ud83d\\udbff",    /* ... followed by another high surrogate */
+		"\\ud83d\\ude0",     /* a low half cut short */
+		"\\u12g4",           /* not hex */
+		"\\u12",             /* cut short */
+		"\\",                /* a lone backslash before the closing quote */
+		"\\q",               /* an unknown escape */
+	};
+	struct rtmr_event ev;
+	struct errbuf e;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!CHECK_INT(t, parse_name(bad[i], &ev), RTMR_ERR))
+			printf("     accepted: %s\n", bad[i]);
+	/* the line ends inside the name: no closing quote at all */
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"abc", 13, &ev, &e), RTMR_ERR);
+	CHECK_STR(t, e.msg, "expected {\"event\":\"<name>\" (name at most 256 bytes)");
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"ab\\", 13, &ev, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"\\u12", 14, &ev, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"\\ud83d", 16, &ev, &e), RTMR_ERR);
+	CHECK_INT(t, rtmr_log_line_parse("{\"event\":\"\\ud83d\\ude00", 22, &ev, &e), RTMR_ERR);
+	/* a 4-byte character that would pass the name's last byte */
+	{
+		char name[RTMR_NAME_MAX + 16];
+
+		memset(name, 'n', RTMR_NAME_MAX - 2);
+		strcpy(name + RTMR_NAME_MAX - 2, "\\ud83d\\ude00");
+		CHECK_INT(t, parse_name(name, &ev), RTMR_ERR);
+		strcpy(name + RTMR_NAME_MAX - 2, "\\u00e9");
+		CHECK_INT(t, parse_name(name, &ev), RTMR_OK);
+		CHECK_INT(t, strlen(ev.name), RTMR_NAME_MAX);
+	}
+}
+
+static void
+an_unknown_log_version_has_no_digest(struct th *t)
+{
+	uint8_t p[32] = { 1 }, d[RTMR_DIGEST_LEN];
+	struct errbuf e;
+
+	CHECK_INT(t, rtmr_event_digest((enum rtmr_version)3, "x", p, sizeof(p), d, &e), RTMR_ERR);
+	CHECK_STR(t, e.msg, "unknown event log version 3");
+	CHECK_INT(t, rtmr_event_digest(RTMR_V2, "bad\xff", p, sizeof(p), d, &e), RTMR_ERR);
+	CHECK_STR(t, e.msg, "event name is not valid UTF-8");
+}
+
 void
 suite_rtmr_log(struct th *t)
 {
@@ -128,4 +212,9 @@ suite_rtmr_log(struct th *t)
 	    an_overlong_line_is_refused_across_pieces);
 	th_run(t, "rtmr_log: an empty log replays to zero and emits",
 	    an_empty_log_replays_to_zero_and_emits);
+	th_run(t, "rtmr_log: escaped names decode to UTF-8 and surrogate pairs join",
+	    escaped_names_decode_to_utf8_and_surrogate_pairs_join);
+	th_run(t, "rtmr_log: broken escapes and truncated names are refused",
+	    broken_escapes_and_truncated_names_are_refused);
+	th_run(t, "rtmr_log: an unknown log version has no digest", an_unknown_log_version_has_no_digest);
 }

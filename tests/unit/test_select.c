@@ -188,6 +188,45 @@ selection_follows_the_matrix(struct th *t)
 	    " does not match any approved hash");
 }
 
+/* 1024 approved hashes load; one more is refused. */
+static void
+the_list_holds_at_most_select_hashes_max_entries(struct th *t)
+{
+	static struct select_approved a;
+	static char body[SELECT_HASHES_MAX * 80 + 64];
+	struct tmp d;
+	struct errbuf e;
+	size_t o, i;
+
+	REQUIRE(t, tmp_make(&d) == 0);
+	for (int extra = 0; extra <= 1; extra++) {
+		o = (size_t)snprintf(body, sizeof(body), "{\"approved_hashes\":[");
+		for (i = 0; i < SELECT_HASHES_MAX + (size_t)extra; i++)
+			o += (size_t)snprintf(body + o, sizeof(body) - o, "%s\"sha256:%064zx\"",
+			    i ? "," : "", i);
+		snprintf(body + o, sizeof(body) - o, "]}");
+		tmp_write(&d, body);
+		if (extra == 0) {
+			CHECK_INT(t, load(&d, &a, &e), SELECT_LOADED);
+			CHECK_INT(t, a.n, SELECT_HASHES_MAX);
+			CHECK_INT(t, a.hashes[SELECT_HASHES_MAX - 1].b[31], (SELECT_HASHES_MAX - 1) & 0xff);
+		} else {
+			CHECK_INT(t, load(&d, &a, &e), SELECT_ERR_PARSE);
+			CHECK(t, strstr(e.msg, "\"approved_hashes\": 1025 entries, want 1..1024") != NULL);
+		}
+	}
+	tmp_free(&d);
+}
+
+static void
+each_source_has_the_name_the_log_prints(struct th *t)
+{
+	CHECK_STR(t, select_source_name(SELECT_FROM_DEFAULT), "default");
+	CHECK_STR(t, select_source_name(SELECT_FROM_OVERRIDE), "override");
+	CHECK_STR(t, select_source_name(SELECT_FROM_NEWEST), "newest-approved");
+	CHECK_STR(t, select_source_name((enum select_source)99), "?");
+}
+
 void
 suite_select(struct th *t)
 {
@@ -199,4 +238,8 @@ suite_select(struct th *t)
 	th_run(t, "select: bad contents are parse errors naming the problem",
 	    bad_contents_are_parse_errors_naming_the_problem);
 	th_run(t, "select: selection follows the SPEC matrix", selection_follows_the_matrix);
+	th_run(t, "select: the list holds at most SELECT_HASHES_MAX entries",
+	    the_list_holds_at_most_select_hashes_max_entries);
+	th_run(t, "select: each source has the name the log prints",
+	    each_source_has_the_name_the_log_prints);
 }
