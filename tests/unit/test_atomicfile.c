@@ -492,18 +492,21 @@ an_existing_temp_name_is_retried_and_the_file_there_kept(struct th *t)
 	struct errbuf e;
 	struct names n = { 0, 3, 0, NULL };
 	struct atomicfile_ops ops = { NULL, NULL, &n, scripted_random };
-	char buf[64];
+	char buf[64], p[128];
+	struct stat st;
 
 	REQUIRE(t, tdir_make(&d));
-	put(d.path, ".tmpAAAAAA", "theirs");
+	/* a directory: the sweep of leftover temp files (unlinkat) keeps it */
+	snprintf(p, sizeof(p), "%s/.tmpAAAAAA", d.path);
+	REQUIRE(t, mkdir(p, 0700) == 0);
 	put(d.path, "f", "old");
 	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_OK);
 	CHECK_INT(t, n.calls, 4);
 	slurp(d.path, "f", buf, sizeof(buf));
 	CHECK_STR(t, buf, "new");
-	slurp(d.path, ".tmpAAAAAA", buf, sizeof(buf));
-	CHECK_STR(t, buf, "theirs");
+	CHECK(t, stat(p, &st) == 0 && S_ISDIR(st.st_mode));
 	CHECK_INT(t, count_entries(d.path), 2);
+	rmdir(p);
 	tdir_remove(&d);
 }
 
@@ -514,19 +517,22 @@ a_temp_name_taken_on_every_try_is_an_error_and_nothing_is_removed(struct th *t)
 	struct errbuf e;
 	struct names n = { 0, ATOMICFILE_TEMP_TRIES, 0, NULL };
 	struct atomicfile_ops ops = { NULL, NULL, &n, scripted_random };
-	char buf[64];
+	char buf[64], p[128];
+	struct stat st;
 
 	REQUIRE(t, tdir_make(&d));
-	put(d.path, ".tmpAAAAAA", "theirs");
+	/* a directory: the sweep of leftover temp files (unlinkat) keeps it */
+	snprintf(p, sizeof(p), "%s/.tmpAAAAAA", d.path);
+	REQUIRE(t, mkdir(p, 0700) == 0);
 	put(d.path, "f", "old");
 	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_ERR);
 	CHECK_INT(t, n.calls, ATOMICFILE_TEMP_TRIES);
 	CHECK(t, strstr(e.msg, "/f: create temp file: File exists") != NULL);
 	slurp(d.path, "f", buf, sizeof(buf));
 	CHECK_STR(t, buf, "old");
-	slurp(d.path, ".tmpAAAAAA", buf, sizeof(buf));
-	CHECK_STR(t, buf, "theirs");
+	CHECK(t, stat(p, &st) == 0 && S_ISDIR(st.st_mode));
 	CHECK_INT(t, count_entries(d.path), 2);
+	rmdir(p);
 	tdir_remove(&d);
 }
 
@@ -651,7 +657,7 @@ suite_atomicfile(struct th *t)
 	    temp_files_an_interrupted_write_left_are_removed_by_the_next_write);
 	th_run(t, "atomicfile: names that are not one component are refused",
 	    names_that_are_not_one_component_are_refused);
-	th_run(t, "atomicfile: an existing temp name is retried and the file there kept",
+	th_run(t, "atomicfile: an existing temp name is retried and the entry there kept",
 	    an_existing_temp_name_is_retried_and_the_file_there_kept);
 	th_run(t, "atomicfile: a temp name taken on every try is an error and nothing is removed",
 	    a_temp_name_taken_on_every_try_is_an_error_and_nothing_is_removed);
