@@ -84,6 +84,7 @@ FAKE_DSTACK = os.path.join(TOP, "tests", "lib", "fake_dstack.py")
 EVENT_TYPE = 0x08000001
 EVENT = "mpc-image-digest"
 RUN_TIMEOUT = 120
+SETTLE_SECONDS = 0.3
 ERROR_LINE = re.compile(r"(^|\s)level=error(\s|$)")
 REBOOT_REASON = "reboot required"
 T = Checks()
@@ -628,6 +629,11 @@ def kill_run(c, n, continuation):
     if bad:
         c.after("violation")
         return "violation", "after the kill: " + "; ".join(bad), killed[1]
+    # The engine may still be finishing a request the dead launcher sent
+    # (a create, a stop); a restart comes after it, as a container restart
+    # does (seconds).  Without the pause the next run can race it: see
+    # README, "what the campaign does not cover".
+    time.sleep(SETTLE_SECONDS)
     if continuation == "reboot":
         w.reboot_measurements(c.path)
     q = w.run(c.path, c.engine)
