@@ -30,6 +30,8 @@ NOPIE := -fno-pie
 # DET_FLAGS): -1.6 KB of text against -Os.  Nothing of ours is hot: the
 # hashing and crypto are BearSSL's, which keeps -Os.
 OWN_OPT := -Oz
+# src/pagealloc.c replaces musl's malloc in the launcher build only.
+OWN_DEFS := -DTL_PAGEALLOC
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
 STD := -std=c11 -D_GNU_SOURCE
@@ -136,7 +138,7 @@ $(B)/gen/version.h: $(SOURCE_INPUTS)
 LTO := -flto -flto-partition=one
 $(B)/musl/%.o: src/%.c $(HDRS) $(GEN) $(BEARSSL)/musl/libbearssl.a
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(STD) $(DET_FLAGS) $(OWN_OPT) $(HARDEN) $(NOPIE) $(LTO) $(WARN) $(INC) -c $< -o $@
+	$(MUSL_CC) $(STD) $(OWN_DEFS) $(DET_FLAGS) $(OWN_OPT) $(HARDEN) $(NOPIE) $(LTO) $(WARN) $(INC) -c $< -o $@
 
 $(LAUNCHER): $(MUSL_OBJS) $(BEARSSL)/musl/libbearssl.a
 	$(MUSL_CC) -static -s $(DET_FLAGS) $(OWN_OPT) $(HARDEN) $(NOPIE) $(LTO) $(WARN) \
