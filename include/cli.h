@@ -23,7 +23,13 @@ enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
 
 enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
 
+/* What CLI_RUN runs: the first argument names it when it is a command word
+ * (command_names in cli.c: "plan"), else the launch.  The settings parse
+ * the same for every command. */
+enum cli_command { CLI_COMMAND_LAUNCH, CLI_COMMAND_PLAN };
+
 struct cli_settings {
+	enum cli_command command;
 	enum launch_platform platform; /* LAUNCH_TEE or LAUNCH_NONTEE, the plan's type */
 	struct digest default_digest;
 	enum measure_method rtmr_method;
@@ -68,6 +74,17 @@ enum cli_result cli_parse(int argc, char *const argv[], char *const envp[],
  * must not depend on them. */
 int measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
     char *pathbuf, size_t cap, struct errbuf *err);
+
+/*
+ * The backend to use, and why (a fixed phrase for logs and `plan`):
+ * TEE_LAUNCHER_ENGINE when set; else api when engine_socket (the path
+ * DOCKER_HOST names, engine_api_socket_path) is a socket, by stat(2)
+ * alone: nothing is connected to decide; else cli when docker is on PATH;
+ * else api.  Never fails: a backend that cannot work reports it when it is
+ * set up.
+ */
+enum cli_engine cli_engine_choose(const struct cli_settings *s, const char *engine_socket,
+    const char **why);
 
 /* The --help text. */
 extern const char cli_usage_text[];

@@ -5,8 +5,11 @@
  *   pull        docker pull <ref>
  *   inspect_id  docker image inspect --format {{index .ID}} <ref>
  *   remove      docker rm -f <name>
- *   probe       docker compose version   (exit 0 → plugin; else docker-compose
- *                                          on the PATH → v1; else an error)
+ *   probe       from files first (engine_cli_compose_find): the compose
+ *               plugin in a directory the docker CLI searches → plugin; else
+ *               docker-compose on the PATH → v1; else, unless no_spawn,
+ *               `docker compose version` (exit 0 → plugin, e.g. from a
+ *               cliPluginsExtraDirs entry); else an error.  Once per run.
  *   compose_up  docker compose -p mpc-node -f <file> up -d
  *           or  docker-compose -p mpc-node -f <file> up -d
  *   prepare     render the compose file (compose.h) for the probed tool
@@ -83,6 +86,9 @@ struct engine_cli {
 	char env_docker_host[ENGINE_CLI_ENV_MAX + 16];
 	const char *envp[5];
 	int compose_known;                  /* probe ran */
+	int no_spawn;                       /* set by the caller: the probe runs
+	                                       nothing (tee-launcher plan) */
+	char plugin_dirs[ENGINE_CLI_ENV_MAX + 128]; /* from init; tests replace */
 	enum compose_flavour compose_tool;
 	char out[ENGINE_CLI_OUTPUT_CAP];    /* last command's stdout */
 	char errout[ENGINE_CLI_OUTPUT_CAP]; /* last command's stderr */
@@ -103,6 +109,21 @@ int engine_cli_init(struct engine_cli *c, const char *path, const char *home,
 
 /* Points e's operations at c. */
 void engine_cli_bind(struct engine_cli *c, struct engine *e);
+
+/* The docker CLI's own plugin directories on Unix (its cli-plugins
+ * manager): the user's under HOME (DOCKER_CONFIG is never passed on), then
+ * these (docker's list without /usr/local/libexec, where no package puts
+ * compose; a plugin elsewhere is still found by `docker compose version`). */
+#define ENGINE_CLI_PLUGIN_DIRS "/usr/local/lib/docker/cli-plugins:" \
+	"/usr/lib/docker/cli-plugins:/usr/libexec/docker/cli-plugins"
+#define ENGINE_CLI_PLUGIN_USER_DIR "/.docker/cli-plugins"
+
+/* The compose tool from files alone (stat, nothing run): the plugin
+ * docker-compose, executable, in c->plugin_dirs (init: HOME's, then
+ * ENGINE_CLI_PLUGIN_DIRS) → plugin; else docker-compose on the PATH → v1.
+ * ENGINE_ERR when neither. */
+int engine_cli_compose_find(const struct engine_cli *c, enum compose_flavour *tool,
+    struct errbuf *err);
 
 /* Which compose tool compose_up will use (probed once, then cached). */
 int engine_cli_compose_probe(struct engine_cli *c, enum compose_flavour *tool,

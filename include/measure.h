@@ -49,6 +49,9 @@ struct measure_cfg {
 	const char *dstack_socket;
 	struct rtmr_native_cfg native;
 	unsigned timeout_ms;
+	/* measure_plan's evidence, for its log line and `tee-launcher plan` */
+	int version_present;    /* native.version_path is a regular file */
+	int rtmr3_writable;     /* access(native.rtmr3_path, W_OK) */
 };
 
 /* Fills m from plain values (the settings' TEE_LAUNCHER_* paths; cli.h's
@@ -66,7 +69,8 @@ int measure_cfg_init(struct measure_cfg *m, enum measure_method method,
 enum measure_outcome { MEASURE_EXTENDED, MEASURE_ALREADY };
 
 /* Replaces m->method AUTO by the method to use, checks that method's
- * prerequisites, and logs the choice and its evidence. */
+ * prerequisites, and logs the choice and its evidence (also kept in m).
+ * Reads file metadata only (stat, access): nothing is opened or written. */
 int measure_plan(struct measure_cfg *m, struct errbuf *err);
 
 /* Name of a resolved method for logs ("native", "dstack-api"). */

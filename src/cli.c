@@ -1,12 +1,17 @@
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "engine_cli.h"
 #include "env.h"
+#include "spawn.h"
 
 const char cli_usage_text[] =
-"usage: tee-launcher [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
+"usage: tee-launcher [plan] [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
 "                    [--default-image-digest sha256:<64 hex>] [--help] [--version]\n"
+"\n"
+"  plan: what a launch would do, and why; contacts and writes nothing\n"
 "\n"
 "Each flag may instead come from its environment variable (the flag wins):\n"
 "  PLATFORM               TEE or NONTEE (required)\n"
@@ -22,12 +27,29 @@ const char cli_usage_text[] =
 "  TEE_LAUNCHER_RTMR_METHOD           auto | dstack-api | native (default auto)\n"
 "  TEE_LAUNCHER_RTMR3_FILE            " CLI_DEFAULT_RTMR3_FILE "\n"
 "  TEE_LAUNCHER_EVENT_LOG_DIR         " CLI_DEFAULT_EVENT_LOG_DIR "\n"
-"  TEE_LAUNCHER_ENGINE                api | cli (default: cli if docker is on PATH)\n"
+"  TEE_LAUNCHER_ENGINE                api | cli (default api; cli if no engine socket)\n"
 "  TEE_LAUNCHER_EXTRA_CA_FILE         PEM file of extra trust anchors (default none)\n"
 "  TEE_LAUNCHER_LOCK_FILE             <node config dir>/.tee-launcher.lock\n"
 "  DOCKER_HOST, HTTPS_PROXY, NO_PROXY as usual\n"
 "\n"
-"Exit status: 0 node started, 1 runtime failure, 2 usage error.\n";
+"Exit status: 0 node started (plan: printed), 1 runtime failure, 2 usage error.\n";
+
+/* The command words, in enum cli_command order after CLI_COMMAND_LAUNCH. */
+static const char *const command_names[] = { "plan" };
+
+/* argv[1] when it is a command word: the settings parse as for a launch. */
+static int
+take_command(int argc, char *const argv[], struct cli_settings *s)
+{
+	size_t k;
+
+	for (k = 0; argc > 1 && k < sizeof(command_names) / sizeof(command_names[0]); k++)
+		if (strcmp(argv[1], command_names[k]) == 0) {
+			s->command = (enum cli_command)(k + 1);
+			return 2;
+		}
+	return 1;
+}
 
 static const char *
 env_or(char *const envp[], const char *name, const char *dflt)
@@ -186,7 +208,7 @@ cli_parse(int argc, char *const argv[], char *const envp[],
 	r.platform = env_get(envp, "PLATFORM");
 	r.dct = env_get(envp, "DOCKER_CONTENT_TRUST");
 	r.digest = env_get(envp, "DEFAULT_IMAGE_DIGEST");
-	for (i = 1; i < argc; i++) {
+	for (i = take_command(argc, argv, s); i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return CLI_HELP;
 		if (strcmp(argv[i], "--version") == 0)
@@ -205,4 +227,29 @@ measure_cfg_from_settings(struct measure_cfg *m, const struct cli_settings *s,
 {
 	return measure_cfg_init(m, s->rtmr_method, s->dstack_socket, s->rtmr3_file,
 	    s->event_log_dir, pathbuf, cap, err);
+}
+
+enum cli_engine
+cli_engine_choose(const struct cli_settings *s, const char *engine_socket,
+    const char **why)
+{
+	char where[SPAWN_PATH_MAX];
+	struct errbuf ignored;
+	struct stat st;
+
+	if (s->engine != CLI_ENGINE_DEFAULT) {
+		*why = "TEE_LAUNCHER_ENGINE";
+		return s->engine;
+	}
+	if (stat(engine_socket, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		*why = "socket present";
+		return CLI_ENGINE_API;
+	}
+	if (spawn_resolve(ENGINE_CLI_DOCKER, s->path, where, sizeof(where), &ignored) ==
+	    SPAWN_OK) {
+		*why = "no socket, docker on PATH";
+		return CLI_ENGINE_CLI;
+	}
+	*why = "no socket, no docker";
+	return CLI_ENGINE_API;
 }

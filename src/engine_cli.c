@@ -35,8 +35,10 @@ engine_cli_init(struct engine_cli *c, const char *path, const char *home,
 	c->timeouts.probe_ms = ENGINE_CLI_PROBE_TIMEOUT_MS;
 	c->timeouts.compose_ms = ENGINE_CLI_COMPOSE_TIMEOUT_MS;
 	c->compose_known = 0;
+	c->no_spawn = 0;
 	c->compose_file = NULL;
 	c->compose_tool = COMPOSE_SPEC;
+	c->env_home[0] = '\0';
 	if (path == NULL || path[0] == '\0')
 		path = ENGINE_CLI_DEFAULT_PATH;
 	if (env_entry(c->env_path, sizeof(c->env_path), "PATH", path, err) != ENGINE_OK)
@@ -48,6 +50,9 @@ engine_cli_init(struct engine_cli *c, const char *path, const char *home,
 			return ENGINE_ERR;
 		c->envp[n++] = c->env_home;
 	}
+	fmt_snprintf(c->plugin_dirs, sizeof(c->plugin_dirs), "%s%s%s",
+	    c->env_home[0] ? c->env_home + 5 : "", c->env_home[0] ?
+	    ENGINE_CLI_PLUGIN_USER_DIR ":" : "", ENGINE_CLI_PLUGIN_DIRS);
 	if (docker_host == NULL || docker_host[0] == '\0')
 		docker_host = ENGINE_DEFAULT_HOST;
 	if (env_entry(c->env_docker_host, sizeof(c->env_docker_host),
@@ -168,28 +173,50 @@ cli_remove(void *ctx, const char *name, struct errbuf *err)
 }
 
 int
+engine_cli_compose_find(const struct engine_cli *c, enum compose_flavour *tool,
+    struct errbuf *err)
+{
+	char where[SPAWN_PATH_MAX];
+	struct errbuf ignored;
+
+	if (spawn_resolve(ENGINE_CLI_COMPOSE_V1, c->plugin_dirs, where, sizeof(where), &ignored) ==
+	    SPAWN_OK) {
+		*tool = COMPOSE_SPEC;
+		return ENGINE_OK;
+	}
+	if (spawn_resolve(ENGINE_CLI_COMPOSE_V1, c->search_path, where, sizeof(where),
+	    &ignored) == SPAWN_OK) {
+		*tool = COMPOSE_V1;
+		return ENGINE_OK;
+	}
+	errbuf_set(err, "no compose tool: no %s in %s or PATH (%s)",
+	    ENGINE_CLI_COMPOSE_V1, c->plugin_dirs, c->search_path);
+	return ENGINE_ERR;
+}
+
+/* The files first: `docker compose version` costs a docker CLI start (and
+ * the plugin's) on every run. */
+int
 engine_cli_compose_probe(struct engine_cli *c, enum compose_flavour *tool,
     struct errbuf *err)
 {
 	static const char *const argv[] = { ENGINE_CLI_DOCKER, "compose", "version", NULL };
-	struct errbuf probe_err;
-	char where[SPAWN_PATH_MAX];
 	struct spawn_cmd cmd = { argv, c->envp, c->search_path, c->timeouts.probe_ms };
 
 	if (!c->compose_known) {
-		if (spawn_run(&cmd, &c->outb, &c->errb, &c->status, err) != SPAWN_OK) {
-			errbuf_wrap(err, "docker compose version");
-			return ENGINE_ERR;
-		}
-		if (spawn_succeeded(&c->status)) {
+		if (engine_cli_compose_find(c, &c->compose_tool, err) != ENGINE_OK) {
+			if (c->no_spawn)
+				return ENGINE_ERR;
+			if (spawn_run(&cmd, &c->outb, &c->errb, &c->status, err) != SPAWN_OK) {
+				errbuf_wrap(err, "docker compose version");
+				return ENGINE_ERR;
+			}
+			if (!spawn_succeeded(&c->status)) {
+				errbuf_set(err, "no compose tool: `docker compose version` failed and "
+				    "%s is not on PATH (%s)", ENGINE_CLI_COMPOSE_V1, c->search_path);
+				return ENGINE_ERR;
+			}
 			c->compose_tool = COMPOSE_SPEC;
-		} else if (spawn_resolve(ENGINE_CLI_COMPOSE_V1, c->search_path, where,
-		    sizeof(where), &probe_err) == SPAWN_OK) {
-			c->compose_tool = COMPOSE_V1;
-		} else {
-			errbuf_set(err, "no compose tool: `docker compose version` failed and "
-			    "%s is not on PATH (%s)", ENGINE_CLI_COMPOSE_V1, c->search_path);
-			return ENGINE_ERR;
 		}
 		c->compose_known = 1;
 	}

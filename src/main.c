@@ -6,6 +6,7 @@
  * before the network is touched, and RTMR3 is extended only for an image
  * that was resolved, hashed, pulled and checked.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,6 @@
 #include "registry.h"
 #include "resolver.h"
 #include "select.h"
-#include "spawn.h"
 #include "takeover.h"
 #include "tls.h"
 #include "version.h"
@@ -46,13 +46,17 @@
  * longest wait and musl's DNS timeouts (5 s x 2). */
 #define RESOLVE_MAX_REQUESTS (2ull * REGISTRY_MAX_REQUESTS)
 #define RESOLVE_DNS_MS 10000
+/* `plan`'s report: twenty lines, a few holding paths. */
+#define PLAN_REPORT_MAX (16 * ATOMICFILE_PATH_MAX)
 
 /* Everything one run holds; static storage, too big for the stack. */
 struct launcher {
 	struct cli_settings s;
 	struct launcher_config cfg;
 	struct select_approved approved;
+	int approved_absent;
 	struct digest selected;
+	enum select_source source;
 	struct tls_anchors anchors;
 	struct http_client http;
 	int http_ready;
@@ -64,6 +68,7 @@ struct launcher {
 	struct engine_api api;
 	int api_ready;
 	int use_cli;
+	const char *engine_why;
 	int containerd;                /* the engine's image store */
 	struct engine engine;
 	struct measure_cfg measure;
@@ -75,6 +80,8 @@ struct launcher {
 	struct takeover takeover;
 	char lock_path[ATOMICFILE_PATH_MAX];
 	int lock_fd;
+	char report[PLAN_REPORT_MAX];  /* `plan`'s output, written at once */
+	size_t report_len;
 };
 
 static int
@@ -99,7 +106,6 @@ static int
 choose_image(struct launcher *l, struct errbuf *err)
 {
 	const struct select_approved *list = &l->approved;
-	enum select_source src;
 	char d[DIGEST_STR_SIZE];
 
 	switch (select_load_approved(l->s.approved_file, &l->approved, err)) {
@@ -111,17 +117,18 @@ choose_image(struct launcher *l, struct errbuf *err)
 		if (l->cfg.has_override)
 			log_event(LOG_INFO, "mpc_hash_override ignored without an approved hashes file");
 		list = NULL;
+		l->approved_absent = 1;
 		break;
 	case SELECT_ERR_READ:
 	case SELECT_ERR_PARSE:
 		return -1;
 	}
 	if (select_image(list, &l->s.default_digest,
-	    l->cfg.has_override ? &l->cfg.override : NULL, &l->selected, &src, err) != 0)
+	    l->cfg.has_override ? &l->cfg.override : NULL, &l->selected, &l->source, err) != 0)
 		return -1;
 	digest_format(&l->selected, d);
 	log_event(LOG_INFO, "selected image digest", { "digest", d },
-	    { "source", select_source_name(src) });
+	    { "source", select_source_name(l->source) });
 	return 0;
 }
 
@@ -201,34 +208,31 @@ resolve(struct launcher *l, struct errbuf *err)
 	return resolver_run(&job, &l->resolved, err);
 }
 
-/* The operator's TEE_LAUNCHER_ENGINE, else the CLI when docker is on PATH
- * (a FROM-scratch launcher image has none: the API). */
+/* cli_engine_choose(): the operator's TEE_LAUNCHER_ENGINE, else the API
+ * whenever the engine's socket is there.  Nothing is contacted here. */
 static int
 engine_setup(struct launcher *l, struct errbuf *err)
 {
-	enum cli_engine which = l->s.engine;
-	char where[SPAWN_PATH_MAX];
-	struct errbuf none;
+	enum cli_engine which;
 
-	if (which == CLI_ENGINE_DEFAULT)
-		which = spawn_resolve(ENGINE_CLI_DOCKER, l->s.path, where, sizeof(where),
-		    &none) == SPAWN_OK ? CLI_ENGINE_CLI : CLI_ENGINE_API;
 	/* Both backends stop and restart containers through the API. */
 	if (engine_api_init(&l->api, l->s.docker_host, err) != ENGINE_OK)
 		return -1;
 	l->api_ready = 1;
+	which = cli_engine_choose(&l->s, l->api.socket_path, &l->engine_why);
 	if (which == CLI_ENGINE_API) {
 		engine_api_bind(&l->api, &l->engine);
 	} else {
 		if (engine_cli_init(&l->cli, l->s.path, l->s.home, l->s.docker_host,
 		    err) != ENGINE_OK)
 			return -1;
+		l->cli.no_spawn = l->s.command == CLI_COMMAND_PLAN;
 		l->cli.compose_file = l->s.compose_file;
 		engine_cli_bind(&l->cli, &l->engine);
 		l->use_cli = 1;
 	}
 	log_event(LOG_INFO, "engine backend",
-	    { "engine", which == CLI_ENGINE_API ? "api" : "cli" });
+	    { "engine", which == CLI_ENGINE_API ? "api" : "cli" }, { "reason", l->engine_why });
 	return 0;
 }
 
@@ -375,7 +379,7 @@ plan(struct launcher *l, struct errbuf *err)
 
 /* Default: next to the node config, i.e. in the volume launchers share. */
 static int
-lock_take(struct launcher *l, struct errbuf *err)
+lock_path(struct launcher *l, struct errbuf *err)
 {
 	const char *slash = strrchr(l->s.node_config, '/');
 	int n;
@@ -389,7 +393,14 @@ lock_take(struct launcher *l, struct errbuf *err)
 		errbuf_set(err, "lock file path longer than %zu bytes", sizeof(l->lock_path) - 1);
 		return -1;
 	}
-	if (lockfile_acquire(l->lock_path, LAUNCH_LOCK_TIMEOUT_MS, &l->lock_fd, err) !=
+	return 0;
+}
+
+static int
+lock_take(struct launcher *l, struct errbuf *err)
+{
+	if (lock_path(l, err) != 0 ||
+	    lockfile_acquire(l->lock_path, LAUNCH_LOCK_TIMEOUT_MS, &l->lock_fd, err) !=
 	    LOCKFILE_OK)
 		return -1;
 	log_event(LOG_INFO, "launch lock held", { "path", l->lock_path });
@@ -440,11 +451,10 @@ act(struct launcher *l, struct errbuf *err, const char **step)
 	return takeover_start(&l->takeover, &l->api, &l->engine, &l->spec, err);
 }
 
+/* The steps before the network, shared by a launch and `plan`. */
 static int
-run(struct launcher *l)
+prepare(struct launcher *l)
 {
-	char ref[REFERENCE_PULL_SIZE];
-	const char *step;
 	struct errbuf err;
 
 	log_event(LOG_INFO, "platform", { "platform",
@@ -458,6 +468,18 @@ run(struct launcher *l)
 		return fail("engine", &err);
 	if (plan(l, &err) != 0)
 		return fail("plan", &err);
+	return 0;
+}
+
+static int
+run(struct launcher *l)
+{
+	char ref[REFERENCE_PULL_SIZE];
+	const char *step;
+	struct errbuf err;
+
+	if (prepare(l) != 0)
+		return EXIT_RUNTIME;
 	if (obtain(l, ref, &step, &err) != 0)
 		return fail(step, &err);
 	if (finish_spec(l, &err) != 0)
@@ -465,6 +487,93 @@ run(struct launcher *l)
 	if (act(l, &err, &step) != 0)
 		return fail(step, &err);
 	log_event(LOG_INFO, "MPC node started", { "image", ref });
+	return 0;
+}
+
+/* One line of the plan into l->report (cut if it would not fit). */
+static void say(struct launcher *l, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void
+say(struct launcher *l, const char *f, ...)
+{
+	size_t cap = sizeof(l->report) - l->report_len;
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = fmt_vsnprintf(l->report + l->report_len, cap, f, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n + 1 < cap) {
+		l->report_len += (size_t)n;
+		l->report[l->report_len++] = '\n';
+	}
+}
+
+static void
+plan_print_measure(struct launcher *l)
+{
+	const struct measure_cfg *m = &l->measure;
+
+	if (l->s.platform != LAUNCH_TEE) {
+		say(l, "rtmr3: not measured (NONTEE)");
+		return;
+	}
+	say(l, "rtmr3 method: %s (%s; version file %s, rtmr3 file %s)",
+	    measure_method_name(m->method),
+	    l->s.rtmr_method == MEASURE_AUTO ? "auto" : "TEE_LAUNCHER_RTMR_METHOD",
+	    m->version_present ? "present" : "absent",
+	    m->rtmr3_writable ? "writable" : "not writable");
+	say(l, "agent socket: %s (a socket)", m->dstack_socket);
+	say(l, "rtmr3 file: %s", m->native.rtmr3_path);
+	say(l, "version file: %s", m->native.version_path);
+	say(l, "event log: %s", m->native.log_path);
+}
+
+/*
+ * `tee-launcher plan`: the launch's own steps up to its plan (user config,
+ * digest choice, backend choice, RTMR3 method, node config and container
+ * spec rendered in memory), then a report instead of the network.  Nothing
+ * from [mpc_node_config] is printed.
+ */
+static int
+plan_only(struct launcher *l)
+{
+	struct errbuf err;
+	char d[DIGEST_STR_SIZE];
+	ssize_t n;
+	size_t i;
+
+	if (prepare(l) != 0)
+		return EXIT_RUNTIME;
+	if (lock_path(l, &err) != 0)
+		return fail("plan", &err);
+	digest_format(&l->selected, d);
+	say(l, "platform: %s", l->s.platform == LAUNCH_TEE ? "TEE" : "NONTEE");
+	say(l, "user config: %s", l->s.user_config);
+	if (l->approved_absent)
+		say(l, "approved hashes file: %s (absent)", l->s.approved_file);
+	else
+		say(l, "approved hashes file: %s (%zu digests)", l->s.approved_file, l->approved.n);
+	say(l, "selected digest: %s (source: %s)", d, select_source_name(l->source));
+	say(l, "registry: %s", l->cfg.registry);
+	for (i = 0; i < l->cfg.ntags; i++)
+		say(l, "tag to search: %s", l->cfg.image_tags[i]);
+	say(l, "pull: %s@<digest found for %s>, unless the engine holds it", l->repo, d);
+	plan_print_measure(l);
+	say(l, "engine: %s (%s)", l->use_cli ? "cli" : "api", l->engine_why);
+	say(l, "engine socket: %s", l->api.socket_path);
+	if (l->use_cli) {
+		say(l, "compose tool: %s", l->cli.compose_tool == COMPOSE_SPEC ?
+		    "docker compose" : ENGINE_CLI_COMPOSE_V1);
+		say(l, "compose file: %s", l->s.compose_file);
+	}
+	say(l, "node config: %s (%zu bytes rendered)", l->s.node_config, l->node_text.len);
+	say(l, "lock file: %s", l->lock_path);
+	say(l, "extra CA file: %s", l->s.extra_ca_file != NULL ? l->s.extra_ca_file : "(none)");
+	for (i = 0; i < l->report_len; i += (size_t)n)
+		if ((n = write(1, l->report + i, l->report_len - i)) <= 0) {
+			errbuf_set(&err, "standard output: write failed");
+			return fail("plan", &err);
+		}
 	return 0;
 }
 
@@ -493,7 +602,7 @@ main(int argc, char **argv, char **envp)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	l.lock_fd = -1;
 	log_event(LOG_INFO, "start", { "version", TL_VERSION });
-	rc = run(&l);
+	rc = l.s.command == CLI_COMMAND_PLAN ? plan_only(&l) : run(&l);
 	nodeconfig_text_free(&l.node_text);
 	if (l.lock_fd >= 0)
 		close(l.lock_fd);

@@ -204,6 +204,9 @@ measure_plan(struct measure_cfg *m, struct errbuf *err)
 	int have_version = path_is(m->native.version_path, S_IFREG);
 	int writable = access(m->native.rtmr3_path, W_OK) == 0;
 
+	m->version_present = have_version;
+	m->rtmr3_writable = writable;
+
 	if (m->method == MEASURE_AUTO)
 		m->method = have_version && writable ? MEASURE_NATIVE : MEASURE_DSTACK_API;
 	if (!path_is(m->dstack_socket, S_IFSOCK)) {

@@ -23,6 +23,13 @@ What is measured, and how:
     registry one GET /v2/ and the token server nothing (checked below).
     Then RUNS warm runs (issue 15 §3): the reference is there, the launcher
     skips the registry; their registry requests (any client) must be 0.
+  * the two engine backends (issue 15 §4) on the same engine, image
+    present, runs interleaved: the default (the Engine API: the engine's
+    socket is there) and the compose backend (TEE_LAUNCHER_ENGINE=cli), in
+    two scenarios: the unchanged node started again (a reboot) and a new
+    container (mpc-node removed before each run: the API creates it, compose
+    brings it up).  BENCH_BASELINE=<another tee-launcher> runs that binary's
+    compose backend in the same rounds and prints the ratio.
   * network: TCP connects counted client-side in one extra run traced with
     PTRACE_SYSCALL (socket/connect of the launcher process only); HTTP
     requests counted server-side (registry access-log lines whose user agent
@@ -50,6 +57,7 @@ import testenv  # noqa: E402
 # ones) can exhaust: "could not find an available, non-overlapping pool".
 ADDRESS_POOL = ("--default-address-pool", "base=10.213.0.0/16,size=24")
 LAUNCHER = os.environ.get("LAUNCHER", os.path.join(B, "tee-launcher"))
+BASELINE = os.environ.get("BENCH_BASELINE")
 RESOLVE = os.path.join(B, "bench", "registry-resolve")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 TAG = "oci-index"                 # OCI index -> linux/amd64 manifest (+ arm64, attestation)
@@ -269,10 +277,10 @@ def main():
             env_big = dict(env, DEFAULT_IMAGE_DIGEST=big["digest"],
                            TEE_LAUNCHER_USER_CONFIG=cfg_big)
 
-            def launch(syscalls=False, engine=None, base=None):
+            def launch(syscalls=False, engine=None, base=None, binary=LAUNCHER):
                 e = base or env
                 e = dict(e, TEE_LAUNCHER_ENGINE=engine) if engine else e
-                r = traced([LAUNCHER], e, syscalls)
+                r = traced([binary], e, syscalls)
                 if r.rc != 0:
                     raise SystemExit("launch bench: launcher exit %d:\n%s" % (r.rc, r.stderr[-1500:]))
                 return r
@@ -332,6 +340,21 @@ def main():
             warm_kept = []
             for _ in range(RUNS):
                 warm_kept.append(launch())   # the node kept and started again
+            # The backends, image present, interleaved rounds (and the
+            # baseline binary's compose backend in the same rounds).
+            launch(engine="cli")
+            backends = {}     # (scenario, name) -> [Run]
+            variants = [("api", None, LAUNCHER), ("cli", "cli", LAUNCHER)] + \
+                ([("baseline", "cli", BASELINE)] if BASELINE else [])
+            for scen in ("restart", "create"):
+                for _ in range(RUNS):
+                    for name, engine, binary in variants:
+                        if scen == "create":
+                            fresh()
+                        r = launch(engine=engine, binary=binary)
+                        if binary == LAUNCHER and "engine=%s " % name not in r.stderr:
+                            raise SystemExit("launch bench: not the %s backend" % name)
+                        backends.setdefault((scen, name), []).append(r)
 
             renv = {"PATH": os.environ["PATH"], "TEE_LAUNCHER_EXTRA_CA_FILE": pki.ca_cert}
             rargv = [RESOLVE, "--attempts", "3", reg.host, REPO, img["config_digest"], TAG]
@@ -394,6 +417,20 @@ def main():
     row("  registry + token requests (any client)", "%g" % max(warm_reqs), "0",
         verdict(max(warm_reqs) == 0))
     row("  own CPU user+sys / peak RSS", "%.1f ms / %d KiB" % (w_cpu, w_rss))
+    print("  engine backends (issue 15 §4), image present, rounds interleaved:")
+    for scen, what in (("restart", "unchanged node started again"),
+                       ("create", "new container (old one removed)")):
+        walls = {k[1]: med([r.wall * 1e3 for r in v]) for k, v in backends.items()
+                 if k[0] == scen}
+        kids = {k[1]: med([max(0.0, r.total_cpu * 1e3 - r.cpu_ns / 1e6) for r in v])
+                for k, v in backends.items() if k[0] == scen}
+        row("  wall, %s: api / cli" % what, "%.0f / %.0f ms" % (walls["api"], walls["cli"]))
+        row("    CPU of children (resolver fork, docker/compose): api / cli",
+            "%.0f / %.0f ms" % (kids["api"], kids["cli"]))
+        if "baseline" in walls:
+            row("    cli of BENCH_BASELINE, and cli / baseline", "%.0f ms, %.2f" %
+                (walls["baseline"], walls["cli"] / walls["baseline"]), "<= 0.80",
+                verdict(walls["cli"] <= 0.8 * walls["baseline"]))
     print("  resolution only: registry-resolve (musl -Os static, same sources)")
     row("  own CPU user+sys", "%.1f ms" % r_cpu, "<= %d ms" % GOAL_CPU_MS,
         verdict(r_cpu <= GOAL_CPU_MS))

@@ -477,6 +477,12 @@ def first_run(ctx):
         OUT.section("Run: launcher image %s (PLATFORM=TEE, RTMR3 via the dstack API)" %
                     short(ctx["launcher_digest"]))
     else:
+        OUT.section("Plan: build/tee-launcher plan (same environment; contacts nothing)")
+        p = subprocess.run([LAUNCHER, "plan"], env=ctx["env"], capture_output=True,
+                           text=True, timeout=60)
+        OUT.block(p.stdout.strip() or p.stderr.strip() or "(no output)")
+        OUT.check(p.returncode == 0 and DEMO_SECRET not in p.stdout + p.stderr,
+                  "plan exits 0 and prints no node secret", p.stderr[-400:])
         OUT.section("Run: build/tee-launcher (PLATFORM=TEE, RTMR3 via the dstack API)")
     p, secs, lines, recs = run_launcher(ctx)
     OUT.block("\n".join(lines) or "(no output)")
@@ -487,10 +493,12 @@ def first_run(ctx):
     OUT.check(not leaked, "no secret, token or Authorization header in the output", leaked)
     if not OUT.check(p.returncode == 0, "the launcher exits 0"):
         raise StepFailed("the launcher failed (exit %d)" % p.returncode)
-    want = "api" if MODE == "image" else "cli"
-    got = (find_log(recs, "engine backend") or {}).get("engine")
-    why = "no docker CLI in the image" if MODE == "image" else "docker CLI + compose"
-    OUT.check(got == want, "engine backend %s (%s)" % (want, why), got)
+    want = ("api", "socket present") if MODE == "image" else ("cli", "TEE_LAUNCHER_ENGINE")
+    rec = find_log(recs, "engine backend") or {}
+    got = (rec.get("engine"), rec.get("reason"))
+    why = "the default: the engine's socket is mounted" if MODE == "image" else \
+        "TEE_LAUNCHER_ENGINE=cli: docker CLI + compose"
+    OUT.check(got == want, "engine backend %s (%s)" % (want[0], why), got)
     ctx.update(recs=recs, run_seconds=secs)
 
 

@@ -245,7 +245,8 @@ def case_stream_error(ctx):
 
 
 def case_default_engine(ctx):
-    """No docker on PATH and no TEE_LAUNCHER_ENGINE: the launcher uses the API."""
+    """No TEE_LAUNCHER_ENGINE: the API whenever the engine's socket is there
+    (docker on PATH or not); without a socket, docker on PATH means cli."""
     d = os.path.join(ctx["dir"], "default")
     os.makedirs(os.path.join(d, "shared"))
     img = ctx["img"]
@@ -273,6 +274,19 @@ def case_default_engine(ctx):
     c = inspect(ctx["dk"])
     T.check("default engine: the node runs the pulled digest",
             c is not None and c["State"]["Running"] and img["digest"] in c["Config"]["Image"])
+    env["PATH"] = ctx["env"]["PATH"]
+    p = subprocess.run([LAUNCHER], env=env, capture_output=True, text=True, timeout=300)
+    T.check("default engine: with docker on PATH too, the socket decides: api, exit 0",
+            p.returncode == 0 and
+            'msg="engine backend" engine=api reason="socket present"' in p.stderr and
+            "docker compose" not in p.stderr, p.stderr[-1500:])
+    env["DOCKER_HOST"] = "unix://" + os.path.join(d, "no-engine.sock")
+    p = subprocess.run([LAUNCHER], env=env, capture_output=True, text=True, timeout=300)
+    T.check("default engine: no socket and docker on PATH: cli, which then fails at the engine",
+            p.returncode == 1 and
+            'engine=cli reason="no socket, docker on PATH"' in p.stderr and
+            "step=engine" in p.stderr, p.stderr[-1500:])
+    env["PATH"] = "/nonexistent"
     env["DOCKER_HOST"] = "ssh://somewhere"
     p = subprocess.run([LAUNCHER], env=env, capture_output=True, text=True, timeout=60)
     T.check("default engine: a DOCKER_HOST the API cannot use fails before the registry",

@@ -257,6 +257,28 @@ def case_nontee_happy(ctx, engine):
     ctx["timings"]["nontee run, %s (s)" % engine] = round(p.seconds, 2)
 
 
+def plan_first(ctx, c, agent, env, img):
+    """`tee-launcher plan` with this run's environment, the real engine and
+    the agent up: it names what the run will do and connects nowhere."""
+    n = "plan, then TEE/dstack-api/api"
+    tr = os.path.join(c.dir, "plan.strace")
+    p = subprocess.run(["strace", "-f", "-qq", "-o", tr, "-e", "trace=%network,%process",
+                        LAUNCHER, "plan"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    with open(tr) as f:
+        calls = [x for x in f.read().splitlines()[1:] if x.strip() and "exit_group(" not in x]
+    want = ["selected digest: %s (source: newest-approved)" % img["config_digest"],
+            "rtmr3 method: dstack-api (TEE_LAUNCHER_RTMR_METHOD; ",
+            "engine: api (TEE_LAUNCHER_ENGINE)",
+            "pull: %s/tl/mpc-node@<digest found for " % ctx["reg"].host]
+    T.check("%s: plan exits 0 and names digest, source, method, backend, pull" % n,
+            p.returncode == 0 and all(w in p.stdout for w in want), p.stdout + p.stderr[-600:])
+    T.check("%s: plan made no socket, connection, fork or exec" % n, calls == [], calls[:5])
+    T.check("%s: plan sent the agent nothing and wrote no node config" % n,
+            agent.counts(settle=0.2).get("requests", 0) == 0 and
+            not os.path.exists(c.node_config), agent.counts(settle=0))
+
+
 def case_tee_dstack_api(ctx, engine):
     n = "TEE/dstack-api" if engine == "cli" else "TEE/dstack-api/api"
     c = Case(ctx["root"], "tee-api-" + engine)
@@ -267,6 +289,8 @@ def case_tee_dstack_api(ctx, engine):
     try:
         env = c.env(ctx["env"], "TEE", "sha256:" + "0" * 64,
                     TEE_LAUNCHER_RTMR_METHOD="dstack-api", TEE_LAUNCHER_ENGINE=engine)
+        if engine == "api":
+            plan_first(ctx, c, agent, env, img)
         p = c.run(env)
         T.check("%s: exits 0" % n, p.returncode == 0, why(p))
         ev = agent.events()

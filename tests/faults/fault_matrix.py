@@ -16,6 +16,11 @@ fault the same invariants (check_run):
     proxy), no `Bearer `, `Authorization`, `eyJ` (JWT) and no node-config
     secret in stdout/stderr.
 
+Cases run with the default backend (the Engine API: every case has the
+engine's socket); those about the docker CLI and compose set
+TEE_LAUNCHER_ENGINE=cli (use_cli), and the engine-down and busy-port cases
+run both.
+
 One real docker-registry (token auth), dockerd and set of pushed images are
 shared by all cases; the launcher reaches them through tests/faults/
 fault_proxy.py (registry = "localhost:<proxy port>").  Prints one ok/FAIL
@@ -551,8 +556,10 @@ def case_index_duplicate_entry(t, ctx):
                                     "manifests": [entry, entry, entry]})
     rule = Rule("serve", path=tag_path("oci-index"), auth=True, body=body,
                 content_type=registry_push.OCI_INDEX)
+    # cli: the counts below include the engine's pull, which through the
+    # API backend asks the registry for the manifest again (token and GET).
     c, p = launch(t, ctx, "index listing the same manifest three times", ["oci-index"],
-                  ok_run(), rules=[rule], img="oci-index")
+                  ok_run(), rules=[rule], img="oci-index", prepare=use_cli)
     t.check("index with a repeated entry: the manifest fetched once",
             rule.fired == 1 and
             ctx["px"].count(MANIFEST + idx["platform_digest"] + "$", auth=True) == 1,
@@ -638,7 +645,8 @@ def case_token_expiry(t, ctx):
                   hook=lambda req: tok.control(lifetime=300, exp_offset=0))]
     try:
         c, p = launch(t, ctx, "token expires in the middle of the run", ["oci-index"],
-                      ok_run(), rules=rules, img="oci-index", attempts=0, timeout=6)
+                      ok_run(), rules=rules, img="oci-index", attempts=0, timeout=6,
+                      prepare=use_cli)   # as above: the counts include the engine's pull
     finally:
         tok.control(lifetime=300, exp_offset=0)
     px = ctx["px"]
@@ -771,10 +779,17 @@ def docker_wrapper(ctx, name, output_cmd):
     return d
 
 
+def use_cli(c):
+    """The compose backend, for the cases about the docker CLI and compose
+    (the default is the Engine API, whose socket every case has)."""
+    c.env_extra["TEE_LAUNCHER_ENGINE"] = "cli"
+
+
 def engine_case(t, ctx, name, output_cmd, needle):
     d = docker_wrapper(ctx, name.split()[-1], output_cmd)
 
     def prepare(c):
+        use_cli(c)
         c.env_extra["PATH"] = d + ":" + ctx["env"]["PATH"]
     launch(t, ctx, name, ["docker-v2"], Expect(1, (needle,)), prepare=prepare)
 
@@ -803,7 +818,7 @@ def case_pull_unknown_digest(t, ctx):
     ctx["dk"].docker("image", "rm", "-f", img["ref"].replace(ctx["reg"].host, ctx["px"].host),
                      check=False)
     c, p = launch(t, ctx, "docker pull: digest not in the registry", ["oci"],
-                  Expect(1, ("docker pull",)), rules=[rule], img="oci")
+                  Expect(1, ("docker pull",)), rules=[rule], img="oci", prepare=use_cli)
     t.check("docker pull, digest unknown: the engine asked the registry", rule.fired >= 1,
             rule.fired)
 
@@ -822,14 +837,26 @@ def case_warm_registry_down(t, ctx):
 
 
 def case_engine_down(t, ctx):
+    # No TEE_LAUNCHER_ENGINE: without an engine socket the default is the
+    # compose backend (docker is on PATH).
     def prepare(c):
         c.env_extra["DOCKER_HOST"] = "unix://" + os.path.join(c.dir, "no-docker.sock")
     # The engine is asked first (its image store, the warm path): the run
-    # fails there, before any registry request.
+    # fails there, before any registry request, whichever the backend.
     c, p = launch(t, ctx, "docker engine down", ["docker-v2"],
                   Expect(1, ("step=engine", "no-docker.sock")), prepare=prepare)
     t.check("docker engine down: no registry request", ctx["px"].count(MANIFEST) == 0,
             ctx["px"].count(MANIFEST))
+    t.check("docker engine down: no socket, so the default is the cli backend",
+            'engine=cli reason="no socket, docker on PATH"' in p.stderr, tail(p))
+
+    def api(c):
+        prepare(c)
+        c.env_extra["TEE_LAUNCHER_ENGINE"] = "api"
+    c, p = launch(t, ctx, "docker engine down, api backend", ["docker-v2"],
+                  Expect(1, ("step=engine", "no-docker.sock")), prepare=api)
+    t.check("docker engine down, api backend: no registry request",
+            ctx["px"].count(MANIFEST) == 0, ctx["px"].count(MANIFEST))
 
 
 def case_compose_fails(t, ctx):
@@ -841,6 +868,7 @@ def case_compose_fails(t, ctx):
     os.chmod(path, 0o755)
 
     def prepare(c):
+        use_cli(c)
         c.env_extra["PATH"] = d + ":" + ctx["env"]["PATH"]
     launch(t, ctx, "docker-compose exits 1", ["docker-v2"],
            Expect(1, ("docker-compose", "injected failure"), measured=True, config="new"),
@@ -854,7 +882,11 @@ def case_compose_port_busy(t, ctx):
     port = s.getsockname()[1]
     try:
         launch(t, ctx, "compose up fails: host port in use", ["docker-v2"],
-               Expect(1, ("up -d",), measured=True, config="new"), ports=[(port, port)])
+               Expect(1, ("up -d",), measured=True, config="new"), ports=[(port, port)],
+               prepare=use_cli)
+        launch(t, ctx, "api start fails: host port in use", ["docker-v2"],
+               Expect(1, ("step=launch", "/start"), measured=True, config="new"),
+               ports=[(port, port)])
     finally:
         s.close()
 
@@ -875,6 +907,7 @@ def agent_case(t, ctx, name, args, exp, emit_requests, method="dstack-api", sett
         prepare(c)
     if args is not None:
         c.agent = FakeDstack(c, *args)
+        ctx.setdefault("agents", []).append(c.agent)
     else:
         c.agent_socket = False
     digest = ctx["images"]["docker-v2"]["config_digest"]
@@ -1210,6 +1243,15 @@ def main():
                 th = threading.Thread(target=run_case, args=(rec, fn, ctx), daemon=True)
                 th.start()
                 bg.append((th, rec, fn))
+            # The background launcher takes over the one engine's mpc-node
+            # too, with its own lock file (cases do not share one), so it
+            # would race a foreground takeover (README: launchers naming
+            # different lock paths): let it get past its takeover first,
+            # i.e. ask its agent for the event log.
+            deadline = time.monotonic() + 120
+            while bg and time.monotonic() < deadline and not any(
+                    a.counts(settle=0).get("requests", 0) for a in ctx.get("agents", [])):
+                time.sleep(0.2)
             slow = []
             try:
                 for fn in CASES:

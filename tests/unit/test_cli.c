@@ -1,4 +1,12 @@
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "harness.h"
@@ -125,6 +133,89 @@ help_version_and_unknown_flags(struct th *t)
 	CHECK_STR(t, e.msg, "--platform: missing value");
 }
 
+static void
+plan_is_a_command_word_and_takes_the_same_settings(struct th *t)
+{
+	char *plan[] = { "tl", "plan", "--platform", "TEE", NULL };
+	char *late[] = { "tl", "--platform", "TEE", "plan", NULL };
+	char *launch[] = { "tl", NULL };
+	char *envp[] = { "DOCKER_CONTENT_TRUST=1", "DEFAULT_IMAGE_DIGEST=" D64, NULL };
+	char *nodigest[] = { "DOCKER_CONTENT_TRUST=1", NULL };
+	char *tee[] = { "PLATFORM=TEE", "DOCKER_CONTENT_TRUST=1", "DEFAULT_IMAGE_DIGEST=" D64, NULL };
+	struct cli_settings s;
+	struct errbuf e;
+
+	REQUIRE_INT(t, run(plan, envp, &s, &e), CLI_RUN);
+	CHECK_INT(t, s.command, CLI_COMMAND_PLAN);
+	CHECK_INT(t, s.platform, LAUNCH_TEE);
+	CHECK_INT(t, run(late, envp, &s, &e), CLI_USAGE);
+	CHECK_STR(t, e.msg, "unknown argument: plan");
+	CHECK_INT(t, run(plan, nodigest, &s, &e), CLI_USAGE);
+	REQUIRE_INT(t, run(launch, tee, &s, &e), CLI_RUN);
+	CHECK_INT(t, s.command, CLI_COMMAND_LAUNCH);
+}
+
+/* A listening AF_UNIX socket at <dir>/docker.sock. */
+static int
+listen_at(const char *path)
+{
+	struct sockaddr_un a;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 1) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+the_engine_is_api_when_its_socket_exists_else_cli_with_docker_on_path(struct th *t)
+{
+	char dir[] = "/tmp/cli-engine-XXXXXX", sock[64], docker[80], bin[64];
+	struct cli_settings s;
+	const char *why;
+	int lfd, fd;
+
+	REQUIRE(t, mkdtemp(dir) != NULL);
+	snprintf(sock, sizeof(sock), "%s/docker.sock", dir);
+	snprintf(bin, sizeof(bin), "%s/bin", dir);
+	snprintf(docker, sizeof(docker), "%s/docker", bin);
+	REQUIRE(t, mkdir(bin, 0700) == 0);
+	REQUIRE(t, (fd = open(docker, O_WRONLY | O_CREAT, 0755)) >= 0);
+	close(fd);
+	memset(&s, 0, sizeof(s));
+	s.path = bin;
+	/* no socket yet: docker on PATH decides */
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_CLI);
+	CHECK_STR(t, why, "no socket, docker on PATH");
+	s.path = "/nonexistent";
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_API);
+	CHECK_STR(t, why, "no socket, no docker");
+	/* a regular file where the socket should be is no socket */
+	REQUIRE(t, (fd = open(sock, O_WRONLY | O_CREAT, 0600)) >= 0);
+	close(fd);
+	s.path = bin;
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_CLI);
+	unlink(sock);
+	REQUIRE(t, (lfd = listen_at(sock)) >= 0);
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_API);
+	CHECK_STR(t, why, "socket present");
+	/* the operator's choice wins */
+	s.engine = CLI_ENGINE_CLI;
+	CHECK_INT(t, cli_engine_choose(&s, sock, &why), CLI_ENGINE_CLI);
+	CHECK_STR(t, why, "TEE_LAUNCHER_ENGINE");
+	close(lfd);
+	unlink(sock);
+	unlink(docker);
+	rmdir(bin);
+	rmdir(dir);
+}
+
 void
 suite_cli(struct th *t)
 {
@@ -134,4 +225,8 @@ suite_cli(struct th *t)
 	th_run(t, "cli: missing settings are named", missing_settings_are_named);
 	th_run(t, "cli: relative paths and unknown methods are refused", relative_paths_and_unknown_methods_are_refused);
 	th_run(t, "cli: --help, --version and unknown flags", help_version_and_unknown_flags);
+	th_run(t, "cli: plan is a command word and takes the same settings",
+	    plan_is_a_command_word_and_takes_the_same_settings);
+	th_run(t, "cli: the engine is api when its socket exists, else cli with docker on PATH",
+	    the_engine_is_api_when_its_socket_exists_else_cli_with_docker_on_path);
 }

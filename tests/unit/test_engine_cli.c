@@ -74,13 +74,15 @@ fake_read(const struct fake *f, const char *file, char *buf, size_t cap)
 static void
 fake_remove(struct fake *f)
 {
-	static const char *const files[] = { "docker", "docker-compose", "calls", "env" };
+	static const char *const files[] = { "docker", "docker-compose", "calls", "env",
+		"plugins/docker-compose", "plugins" };
 	char p[128];
 	size_t i;
 
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", f->dir, files[i]);
 		unlink(p);
+		rmdir(p);
 	}
 	rmdir(f->dir);
 }
@@ -91,6 +93,8 @@ setup(struct fake *f, const char *cases, struct engine *e, struct errbuf *err)
 	if (!fake_make(f, cases) ||
 	    engine_cli_init(&cli, f->path, "/root", NULL, err) != ENGINE_OK)
 		return 0;
+	/* The host's plugin directories must not count either. */
+	snprintf(cli.plugin_dirs, sizeof(cli.plugin_dirs), "%s/plugins", f->dir);
 	engine_cli_bind(&cli, e);
 	return 1;
 }
@@ -209,7 +213,7 @@ compose_uses_the_plugin_when_it_answers(struct th *t)
 }
 
 static void
-compose_falls_back_to_docker_compose_without_the_plugin(struct th *t)
+docker_compose_on_path_is_used_without_running_docker(struct th *t)
 {
 	struct fake f;
 	struct engine e;
@@ -225,8 +229,47 @@ compose_falls_back_to_docker_compose_without_the_plugin(struct th *t)
 	CHECK_INT(t, tool, COMPOSE_V1);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls,
-	    "docker <compose> <version>\n"
 	    "docker-compose <-p> <mpc-node> <--project-directory> </tmp/p> <-f> </tmp/c.yaml> <up> <-d>\n");
+	fake_remove(&f);
+}
+
+static void
+a_plugin_file_wins_over_docker_compose_and_nothing_is_run_to_find_it(struct th *t)
+{
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	enum compose_flavour tool;
+	char calls[1024], dir[128];
+
+	REQUIRE(t, setup(&f, "", &e, &err));
+	REQUIRE(t, fake_tool(&f, "docker-compose", ""));
+	snprintf(dir, sizeof(dir), "%s/plugins", f.dir);
+	REQUIRE(t, mkdir(dir, 0700) == 0);
+	REQUIRE(t, fake_tool(&f, "plugins/docker-compose", ""));
+	cli.no_spawn = 1;
+	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
+	CHECK_INT(t, tool, COMPOSE_SPEC);
+	fake_read(&f, "calls", calls, sizeof(calls));
+	CHECK_STR(t, calls, "");
+	fake_remove(&f);
+}
+
+static void
+without_spawning_an_unknown_compose_tool_is_an_error(struct th *t)
+{
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	enum compose_flavour tool;
+	char calls[1024];
+
+	REQUIRE(t, setup(&f, "compose*) exit 0 ;;", &e, &err));
+	cli.no_spawn = 1;
+	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_ERR);
+	CHECK(t, strstr(err.msg, "no compose tool: no docker-compose in ") == err.msg);
+	fake_read(&f, "calls", calls, sizeof(calls));
+	CHECK_STR(t, calls, "");
 	fake_remove(&f);
 }
 
@@ -367,8 +410,12 @@ suite_engine_cli(struct th *t)
 	th_run(t, "engine_cli: remove runs docker rm -f", remove_runs_docker_rm_force);
 	th_run(t, "engine_cli: compose uses the plugin when it answers",
 	    compose_uses_the_plugin_when_it_answers);
-	th_run(t, "engine_cli: compose falls back to docker-compose without the plugin",
-	    compose_falls_back_to_docker_compose_without_the_plugin);
+	th_run(t, "engine_cli: docker-compose on PATH is used without running docker",
+	    docker_compose_on_path_is_used_without_running_docker);
+	th_run(t, "engine_cli: a plugin file wins over docker-compose and nothing is run to find it",
+	    a_plugin_file_wins_over_docker_compose_and_nothing_is_run_to_find_it);
+	th_run(t, "engine_cli: without spawning, an unknown compose tool is an error",
+	    without_spawning_an_unknown_compose_tool_is_an_error);
 	th_run(t, "engine_cli: no compose tool at all is a clear error",
 	    no_compose_tool_at_all_is_a_clear_error);
 	th_run(t, "engine_cli: a failed compose up keeps the full output for the log",

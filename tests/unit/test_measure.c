@@ -78,6 +78,8 @@ auto_is_native_only_with_a_version_file_and_a_writable_rtmr3(struct th *t)
 	/* neither: dstack 0.5, the agent */
 	CHECK_INT(t, measure_plan(&b.m, &e), 0);
 	CHECK_INT(t, b.m.method, MEASURE_DSTACK_API);
+	CHECK_INT(t, b.m.version_present, 0);
+	CHECK_INT(t, b.m.rtmr3_writable, 0);
 	/* RTMR3 writable, no version file: still the agent */
 	REQUIRE(t, put(b.rtmr3, ""));
 	b.m.method = MEASURE_AUTO;
@@ -88,6 +90,9 @@ auto_is_native_only_with_a_version_file_and_a_writable_rtmr3(struct th *t)
 	b.m.method = MEASURE_AUTO;
 	CHECK_INT(t, measure_plan(&b.m, &e), 0);
 	CHECK_INT(t, b.m.method, MEASURE_NATIVE);
+	/* the evidence is kept for `tee-launcher plan` */
+	CHECK_INT(t, b.m.version_present, 1);
+	CHECK_INT(t, b.m.rtmr3_writable, 1);
 	/* a version file but RTMR3 missing: the agent (a kernel before 6.16) */
 	unlink(b.rtmr3);
 	b.m.method = MEASURE_AUTO;
