@@ -60,20 +60,20 @@ block_unmap(unsigned char *b)
 }
 
 void *
-malloc(size_t n)
+malloc(size_t n) /* NOLINT(readability-inconsistent-declaration-parameter-name): libc names */
 {
 	return block_map(n);
 }
 
 void
-free(void *b)
+free(void *b) /* NOLINT(readability-inconsistent-declaration-parameter-name) */
 {
 	block_unmap(b);
 }
 
 /* Fresh anonymous mappings read as zero: nothing to clear. */
 void *
-calloc(size_t n, size_t size)
+calloc(size_t n, size_t size) /* NOLINT(readability-inconsistent-declaration-parameter-name) */
 {
 	if (size != 0 && n > SIZE_MAX / 2 / size) {
 		errno = ENOMEM;
@@ -83,7 +83,7 @@ calloc(size_t n, size_t size)
 }
 
 void *
-realloc(void *b, size_t n)
+realloc(void *b, size_t n) /* NOLINT(readability-inconsistent-declaration-parameter-name) */
 {
 	unsigned char *q = block_map(n);
 	size_t old;
