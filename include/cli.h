@@ -24,9 +24,11 @@ enum cli_engine { CLI_ENGINE_DEFAULT, CLI_ENGINE_CLI, CLI_ENGINE_API };
 enum cli_result { CLI_RUN, CLI_HELP, CLI_VERSION, CLI_USAGE };
 
 /* What CLI_RUN runs: the first argument names it when it is a command word
- * (command_names in cli.c: "plan"), else the launch.  The settings parse
- * the same for every command. */
-enum cli_command { CLI_COMMAND_LAUNCH, CLI_COMMAND_PLAN };
+ * (command_names in cli.c: "plan"), else the launch; the settings parse
+ * the same for those.  check-config [FILE] parses its own: only the user
+ * config (FILE, else TEE_LAUNCHER_USER_CONFIG or its default), PLATFORM
+ * optional (TEE's rules when absent), nothing else required. */
+enum cli_command { CLI_COMMAND_LAUNCH, CLI_COMMAND_PLAN, CLI_COMMAND_CHECK_CONFIG };
 
 struct cli_settings {
 	enum cli_command command;

@@ -18,6 +18,10 @@
 #define NAMES_APPROVED_FILE NAMES_SHARED_DIR "/image-digest.bin"
 /* dstack's guest agent socket (the launcher's default and the node's view). */
 #define NAMES_DSTACK_SOCKET "/var/run/dstack.sock"
+/* Docker Hub's name in references (the user config's default registry)
+ * and the host its API answers on. */
+#define NAMES_DOCKER_HUB "docker.io"
+#define NAMES_DOCKER_HUB_API "registry-1.docker.io"
 /* The kernel's RTMR3 file (Linux >= 6.16, TDX guest). */
 #define NAMES_RTMR3_FILE "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384"
 

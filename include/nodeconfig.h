@@ -4,7 +4,11 @@
  * written atomically (temp file, fsync, rename, fsync of the directory).
  *
  * [tee] holds what the node must trust: the selected image digest (the
- * RTMR3 payload), the approved-hashes path and the attestation authority.
+ * RTMR3 payload), the approved-hashes path and the attestation authority,
+ * in the shape the node generation of the config's schema parses (SPEC
+ * §16.2): a seed-schema config gets the seed's authority (TEE: type,
+ * dstack_endpoint, quote_upload_url), a current-schema one #2944's (TEE:
+ * type, dstack_endpoint); NONTEE is { type = "local" } in both.
  * Paths inside it are the node container's view (its mounts are fixed by
  * the compose template), not the launcher's, so they are constants.
  *

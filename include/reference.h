@@ -86,6 +86,26 @@ enum reference_kind { REFERENCE_TAG, REFERENCE_DIGEST };
 int reference_ref_check(const char *s, size_t len, enum reference_kind *kind,
     struct errbuf *err);
 
+/*
+ * An image reference "[registry/]name[:tag][@sha256:<64 hex>]" (near/mpc's
+ * image_reference).  First near/mpc's own rules on the part before '@':
+ * non-empty, starts with a letter or digit, only [A-Za-z0-9/_.:-], does
+ * not end in ':', '/' or '.', holds no "//", "::" or ":.".  Then Docker's
+ * split: the first component is the registry when there is a '/' after it
+ * and it holds '.' or ':', is "localhost" or has an uppercase letter; the
+ * tag follows the last ':' after the last '/'.  Each part is then checked
+ * like the seed's fields (registry, image name, tag, digest).  Pointers
+ * point into s; a length of 0 means the part is absent.
+ */
+struct reference_image {
+	const char *registry, *name, *tag;
+	size_t registry_len, name_len, tag_len;
+	int has_digest;
+	struct digest digest;
+};
+int reference_image_parse(const char *s, size_t len, struct reference_image *r,
+    struct errbuf *err);
+
 /* registry.hub.docker.com, docker.io, registry-1.docker.io, index.docker.io
  * (case-insensitive, no port). */
 int reference_is_docker_hub(const char *registry, size_t len);

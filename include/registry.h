@@ -26,7 +26,7 @@
  * logged nor put into an error.
  *
  * Retries (SPEC §5.3): per request, max_attempts + 1 attempts; waits start at
- * interval_secs and grow ×1.5 up to 60 s; timeouts, connect failures and 5xx
+ * interval_secs and grow ×1.5 up to max_delay_secs (default 60 s); timeouts, connect failures and 5xx
  * are retried, as is 429 (waiting its Retry-After, at most 60 s); other 4xx
  * skip the reference.  A reference that exhausts its attempts is skipped.
  *
@@ -95,6 +95,7 @@ struct registry_config {
 	uint64_t timeout_secs;  /* per request (connect+TLS+request+response) */
 	uint64_t interval_secs; /* first retry wait */
 	uint32_t max_attempts;  /* retries per request */
+	uint32_t max_delay_secs; /* backoff cap; 0: REGISTRY_MAX_DELAY_MS */
 };
 
 /* Sleeping is injected so tests can record the waits. */

@@ -10,6 +10,7 @@
 const char cli_usage_text[] =
 "usage: tee-launcher [plan] [--platform TEE|NONTEE] [--docker-content-trust 1]\n"
 "                    [--default-image-digest sha256:<64 hex>] [--help] [--version]\n"
+"       tee-launcher check-config [FILE]   (offline; PLATFORM optional)\n"
 "\n"
 "  plan: what a launch would do, and why; contacts and writes nothing\n"
 "\n"
@@ -32,7 +33,8 @@ const char cli_usage_text[] =
 "  TEE_LAUNCHER_LOCK_FILE             <node config dir>/.tee-launcher.lock\n"
 "  DOCKER_HOST, HTTPS_PROXY, NO_PROXY as usual\n"
 "\n"
-"Exit status: 0 node started (plan: printed), 1 runtime failure, 2 usage error.\n";
+"Exit status: 0 node started (plan: printed; check-config: valid), 1 runtime\n"
+"failure, 2 usage error.\n";
 
 /* The command words, in enum cli_command order after CLI_COMMAND_LAUNCH. */
 static const char *const command_names[] = { "plan" };
@@ -121,10 +123,12 @@ parse_enum(const char *name, const char *v, const char *const *names, int n,
 	return -1;
 }
 
+/* PLATFORM's values, in enum launch_platform's order. */
+static const char *const platforms[] = { "TEE", "NONTEE" };
+
 static int
 parse_required(const struct raw *r, struct cli_settings *s, struct errbuf *err)
 {
-	static const char *const platforms[] = { "TEE", "NONTEE" }; /* LAUNCH_TEE, LAUNCH_NONTEE */
 	struct errbuf derr;
 	int p;
 
@@ -197,6 +201,32 @@ parse_env_only(char *const envp[], struct cli_settings *s, struct errbuf *err)
 	return 0;
 }
 
+/* check-config [FILE]: PLATFORM is optional (TEE's stricter rules by
+ * default), nothing else is required. */
+static enum cli_result
+parse_check_config(int argc, char *const argv[], char *const envp[],
+    const char *platform, struct cli_settings *s, struct errbuf *err)
+{
+	int p = LAUNCH_TEE;
+
+	s->command = CLI_COMMAND_CHECK_CONFIG;
+	if (argc > 3 || (argc == 3 && argv[2][0] == '-')) {
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
+			return CLI_HELP;
+		errbuf_set(err, "unknown argument: %.200s", argv[argc - 1]);
+		return CLI_USAGE;
+	}
+	if (platform != NULL && parse_enum("PLATFORM", platform, platforms, 2, &p, err) != 0)
+		return CLI_USAGE;
+	s->platform = (enum launch_platform)p;
+	s->user_config = env_or(envp, "TEE_LAUNCHER_USER_CONFIG", CLI_DEFAULT_USER_CONFIG);
+	if (argc == 3)
+		s->user_config = argv[2];
+	else if (check_path("TEE_LAUNCHER_USER_CONFIG", s->user_config, err) != 0)
+		return CLI_USAGE;
+	return CLI_RUN;
+}
+
 enum cli_result
 cli_parse(int argc, char *const argv[], char *const envp[],
     struct cli_settings *s, struct errbuf *err)
@@ -208,6 +238,8 @@ cli_parse(int argc, char *const argv[], char *const envp[],
 	r.platform = env_get(envp, "PLATFORM");
 	r.dct = env_get(envp, "DOCKER_CONTENT_TRUST");
 	r.digest = env_get(envp, "DEFAULT_IMAGE_DIGEST");
+	if (argc > 1 && strcmp(argv[1], "check-config") == 0)
+		return parse_check_config(argc, argv, envp, r.platform, s, err);
 	for (i = take_command(argc, argv, s); i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return CLI_HELP;

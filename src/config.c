@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fmt.h"
 #include "readfile.h"
 
 #define LC "[launcher_config] "
@@ -66,6 +67,15 @@ get_uint(const struct toml_value *t, const char *key, uint64_t min,
 	}
 	*out = (uint64_t)v->u.integer;
 	return 0;
+}
+
+/* An optional key: dflt when absent. */
+static int
+get_uint_or(const struct toml_value *t, const char *key, uint64_t dflt,
+    uint64_t min, uint64_t max, uint64_t *out, struct errbuf *err)
+{
+	*out = dflt;
+	return toml_table_get(t, key) == NULL ? 0 : get_uint(t, key, min, max, out, err);
 }
 
 static int
@@ -178,7 +188,17 @@ load_strings(const struct toml_value *lc, struct launcher_config *c,
 		errbuf_set(err, LC "registry: %s", c->registry ? e2.msg : "contains NUL");
 		return -1;
 	}
-	v = toml_table_get(lc, "mpc_hash_override");
+	return 0;
+}
+
+/* Either generation's copy of the override. */
+static int
+load_override(const struct toml_value *lc, struct launcher_config *c,
+    struct errbuf *err)
+{
+	const struct toml_value *v = toml_table_get(lc, "mpc_hash_override");
+	struct errbuf e2;
+
 	if (v == NULL)
 		return 0;
 	if (cstring(v) == NULL) {
@@ -194,24 +214,175 @@ load_strings(const struct toml_value *lc, struct launcher_config *c,
 }
 
 static int
+load_seed(const struct toml_value *lc, struct launcher_config *c,
+    struct errbuf *err)
+{
+	uint64_t attempts;
+
+	/* A zero timeout fails every request: refuse it up front (deviation). */
+	if (load_tags(lc, c, err) || load_strings(lc, c, err) ||
+	    get_uint(lc, "rpc_request_timeout_secs", 1, UINT32_MAX, &c->timeout_secs, err) ||
+	    get_uint(lc, "rpc_request_interval_secs", 0, UINT32_MAX, &c->interval_secs, err) ||
+	    get_uint(lc, "rpc_max_attempts", 0, UINT32_MAX, &attempts, err))
+		return -1;
+	c->max_attempts = (uint32_t)attempts;
+	c->max_delay_secs = CONFIG_PULL_MAX_DELAY_SECS;
+	return 0;
+}
+
+/* The keys of [launcher_config]: the seed's, the current generation's,
+ * then those of both (LC_SEED and LC_BOTH mark the boundaries). */
+static const char *const lc_keys[] = {
+	"image_tags", "image_name", "registry", "rpc_request_timeout_secs",
+	"rpc_request_interval_secs", "rpc_max_attempts", "image_reference",
+	"pull_max_retries", "pull_retry_interval_secs", "pull_max_delay_secs",
+	"mpc_hash_override", "port_mappings",
+};
+#define LC_SEED 6
+#define LC_BOTH 10
+#define LC_KEYS (sizeof(lc_keys) / sizeof(lc_keys[0]))
+
+/* near/mpc #2785: image_reference and the pull_* pacing. */
+static int
+load_current(const struct toml_value *lc, struct launcher_config *c,
+    struct errbuf *err)
+{
+	const struct toml_value *v = need(lc, "image_reference", TOML_STRING, err);
+	static const uint64_t dflt[3] = { CONFIG_PULL_MAX_RETRIES,
+	    CONFIG_PULL_INTERVAL_SECS, CONFIG_PULL_MAX_DELAY_SECS };
+	struct reference_image r;
+	uint64_t pull[3] = { 0, 0, 0 };
+	struct errbuf e2;
+	char *copy;
+	size_t i;
+
+	if (v == NULL)
+		return -1;
+	if (reference_image_parse(v->u.str.ptr, v->u.str.len, &r, &e2) != 0) {
+		errbuf_set(err, LC "image_reference: %s", e2.msg);
+		return -1;
+	}
+	/* The parts are C strings in a copy cut at their separators ('/',
+	 * ':', '@'): the reference's own string stays as written. */
+	if ((copy = arena_alloc(&c->arena, v->u.str.len + 1, 1)) == NULL) {
+		errbuf_set(err, "out of memory");
+		return -1;
+	}
+	memcpy(copy, v->u.str.ptr, v->u.str.len + 1);
+	c->registry = CONFIG_DEFAULT_REGISTRY;
+	if (r.registry_len) {
+		c->registry = copy;
+		copy[r.registry_len] = '\0';
+	}
+	c->image_name = copy + (r.name - v->u.str.ptr);
+	copy[r.name - v->u.str.ptr + r.name_len] = '\0';
+	if (r.tag_len) {
+		c->image_tags[c->ntags++] = copy + (r.tag - v->u.str.ptr);
+		copy[r.tag - v->u.str.ptr + r.tag_len] = '\0';
+	}
+	c->has_ref_digest = r.has_digest;
+	c->ref_digest = r.digest;
+	c->timeout_secs = CONFIG_PULL_TIMEOUT_SECS;
+	/* pull_max_retries, pull_retry_interval_secs, pull_max_delay_secs:
+	 * lc_keys[LC_SEED + 1 ..], with near/mpc's defaults. */
+	for (i = 0; i < 3; i++)
+		if (get_uint_or(lc, lc_keys[LC_SEED + 1 + i], dflt[i], i == 2, UINT32_MAX,
+		    &pull[i], err) != 0)
+			return -1;
+	c->max_attempts = (uint32_t)pull[0];
+	c->interval_secs = pull[1];
+	c->max_delay_secs = (uint32_t)pull[2];
+	return 0;
+}
+
+
+/* A typo: within 2 edits (case-insensitive) of name, 3 for names of 12
+ * bytes or more (pull_max_retry).  Only keys of [A-Za-z0-9_-] count:
+ * others are not typos, and can be quoted safely. */
+static int
+key_is_typo(const char *key, size_t n, const char *name)
+{
+	unsigned row[32], prev, cur;
+	size_t m = strlen(name), i, j, max = m >= 12 ? 3 : 2;
+
+	if (n + max < m || n > m + max)
+		return 0;
+	for (j = 0; j <= m; j++)
+		row[j] = (unsigned)j;
+	for (i = 0; i < n; i++) {
+		char ch = key[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		else if (!(ch >= 'a' && ch <= 'z') && !(ch >= '0' && ch <= '9') &&
+		    ch != '_' && ch != '-')
+			return 0;
+		prev = row[0];
+		row[0] = (unsigned)i + 1;
+		for (j = 1; j <= m; j++) {
+			cur = prev + (ch != name[j - 1]);
+			prev = row[j];
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+		}
+	}
+	return row[m] <= max;
+}
+
+/* The generation, from the keys present; a typo of a known key is an
+ * error, any other unknown key is ignored (as upstream does). */
+static int
+classify(const struct toml_value *lc, struct launcher_config *c,
+    struct errbuf *err)
+{
+	const char *seed = NULL, *cur = NULL;
+	const struct toml_kv *kv;
+	size_t k;
+
+	for (kv = lc->u.tab.head; kv != NULL; kv = kv->next) {
+		for (k = 0; k < LC_KEYS; k++)
+			if (strcmp(kv->key, lc_keys[k]) == 0 && strlen(lc_keys[k]) == kv->key_len)
+				break;
+		if (k < LC_SEED && seed == NULL)
+			seed = lc_keys[k];
+		else if (k >= LC_SEED && k < LC_BOTH && cur == NULL)
+			cur = lc_keys[k];
+		if (k < LC_KEYS)
+			continue;
+		for (k = 0; k < LC_KEYS; k++) {
+			if (key_is_typo(kv->key, kv->key_len, lc_keys[k])) {
+				errbuf_set(err, LC "%s: unknown key (did you mean %s?)",
+				    kv->key, lc_keys[k]);
+				return -1;
+			}
+		}
+	}
+	if (seed != NULL && cur != NULL) {
+		errbuf_set(err, LC "%s (seed generation) and %s (current generation) "
+		    "in one file: use one generation's keys", seed, cur);
+		return -1;
+	}
+	c->gen = seed != NULL ? CONFIG_GEN_SEED : CONFIG_GEN_CURRENT;
+	return 0;
+}
+
+static int
 load_launcher(const struct toml_value *root, struct launcher_config *c,
     struct errbuf *err)
 {
 	const struct toml_value *lc = toml_table_get(root, "launcher_config");
-	uint64_t attempts;
 
 	if (lc == NULL || lc->type != TOML_TABLE) {
 		errbuf_set(err, "[launcher_config]: missing or not a table");
 		return -1;
 	}
-	/* A zero timeout fails every request: refuse it up front (deviation). */
-	if (load_tags(lc, c, err) || load_strings(lc, c, err) ||
-	    get_uint(lc, "rpc_request_timeout_secs", 1, UINT32_MAX, &c->timeout_secs, err) ||
-	    get_uint(lc, "rpc_request_interval_secs", 0, UINT32_MAX, &c->interval_secs, err) ||
-	    get_uint(lc, "rpc_max_attempts", 0, UINT32_MAX, &attempts, err) ||
-	    load_ports(lc, c, err))
+	if (classify(lc, c, err) != 0 ||
+	    (c->gen == CONFIG_GEN_SEED ? load_seed(lc, c, err) : load_current(lc, c, err)) ||
+	    load_override(lc, c, err) || load_ports(lc, c, err))
 		return -1;
-	c->max_attempts = (uint32_t)attempts;
 	return 0;
 }
 
@@ -279,4 +450,40 @@ config_free(struct launcher_config *c)
 		explicit_bzero(c->mem, c->arena.used); /* the parsed secrets */
 	free(c->mem);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *
+config_gen_name(enum config_generation g)
+{
+	return g == CONFIG_GEN_SEED ? "seed" : "current";
+}
+
+void
+config_describe(const struct launcher_config *c, char out[CONFIG_DESCRIBE_SIZE])
+{
+	char d[DIGEST_STR_SIZE] = "none";
+	size_t o, i;
+
+	/* Every string printed here was validated (no control bytes), and the
+	 * longest summary fits: CONFIG_DESCRIBE_SIZE needs no clamping. */
+	o = (size_t)fmt_snprintf(out, CONFIG_DESCRIBE_SIZE, "generation: %s\nregistry: %s\n"
+	    "repository: %s\ntags:", config_gen_name(c->gen), c->registry, c->image_name);
+	for (i = 0; i < c->ntags; i++)
+		o += (size_t)fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o, " %s", c->image_tags[i]);
+	o += (size_t)fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o, "%s\nports:",
+	    c->ntags ? "" : " none");
+	for (i = 0; i < c->nports; i++)
+		o += (size_t)fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o, " %u:%u",
+		    c->ports[i].host, c->ports[i].container);
+	if (c->has_override)
+		digest_format(&c->override, d);
+	o += (size_t)fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o, "%s\nmpc_hash_override: "
+	    "%s\nretries: %u per request, first wait %llu s, longest %u s, timeout %llu s\n",
+	    c->nports ? "" : " none", d, c->max_attempts, (unsigned long long)c->interval_secs,
+	    c->max_delay_secs, (unsigned long long)c->timeout_secs);
+	if (c->has_ref_digest) {
+		digest_format(&c->ref_digest, d);
+		fmt_snprintf(out + o, CONFIG_DESCRIBE_SIZE - o,
+		    "image_reference digest (ignored): %s\n", d);
+	}
 }

@@ -6,8 +6,8 @@
  * before the network is touched, and RTMR3 is extended only for an image
  * that was resolved, hashed, pulled and checked.
  */
+#include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -62,7 +62,9 @@ struct launcher {
 	int http_ready;
 	struct registry reg;
 	struct registry_config walk;
-	const char *walk_refs[CONFIG_TAGS_MAX];
+	const char *walk_refs[CONFIG_TAGS_MAX + 1];
+	char walk_digest[DIGEST_STR_SIZE];
+	int walk_digest_only; /* image_reference without a tag */
 	struct registry_result resolved;
 	struct engine_cli cli;
 	struct engine_api api;
@@ -91,6 +93,28 @@ fail(const char *what, const struct errbuf *err)
 	return EXIT_RUNTIME;
 }
 
+/*
+ * Writes s whole to fd (1 or 2), retrying short and interrupted writes;
+ * a failing write ends it silently (stdio's errors were never checked
+ * here either).  Not stdio: musl's FILE code for these writes cost 1 KB.
+ */
+static void
+put_str(int fd, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
 static int
 print_version(void)
 {
@@ -98,7 +122,7 @@ print_version(void)
 
 	fmt_snprintf(out, sizeof(out), "tee-launcher %s\nsource %s\ntrust-anchors %zu\n",
 	    TL_VERSION, TL_SOURCE_ID, ca_anchors_count());
-	fputs(out, stdout);
+	put_str(1, out);
 	return 0;
 }
 
@@ -139,21 +163,29 @@ walk_forget(void *ctx, struct errbuf *err)
 {
 	struct launcher *l = ctx;
 	const struct launcher_config *c = &l->cfg;
-	size_t i = 0;
+	size_t i = 0, n = 0;
 
+	/* image_reference: the approved digest is looked up directly, then
+	 * the reference's tag (for a config-digest approval). */
+	if (c->gen == CONFIG_GEN_CURRENT) {
+		digest_format(&l->selected, l->walk_digest);
+		l->walk_refs[n++] = l->walk_digest;
+		l->walk_digest_only = c->ntags == 0;
+	}
 	l->walk.registry = strdup(c->registry);
 	l->walk.image_name = strdup(c->image_name);
-	while (i < c->ntags && (l->walk_refs[i] = strdup(c->image_tags[i])) != NULL)
-		i++;
+	while (i < c->ntags && (l->walk_refs[n] = strdup(c->image_tags[i])) != NULL)
+		i++, n++;
 	if (i < c->ntags || l->walk.registry == NULL || l->walk.image_name == NULL) {
 		errbuf_set(err, "resolver: out of memory");
 		return -1;
 	}
 	l->walk.refs = l->walk_refs;
-	l->walk.nrefs = c->ntags;
+	l->walk.nrefs = n;
 	l->walk.timeout_secs = c->timeout_secs;
 	l->walk.interval_secs = c->interval_secs;
 	l->walk.max_attempts = c->max_attempts;
+	l->walk.max_delay_secs = c->max_delay_secs;
 	nodeconfig_text_free(&l->node_text);
 	config_free(&l->cfg);
 	return 0;
@@ -168,6 +200,11 @@ walk(void *ctx, struct registry_result *out, struct errbuf *err)
 	if (registry_init(&l->reg, &l->http, NULL, err) != 0)
 		return -1;
 	if (registry_resolve(&l->reg, &l->walk, &l->selected, out, err) != 0) {
+		/* A config-digest approval can only be found through a tag. */
+		if (l->walk_digest_only && strncmp(err->msg, "Image hash not found", 20) == 0)
+			errbuf_wrap(err, "approved digest %s is not a manifest of %s, and "
+			    "image_reference has no tag to search for it as a config digest",
+			    l->walk_digest, l->walk.image_name);
 		errbuf_wrap(err, "The selected image failed digest validation: "
 		    "manifest digest lookup failed");
 		return -1;
@@ -198,13 +235,17 @@ static int
 resolve(struct launcher *l, struct errbuf *err)
 {
 	struct resolver_job job;
+	uint64_t wait = (uint64_t)l->cfg.max_delay_secs * 1000;
 
 	job.forget = walk_forget;
 	job.resolve = walk;
 	job.ctx = l;
 	job.want = &l->selected;
-	job.timeout_ms = RESOLVE_MAX_REQUESTS * (l->cfg.timeout_secs * 1000 +
-	    REGISTRY_MAX_DELAY_MS + RESOLVE_DNS_MS);
+	/* The longest wait: a backoff (the config's cap) or a Retry-After. */
+	if (wait < REGISTRY_MAX_DELAY_MS)
+		wait = REGISTRY_MAX_DELAY_MS;
+	job.timeout_ms = RESOLVE_MAX_REQUESTS * (l->cfg.timeout_secs * 1000 + wait +
+	    RESOLVE_DNS_MS);
 	return resolver_run(&job, &l->resolved, err);
 }
 
@@ -451,17 +492,40 @@ act(struct launcher *l, struct errbuf *err, const char **step)
 	return takeover_start(&l->takeover, &l->api, &l->engine, &l->spec, err);
 }
 
+/* `check-config`: the user config alone, no network, engine or measurement. */
+static int
+check_config(struct launcher *l)
+{
+	static char out[CONFIG_DESCRIBE_SIZE];
+	struct errbuf err;
+
+	if (config_load(l->s.user_config, l->s.platform == LAUNCH_TEE,
+	    &l->cfg, &err) != CONFIG_OK)
+		return fail("check-config", &err);
+	config_describe(&l->cfg, out);
+	put_str(1, out);
+	return 0;
+}
+
 /* The steps before the network, shared by a launch and `plan`. */
 static int
 prepare(struct launcher *l)
 {
 	struct errbuf err;
 
-	log_event(LOG_INFO, "platform", { "platform",
-	    l->s.platform == LAUNCH_TEE ? "TEE" : "NONTEE" });
 	if (config_load(l->s.user_config, l->s.platform == LAUNCH_TEE,
 	    &l->cfg, &err) != CONFIG_OK)
 		return fail("user config", &err);
+	log_event(LOG_INFO, "platform", { "platform",
+	    l->s.platform == LAUNCH_TEE ? "TEE" : "NONTEE" },
+	    { "generation", config_gen_name(l->cfg.gen) });
+	if (l->cfg.has_ref_digest) {
+		char d[DIGEST_STR_SIZE];
+
+		digest_format(&l->cfg.ref_digest, d);
+		log_event(LOG_WARN, "image_reference digest ignored",
+		    { "ignored", d });
+	}
 	if (choose_image(l, &err) != 0)
 		return fail("select image", &err);
 	if (engine_setup(l, &err) != 0)
@@ -555,6 +619,8 @@ plan_only(struct launcher *l)
 		say(l, "approved hashes file: %s (%zu digests)", l->s.approved_file, l->approved.n);
 	say(l, "selected digest: %s (source: %s)", d, select_source_name(l->source));
 	say(l, "registry: %s", l->cfg.registry);
+	if (l->cfg.gen == CONFIG_GEN_CURRENT)
+		say(l, "looked up first: %s (image_reference: the approved digest itself)", d);
 	for (i = 0; i < l->cfg.ntags; i++)
 		say(l, "tag to search: %s", l->cfg.image_tags[i]);
 	say(l, "pull: %s@<digest found for %s>, unless the engine holds it", l->repo, d);
@@ -586,17 +652,22 @@ main(int argc, char **argv, char **envp)
 
 	switch (cli_parse(argc, argv, envp, &l.s, &err)) {
 	case CLI_HELP:
-		fputs(cli_usage_text, stdout);
+		put_str(1, cli_usage_text);
 		return 0;
 	case CLI_VERSION:
 		return print_version();
 	case CLI_USAGE:
-		fputs("tee-launcher: ", stderr);
-		fputs(err.msg, stderr);
-		fputs("\n", stderr);
+		put_str(2, "tee-launcher: ");
+		put_str(2, err.msg);
+		put_str(2, "\n");
 		return EXIT_USAGE;
 	case CLI_RUN:
 		break;
+	}
+	if (l.s.command == CLI_COMMAND_CHECK_CONFIG) {
+		rc = check_config(&l);
+		config_free(&l.cfg);
+		return rc;
 	}
 	/* No core dump or ptrace by the same uid: memory holds node secrets. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

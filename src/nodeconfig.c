@@ -43,9 +43,12 @@ nodeconfig_add_tee(struct launcher_config *c, int tee_platform,
 	    (auth = put_table(tee, "authority", a, err)) == NULL)
 		goto fail;
 	if (tee_platform) {
+		/* The node generation that reads a current-schema config (#2944)
+		 * has no quote_upload_url; the seed's node requires it. */
 		if (put_string(auth, "type", "dstack", a, err) == NULL ||
 		    put_string(auth, "dstack_endpoint", NODECONFIG_DSTACK_ENDPOINT, a, err) == NULL ||
-		    put_string(auth, "quote_upload_url", NODECONFIG_QUOTE_UPLOAD_URL, a, err) == NULL)
+		    (c->gen == CONFIG_GEN_SEED && put_string(auth, "quote_upload_url",
+		    NODECONFIG_QUOTE_UPLOAD_URL, a, err) == NULL))
 			goto fail;
 	} else if (put_string(auth, "type", "local", a, err) == NULL) {
 		goto fail;

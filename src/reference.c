@@ -3,6 +3,7 @@
 
 #include "fmt.h"
 #include "hex.h"
+#include "names.h"
 #include "reference.h"
 
 /* ---- error text */
@@ -438,6 +439,76 @@ reference_ref_check(const char *s, size_t len, enum reference_kind *kind,
 	return digest_parse(s, len, &d, err);
 }
 
+/* ---- image references (near/mpc's image_reference) */
+
+/* The registry component: Docker treats it as a host when it could not be
+ * a path component. */
+static int
+is_host_component(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 9 && memcmp(s, "localhost", 9) == 0)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (s[i] == '.' || s[i] == ':' || (s[i] >= 'A' && s[i] <= 'Z'))
+			return 1;
+	return 0;
+}
+
+int
+reference_image_parse(const char *s, size_t len, struct reference_image *r,
+    struct errbuf *err)
+{
+	const char *at = memchr(s, '@', len);
+	size_t n = at != NULL ? (size_t)(at - s) : len, i, first = n, from = 0, colon = n;
+	char b[8];
+
+	memset(r, 0, sizeof(*r));
+	if (n == 0 || !is_alnum((unsigned char)s[0]))
+		return bad(err, "image reference", s, len, "must start with a letter or digit");
+	if (s[n - 1] == ':' || s[n - 1] == '/' || s[n - 1] == '.')
+		return bad(err, "image reference", s, len, "ends in '%c'", s[n - 1]);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (!is_alnum(ch) && ch != '/' && ch != '_' && ch != '.' && ch != ':' && ch != '-')
+			return bad(err, "image reference", s, len,
+			    "character %s at offset %zu is not allowed", byte_desc(b, ch), i);
+		/* i + 1 < n here: s[n - 1] is neither '/' nor ':'. */
+		if ((ch == '/' || ch == ':') && (s[i + 1] == (char)ch ||
+		    (ch == ':' && s[i + 1] == '.')))
+			return bad(err, "image reference", s, len, "holds \"%c%c\"", ch, s[i + 1]);
+		if (ch == '/' && first == n)
+			first = i;
+		if (ch == '/')
+			colon = n;
+		else if (ch == ':')
+			colon = i;
+	}
+	if (first < n && is_host_component(s, first)) {
+		r->registry = s;
+		r->registry_len = first;
+		from = first + 1;
+		if (reference_registry_check(s, first, err) != 0)
+			return -1;
+	}
+	r->name = s + from;
+	r->name_len = colon - from;
+	if (colon < n) {
+		r->tag = s + colon + 1;
+		r->tag_len = n - colon - 1;
+		if (reference_tag_check(r->tag, r->tag_len, err) != 0)
+			return -1;
+	}
+	if (at != NULL) {
+		r->has_digest = 1;
+		if (digest_parse(at + 1, len - n - 1, &r->digest, err) != 0)
+			return -1;
+	}
+	return reference_name_check(r->name, r->name_len, err);
+}
+
 /* ---- Docker Hub */
 
 static int
@@ -459,8 +530,8 @@ int
 reference_is_docker_hub(const char *registry, size_t len)
 {
 	return ieq(registry, len, "registry.hub.docker.com") ||
-	    ieq(registry, len, "docker.io") ||
-	    ieq(registry, len, "registry-1.docker.io") ||
+	    ieq(registry, len, NAMES_DOCKER_HUB) ||
+	    ieq(registry, len, NAMES_DOCKER_HUB_API) ||
 	    ieq(registry, len, "index.docker.io");
 }
 

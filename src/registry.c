@@ -10,6 +10,7 @@
 #include "fmt.h"
 #include "json.h"
 #include "log.h"
+#include "names.h"
 #include "registry.h"
 #include "www_auth.h"
 
@@ -413,12 +414,12 @@ attempt(struct run *u, int *fatal, struct errbuf *err)
 }
 
 static uint64_t
-next_delay(uint64_t d)
+next_delay(uint64_t d, uint64_t cap)
 {
-	if (d >= REGISTRY_MAX_DELAY_MS)
-		return REGISTRY_MAX_DELAY_MS;
+	if (d >= cap)
+		return cap;
 	d = d / 2 * 3 + (d % 2) * 3 / 2;
-	return d > REGISTRY_MAX_DELAY_MS ? REGISTRY_MAX_DELAY_MS : d;
+	return d > cap ? cap : d;
 }
 
 /* Runs the attempts for one reference (SPEC §5.3). */
@@ -448,6 +449,8 @@ fetch(struct run *u, const char *ref, struct errbuf *err)
 	const struct registry_config *cfg = u->cfg;
 	uint64_t left = (uint64_t)cfg->max_attempts + 1;
 	uint64_t delay = secs_to_ms(cfg->interval_secs);
+	uint64_t cap = cfg->max_delay_secs ? secs_to_ms(cfg->max_delay_secs) :
+	    REGISTRY_MAX_DELAY_MS;
 	char safe[HTTP_URL_MAX];
 	enum http_err e;
 	int fatal, retry;
@@ -489,7 +492,7 @@ fetch(struct run *u, const char *ref, struct errbuf *err)
 			log_event(LOG_WARN, "manifest request failed, retrying",
 			    { "url", safe }, { "delay_ms", ms }, { "error", err->msg });
 			do_sleep(u->r, wait);
-			delay = next_delay(delay);
+			delay = next_delay(delay, cap);
 		}
 	}
 }
@@ -846,8 +849,8 @@ run_init(struct run *u, struct registry *r, const struct registry_config *cfg,
 	if (reference_registry_check(host, strlen(host), err) != 0)
 		return -1;
 	/* docker.io names the Hub, but its API lives on registry-1. */
-	if (strcmp(host, "docker.io") == 0 || strcmp(host, "index.docker.io") == 0)
-		host = "registry-1.docker.io";
+	if (strcmp(host, NAMES_DOCKER_HUB) == 0 || strcmp(host, "index.docker.io") == 0)
+		host = NAMES_DOCKER_HUB_API;
 	fmt_snprintf(u->host, sizeof(u->host), "%s", host);
 	return reference_api_name(cfg->registry, strlen(cfg->registry),
 	    cfg->image_name, strlen(cfg->image_name), u->name, err);

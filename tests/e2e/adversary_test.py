@@ -761,6 +761,9 @@ def case_collision(ctx, variant, engine="api"):
         variant, engine), engine, "native", tags=(tag,))
     try:
         docker(ctx, "rmi", "-f", evil["config_digest"], check=False)
+        # The approved image too: present, the warm path (issue 15 §3) would
+        # never ask the hostile registry, and the parser would go untested.
+        docker(ctx, "rmi", "-f", new["config_digest"], check=False)
         try:
             ctx["client"].push_manifest("tl/mpc-node", tag, text.encode(),
                                         registry_push.DOCKER_V2)

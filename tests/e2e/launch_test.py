@@ -86,6 +86,16 @@ def user_config(reg_host, tags, name="tl/mpc-node", override=None, extra_node=""
     return "\n".join(lines) + "\n"
 
 
+def current_config(image_reference, ports=None, extra_lc=""):
+    """A user config of near/mpc's current schema (#2785): image_reference and
+    the pull_* defaults; the node table as user_config() has it."""
+    seed = user_config("unused.test", ["x"], ports=ports)
+    node = seed[seed.index("[mpc_node_config]"):]
+    pm = seed[seed.index("port_mappings"):].splitlines()[0]
+    return ("[launcher_config]\nimage_reference = %s\n%s\n%s\n\n%s"
+            % (json.dumps(image_reference), pm, extra_lc, node))
+
+
 class Case:
     """A scratch directory standing in for /tapp, /mnt/shared, /run/log/dstack."""
 
@@ -322,6 +332,92 @@ def case_tee_dstack_api(ctx, engine):
         T.check("%s: no secrets in the logs" % n, no_secrets(p) and no_secrets(p2))
     finally:
         agent.stop()
+
+
+def case_current_schema_tee(ctx):
+    """near/mpc's current config (#2785) in TEE mode: the approved manifest
+    digest is fetched directly (no tag in image_reference), and [tee] has
+    #2944's shape."""
+    n = "current schema TEE/api"
+    c = Case(ctx["root"], "current-tee")
+    img = ctx["images"]["docker-v2"]
+    c.write(c.user_config, current_config(ctx["reg"].host + "/tl/mpc-node"))
+    c.write(c.approved, json.dumps({"approved_hashes": [img["digest"]]}, indent=2))
+    forget_images(ctx["dk"], ctx["reg"].host + "/tl/mpc-node")  # else: the warm path
+    agent = FakeDstack(c)
+    try:
+        env = c.env(ctx["env"], "TEE", "sha256:" + "0" * 64,
+                    TEE_LAUNCHER_RTMR_METHOD="dstack-api", TEE_LAUNCHER_ENGINE="api")
+        p = c.run(env)
+        T.check("%s: exits 0" % n, p.returncode == 0, why(p))
+        T.check("%s: logs the generation" % n, "generation=current" in p.stderr)
+        T.check("%s: resolved by the approved digest itself" % n,
+                path_taken(p) == "cold" and
+                "ref=%s manifest=%s matched=\"manifest digest\"" % (img["digest"], img["digest"])
+                in p.stderr, p.stderr[-1500:])
+        running, image = node_running(ctx["dk"])
+        T.check("%s: mpc-node runs <registry>/tl/mpc-node@<approved digest>" % n,
+                running and image.split()[-1] == "%s/tl/mpc-node@%s" % (ctx["reg"].host,
+                                                                        img["digest"]),
+                image)
+        cfg = read_toml(c.node_config)
+        T.check("%s: [tee] is #2944's: dstack authority without quote_upload_url" % n,
+                cfg["tee"] == {"image_hash": img["digest"],
+                               "latest_allowed_hash_file_path": "/mnt/shared/image-digest.bin",
+                               "authority": {"type": "dstack",
+                                             "dstack_endpoint": "/var/run/dstack.sock"}},
+                cfg["tee"])
+        ev = agent.events()
+        T.check("%s: one mpc-image-digest event with the approved digest" % n,
+                len(ev) == 1 and base64.b64decode(ev[0]["payload"])
+                == bytes.fromhex(img["digest"][7:]), ev)
+        p2 = c.run(env)
+        T.check("%s: a second run takes the warm path, no second event" % n,
+                p2.returncode == 0 and path_taken(p2) == "warm" and len(agent.events()) == 1,
+                why(p2))
+        T.check("%s: no secrets in the logs" % n, no_secrets(p) and no_secrets(p2))
+    finally:
+        agent.stop()
+
+
+def case_current_schema_nontee(ctx):
+    """Current schema, NONTEE, a config-digest approval: found through the
+    reference's tag; the reference's own digest is ignored (and logged)."""
+    n = "current schema NONTEE/cli"
+    c = Case(ctx["root"], "current-nontee")
+    img = ctx["images"]["oci"]
+    other = ctx["images"]["other"]["digest"]
+    c.write(c.user_config, current_config("%s/tl/mpc-node:oci@%s" % (ctx["reg"].host, other),
+                                          extra_lc="pull_max_retries = 1\n"
+                                          "pull_retry_interval_secs = 0"))
+    forget_images(ctx["dk"], ctx["reg"].host + "/tl/mpc-node")  # else: the warm path
+    p = c.run(c.env(ctx["env"], "NONTEE", img["config_digest"], TEE_LAUNCHER_ENGINE="cli"))
+    T.check("%s: exits 0" % n, p.returncode == 0, why(p))
+    T.check("%s: the reference's digest is logged as ignored" % n,
+            "image_reference digest ignored" in p.stderr and other in p.stderr)
+    T.check("%s: found through the tag as a config digest" % n,
+            path_taken(p) == "cold" and "ref=oci manifest=%s matched=\"config digest\"" % img["digest"] in p.stderr,
+            p.stderr[-1500:])
+    running, image = node_running(ctx["dk"])
+    T.check("%s: mpc-node runs the tag's manifest, not the reference's digest" % n,
+            running and image.endswith("@" + img["digest"]), image)
+    cfg = read_toml(c.node_config)
+    T.check("%s: [tee] authority is local" % n,
+            cfg["tee"]["authority"] == {"type": "local"}
+            and cfg["tee"]["image_hash"] == img["config_digest"], cfg["tee"])
+    T.check("%s: no secrets in the logs" % n, no_secrets(p))
+    # A config-digest approval and no tag to search: a clear error.
+    c2 = Case(ctx["root"], "current-notag")
+    c2.write(c2.user_config, current_config(ctx["reg"].host + "/tl/mpc-node"))
+    forget_images(ctx["dk"], ctx["reg"].host + "/tl/mpc-node")
+    p = c2.run(c2.env(ctx["env"], "NONTEE", img["config_digest"], TEE_LAUNCHER_ENGINE="cli"))
+    T.check("%s, no tag: exit 1 naming the missing tag" % n,
+            p.returncode == 1 and path_taken(p) == "cold"
+            and ("approved digest %s is not a manifest of tl/mpc-node, and "
+                 "image_reference has no tag to search for it as a config "
+                 "digest" % img["config_digest"]) in why(p), why(p))
+    T.check("%s, no tag: no node config written, no node started" % n,
+            not os.path.exists(c2.node_config) and container_id(ctx["dk"]) == "")
 
 
 def case_tee_native(ctx, version):
@@ -731,6 +827,8 @@ def main():
                              (case_tee_native, (1,)), (case_tee_native, (2,)),
                              (case_tee_native_register, ()),
                              (case_auto_decides_from_files, ()),
+                             (case_current_schema_tee, ()),
+                             (case_current_schema_nontee, ()),
                              (case_errors, ()),
                              (case_index_approval, ("cli",)),
                              (case_index_approval, ("api",)),

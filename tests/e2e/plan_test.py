@@ -95,6 +95,20 @@ class Box:
                 "",
             ]))
 
+    def config_current(self, reference):
+        """near/mpc's current schema (#2785): image_reference, no tags."""
+        with open(self.user_config, "w") as f:
+            f.write("\n".join([
+                "[launcher_config]",
+                'image_reference = "%s"' % reference,
+                "port_mappings = [{ host = 8080, container = 8080 }]",
+                "",
+                "[mpc_node_config]",
+                "[mpc_node_config.secrets]",
+                'secret_store_key_hex = "%s"' % SECRET,
+                "",
+            ]))
+
     def env(self, **extra):
         e = {
             "PATH": self.bin, "HOME": self.d, "PLATFORM": "TEE", "DOCKER_CONTENT_TRUST": "1",
@@ -190,6 +204,21 @@ def case_native_override_api(box):
     os.unlink(box.approved)
 
 
+def case_current_schema(box):
+    box.config_current("registry.example.org/nearone/mpc-node:v2")
+    p = plan(box, "current schema", box.env())
+    got = lines_of(p.stdout)
+    T.check("current schema: exit 0", p.returncode == 0, p.stderr[-600:])
+    T.check("current schema: the approved digest is looked up first, then the tag",
+            got.get("looked up first") ==
+            "%s (image_reference: the approved digest itself)" % DEFAULT and
+            p.stdout.count("tag to search: ") == 1 and "tag to search: v2\n" in p.stdout,
+            p.stdout)
+    T.check("current schema: registry and repository from image_reference",
+            got.get("registry") == "registry.example.org" and
+            got.get("pull", "").startswith("registry.example.org/nearone/mpc-node@"), got)
+
+
 def case_agent_default_cli(box):
     box.config()
     p = plan(box, "agent+default+cli", box.env(TEE_LAUNCHER_ENGINE="cli"))
@@ -244,7 +273,8 @@ def main():
         return 1
     with tempfile.TemporaryDirectory(prefix="tl-plan-") as d:
         box = Box(d)
-        for fn in (case_native_override_api, case_agent_default_cli, case_failures):
+        for fn in (case_native_override_api, case_current_schema, case_agent_default_cli,
+                   case_failures):
             T.run(fn.__name__, fn, box)
     return 0 if T.summary() else 1
 

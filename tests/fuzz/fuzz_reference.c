@@ -10,7 +10,9 @@
  *     accepted tag or registry holds no byte a URL path would need escaped;
  *   - the builders (input split at the first LF into registry and name)
  *     succeed exactly when both parts validate, and produce a NUL-terminated
- *     string ending in the digest.
+ *     string ending in the digest;
+ *   - an accepted image reference is its parts joined again (registry "/"
+ *     name ":" tag "@" digest), each part valid on its own.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -102,6 +104,32 @@ check_builders(const char *s, size_t n)
 	}
 }
 
+static void
+check_image(const char *s, size_t n)
+{
+	struct reference_image r;
+	struct errbuf err;
+	char joined[1024], d[DIGEST_STR_SIZE];
+	int rc = reference_image_parse(s, n, &r, &err), k;
+
+	check_err(rc, &err);
+	if (rc != 0)
+		return;
+	if (r.has_digest)
+		digest_format(&r.digest, d);
+	k = snprintf(joined, sizeof(joined), "%.*s%s%.*s%s%.*s%s%s", (int)r.registry_len,
+	    r.registry_len ? r.registry : "", r.registry_len ? "/" : "", (int)r.name_len,
+	    r.name, r.tag_len ? ":" : "", (int)r.tag_len, r.tag_len ? r.tag : "",
+	    r.has_digest ? "@" : "", r.has_digest ? d : "");
+	/* A digest may be written with upper-case hex: compare up to it. */
+	fuzz_assert(k > 0 && (size_t)k == n && strncmp(joined, s,
+	    r.has_digest ? n - 64 : n) == 0, "image reference is its parts");
+	fuzz_assert(reference_name_check(r.name, r.name_len, &err) == 0 &&
+	    (!r.tag_len || reference_tag_check(r.tag, r.tag_len, &err) == 0) &&
+	    (!r.registry_len || reference_registry_check(r.registry, r.registry_len, &err) == 0),
+	    "image reference parts valid");
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -135,6 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0 && k == REFERENCE_TAG)
 		check_charset(s, size, LOWER UPPER "_.-", "ref tag charset");
 	check_builders(s, size);
+	check_image(s, size);
 	free(s);
 	return 0;
 }

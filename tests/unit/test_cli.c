@@ -134,6 +134,62 @@ help_version_and_unknown_flags(struct th *t)
 }
 
 static void
+check_config_needs_only_a_file(struct th *t)
+{
+	char *a1[] = { "tl", "check-config", NULL };
+	char *a2[] = { "tl", "check-config", "rel/user.toml", NULL };
+	char *a5[] = { "tl", "check-config", "--platform", "NONTEE", NULL };
+	char *a3[] = { "tl", "check-config", "a", "b", NULL };
+	char *a4[] = { "tl", "check-config", "--help", NULL };
+	char *none[] = { NULL };
+	char *env[] = { "TEE_LAUNCHER_USER_CONFIG=/etc/u.toml", "PLATFORM=NONTEE", NULL };
+	char *relenv[] = { "TEE_LAUNCHER_USER_CONFIG=u.toml", NULL };
+	char *badp[] = { "PLATFORM=tee", NULL };
+	struct cli_settings s;
+	struct errbuf e;
+
+	/* No PLATFORM, DOCKER_CONTENT_TRUST or DEFAULT_IMAGE_DIGEST needed;
+	 * TEE's stricter rules when PLATFORM is absent. */
+	REQUIRE_INT(t, run(a1, none, &s, &e), CLI_RUN);
+	CHECK_INT(t, s.command, CLI_COMMAND_CHECK_CONFIG);
+	CHECK_INT(t, s.platform, LAUNCH_TEE);
+	CHECK_STR(t, s.user_config, CLI_DEFAULT_USER_CONFIG);
+	REQUIRE_INT(t, run(a1, env, &s, &e), CLI_RUN);
+	CHECK_INT(t, s.platform, LAUNCH_NONTEE);
+	CHECK_STR(t, s.user_config, "/etc/u.toml");
+	/* A file argument may be relative: an operator's tool, not a run. */
+	REQUIRE_INT(t, run(a2, env, &s, &e), CLI_RUN);
+	CHECK_STR(t, s.user_config, "rel/user.toml");
+	CHECK_INT(t, s.platform, LAUNCH_NONTEE);
+	CHECK_INT(t, run(a3, none, &s, &e), CLI_USAGE);
+	CHECK(t, strstr(e.msg, "unknown argument: b") != NULL);
+	CHECK_INT(t, run(a4, none, &s, &e), CLI_HELP);
+	/* PLATFORM from the environment only: no flags after the command. */
+	CHECK_INT(t, run(a5, none, &s, &e), CLI_USAGE);
+	CHECK(t, strstr(e.msg, "unknown argument: NONTEE") != NULL);
+	CHECK_INT(t, run(a1, relenv, &s, &e), CLI_USAGE);
+	CHECK(t, strstr(e.msg, "TEE_LAUNCHER_USER_CONFIG: must be an absolute path") != NULL);
+	CHECK_INT(t, run(a1, badp, &s, &e), CLI_USAGE);
+	CHECK(t, strstr(e.msg, "PLATFORM: invalid value") != NULL);
+}
+
+static void
+a_launch_is_the_default_command(struct th *t)
+{
+	char *argv[] = { "tl", NULL };
+	char *envp[] = { "PLATFORM=TEE", "DOCKER_CONTENT_TRUST=1",
+	    "DEFAULT_IMAGE_DIGEST=" D64, NULL };
+	char *late[] = { "tl", "--platform", "TEE", "check-config", NULL };
+	struct cli_settings s;
+	struct errbuf e;
+
+	REQUIRE_INT(t, run(argv, envp, &s, &e), CLI_RUN);
+	CHECK_INT(t, s.command, CLI_COMMAND_LAUNCH);
+	/* The subcommand comes first or not at all. */
+	CHECK_INT(t, run(late, envp, &s, &e), CLI_USAGE);
+}
+
+static void
 plan_is_a_command_word_and_takes_the_same_settings(struct th *t)
 {
 	char *plan[] = { "tl", "plan", "--platform", "TEE", NULL };
@@ -225,6 +281,8 @@ suite_cli(struct th *t)
 	th_run(t, "cli: missing settings are named", missing_settings_are_named);
 	th_run(t, "cli: relative paths and unknown methods are refused", relative_paths_and_unknown_methods_are_refused);
 	th_run(t, "cli: --help, --version and unknown flags", help_version_and_unknown_flags);
+	th_run(t, "cli: check-config needs only a file", check_config_needs_only_a_file);
+	th_run(t, "cli: a launch is the default command", a_launch_is_the_default_command);
 	th_run(t, "cli: plan is a command word and takes the same settings",
 	    plan_is_a_command_word_and_takes_the_same_settings);
 	th_run(t, "cli: the engine is api when its socket exists, else cli with docker on PATH",

@@ -477,6 +477,309 @@ a_freed_config_holds_nothing(struct th *t)
 	CHECK(t, memcmp(&c, &zero, sizeof(c)) == 0);
 }
 
+/* ---- the current generation (near/mpc #2785) */
+
+static const char cur_lc[] =
+    "[launcher_config]\n"
+    "image_reference = \"nearone/mpc-node\"\n"
+    "port_mappings = [{ host = 8080, container = 8080 }]\n";
+
+static void
+a_current_config_gets_upstreams_defaults(struct th *t)
+{
+	static char text[4096];
+	struct launcher_config c;
+	struct errbuf e;
+
+	snprintf(text, sizeof(text), "%s%s", cur_lc, good_node);
+	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+	CHECK_INT(t, c.gen, CONFIG_GEN_CURRENT);
+	CHECK_STR(t, c.registry, "docker.io");
+	CHECK_STR(t, c.image_name, "nearone/mpc-node");
+	CHECK_INT(t, c.ntags, 0);
+	CHECK_INT(t, c.max_attempts, 5);
+	CHECK_INT(t, c.interval_secs, 2);
+	CHECK_INT(t, c.max_delay_secs, 60);
+	CHECK_INT(t, c.timeout_secs, CONFIG_PULL_TIMEOUT_SECS);
+	CHECK(t, !c.has_override && !c.has_ref_digest);
+	CHECK_INT(t, c.nports, 1);
+	CHECK_INT(t, c.ports[0].container, 8080);
+	config_free(&c);
+	unlink(path);
+}
+
+static void
+a_current_config_maps_registry_tag_digest_and_pacing(struct th *t)
+{
+	static char text[4096];
+	struct launcher_config c;
+	struct errbuf e;
+
+	snprintf(text, sizeof(text), "[launcher_config]\n"
+	    "image_reference = \"registry.example.com:5000/team/mpc-node:3.9.1@%s\"\n"
+	    "pull_max_retries = 0\npull_retry_interval_secs = 7\npull_max_delay_secs = 9\n"
+	    "mpc_hash_override = \"%s\"\nport_mappings = []\n[mpc_node_config]\n", HA, HA);
+	REQUIRE_INT(t, load_text(text, 0, &c, &e), CONFIG_OK);
+	CHECK_INT(t, c.gen, CONFIG_GEN_CURRENT);
+	CHECK_STR(t, c.registry, "registry.example.com:5000");
+	CHECK_STR(t, c.image_name, "team/mpc-node");
+	REQUIRE_INT(t, c.ntags, 1);
+	CHECK_STR(t, c.image_tags[0], "3.9.1");
+	CHECK(t, c.has_ref_digest && c.ref_digest.b[0] == 0xaa);
+	CHECK(t, c.has_override);
+	CHECK_INT(t, c.max_attempts, 0);
+	CHECK_INT(t, c.interval_secs, 7);
+	CHECK_INT(t, c.max_delay_secs, 9);
+	CHECK_INT(t, c.nports, 0);
+	config_free(&c);
+	unlink(path);
+}
+
+static void
+current_schema_errors_name_the_key_and_reason(struct th *t)
+{
+	static const struct { const char *lc, *want; } cases[] = {
+		{ "image_reference = \"\"", "image_reference: invalid image reference \"\": must start" },
+		{ "image_reference = \"-x/y\"", "must start with a letter or digit" },
+		{ "image_reference = \"a//b\"", "holds \"//\"" },
+		{ "image_reference = \"a::b\"", "holds \"::\"" },
+		{ "image_reference = \"a:.b\"", "holds \":.\"" },
+		{ "image_reference = \"a/b/\"", "ends in '/'" },
+		{ "image_reference = \"a/b:\"", "ends in ':'" },
+		{ "image_reference = \"a b\"", "character 0x20 at offset 1" },
+		{ "image_reference = \"a\\nb\"", "character 0x0a at offset 1" },
+		{ "image_reference = \"a\\u0000b\"", "character 0x00 at offset 1" },
+		{ "image_reference = \"nearone/MPC\"", "image_reference: invalid image name" },
+		{ "image_reference = \"x/y:-t\"", "image_reference: invalid tag" },
+		{ "image_reference = \"x/y@sha256:12\"", "image_reference: invalid digest" },
+		{ "image_reference = \"x/y@latest\"", "image_reference: invalid digest" },
+		{ "image_reference = \"bad_host.io/y\"", "image_reference: invalid registry" },
+		{ "image_reference = 1", "image_reference: expected string, found integer" },
+		{ "pull_max_retries = -1", "pull_max_retries: -1 is out of range" },
+		{ "pull_max_delay_secs = 0", "pull_max_delay_secs: 0 is out of range 1.." },
+		{ "pull_retry_interval_secs = 4294967296", "pull_retry_interval_secs: 4294967296 is out of range" },
+		{ "image_refrence = \"x\"", "image_refrence: unknown key (did you mean image_reference?)" },
+		{ "port_mapping = []", "port_mapping: unknown key (did you mean port_mappings?)" },
+		{ "pull_max_retry = 1", "pull_max_retry: unknown key (did you mean pull_max_retries?)" },
+		{ "Pull_Max_Delay_Secs = 1", "unknown key (did you mean pull_max_delay_secs?)" },
+		{ "mpc_hash_overide = 1", "unknown key (did you mean mpc_hash_override?)" },
+		{ "imagereference = 1", "unknown key (did you mean image_reference?)" },
+		{ "port_mapings = 1", "unknown key (did you mean port_mappings?)" },
+		{ "regsitry = 1", "unknown key (did you mean registry?)" },
+		{ "image_tags = [\"x\"]", "image_tags (seed generation) and image_reference (current generation) in one file" },
+		{ "rpc_max_attempts = 1", "rpc_max_attempts (seed generation) and image_reference (current generation)" },
+	};
+	static char text[4096];
+	struct launcher_config c;
+	struct errbuf e;
+	size_t k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		/* Keys after image_reference override it (TOML: a later dup is an
+		 * error), so image_reference cases replace the line. */
+		if (strncmp(cases[k].lc, "image_reference", 15) == 0)
+			snprintf(text, sizeof(text), "[launcher_config]\n%s\nport_mappings = []\n"
+			    "[mpc_node_config]\n", cases[k].lc);
+		else
+			snprintf(text, sizeof(text), "%s%s\n[mpc_node_config]\n", cur_lc, cases[k].lc);
+		if (!CHECK_INT(t, load_text(text, 1, &c, &e), CONFIG_ERR_PARSE))
+			config_free(&c);
+		if (strstr(e.msg, cases[k].want) == NULL || strstr(e.msg, "[launcher_config] ") == NULL)
+			CHECK_STR(t, e.msg, cases[k].want);
+		unlink(path);
+	}
+}
+
+static void
+unknown_keys_far_from_any_known_key_are_ignored(struct th *t)
+{
+	static char text[4096];
+	struct launcher_config c;
+	struct errbuf e;
+
+	snprintf(text, sizeof(text), "%snote = \"for operators\"\nimage_digest_pin = 1\n"
+	    "\"image reference\" = 1\n\"\\nimage_tags\" = 2\n[docker_command_config]\nx = 1\n"
+	    "[mpc_node_config]\n", cur_lc);
+	CHECK_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+	config_free(&c);
+	unlink(path);
+	/* A seed file: the same rule. */
+	snprintf(text, sizeof(text), "%snote = 1\n[mpc_node_config]\n", good_lc);
+	CHECK_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+	config_free(&c);
+	unlink(path);
+	snprintf(text, sizeof(text), "%simage_tag = [\"x\"]\n[mpc_node_config]\n", good_lc);
+	CHECK_INT(t, load_text(text, 1, &c, &e), CONFIG_ERR_PARSE);
+	CHECK(t, strstr(e.msg, "image_tag: unknown key (did you mean image_tags?)") != NULL);
+	unlink(path);
+}
+
+/* Every launcher user config in near/mpc's deployment/ tree loads, as it is. */
+static void
+near_mpcs_deployment_configs_load_unchanged(struct th *t)
+{
+	static const struct {
+		const char *file;
+		enum config_generation gen;
+		const char *registry, *name, *tag;
+		size_t nports;
+		unsigned last_port;
+		uint32_t retries;
+	} want[] = {
+		{ "cvm-deployment_user-config.toml", CONFIG_GEN_CURRENT, "docker.io", "nearone/mpc-node", NULL, 1, 8080, 5 },
+		{ "cvm-deployment_ci-config.toml", CONFIG_GEN_CURRENT, "docker.io", "nearone/mpc-node", NULL, 1, 8080, 5 },
+		{ "cvm-deployment_configs_nearone-testnet_user-config.toml", CONFIG_GEN_CURRENT, "docker.io", "nearone/mpc-node", "3.9.1", 5, 24567, 5 },
+		{ "localnet_tee_frodo.toml", CONFIG_GEN_CURRENT, "docker.io", "nearone/mpc-node", NULL, 3, 13001, 5 },
+		{ "localnet_tee_sam.toml", CONFIG_GEN_CURRENT, "docker.io", "nearone/mpc-node", NULL, 3, 13002, 5 },
+		{ "testnet_dss-test.toml", CONFIG_GEN_CURRENT, "docker.io", "nearone/mpc-node", NULL, 2, 24567, 5 },
+		{ "testnet_sam.toml", CONFIG_GEN_SEED, "registry.hub.docker.com", "nearone/mpc-node", "main-9515e18", 4, 80, 20 },
+	};
+	const char *top = getenv("TOP");
+	char file[512];
+	struct launcher_config c;
+	struct errbuf e;
+	size_t k;
+
+	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		snprintf(file, sizeof(file), "%s/tests/data/near-mpc-configs/%s",
+		    top ? top : ".", want[k].file);
+		if (!CHECK_INT(t, config_load(file, 1, &c, &e), CONFIG_OK)) {
+			printf("     %s\n", e.msg);
+			continue;
+		}
+		CHECK_INT(t, c.gen, want[k].gen);
+		CHECK_STR(t, c.registry, want[k].registry);
+		CHECK_STR(t, c.image_name, want[k].name);
+		CHECK_INT(t, c.ntags, want[k].tag != NULL);
+		if (want[k].tag != NULL && c.ntags == 1)
+			CHECK_STR(t, c.image_tags[0], want[k].tag);
+		CHECK_INT(t, c.max_attempts, want[k].retries);
+		CHECK_INT(t, c.nports, want[k].nports);
+		if (c.nports == want[k].nports)
+			CHECK_INT(t, c.ports[c.nports - 1].host, want[k].last_port);
+		CHECK(t, !c.has_override && !c.has_ref_digest);
+		CHECK_STR(t, toml_table_get(c.node_config, "home_dir")->u.str.ptr, "/data");
+		CHECK(t, toml_table_get(c.node_config, "secrets") != NULL);
+		config_free(&c);
+	}
+}
+
+/* The [tee] table of a rendered config, parsed back. */
+static const struct toml_value *
+rendered_tee(struct th *t, const char *lc, int tee, struct toml_value *root,
+    char *arena_buf, size_t cap)
+{
+	static char text[4096], out[8192];
+	struct launcher_config c;
+	struct arena a;
+	struct digest d;
+	struct errbuf e;
+	size_t len = 0;
+	int ok;
+
+	snprintf(text, sizeof(text), "%s[mpc_node_config]\nhome_dir = \"/data\"\n", lc);
+	if (!CHECK_INT(t, load_text(text, tee, &c, &e), CONFIG_OK))
+		return NULL;
+	unlink(path);
+	digest_parse(HA, strlen(HA), &d, &e);
+	ok = nodeconfig_add_tee(&c, tee, &d, &e) == 0 &&
+	    nodeconfig_render(&c, out, sizeof(out), &len, &e) == 0;
+	config_free(&c);
+	arena_init(&a, arena_buf, cap);
+	if (!CHECK(t, ok) || !CHECK_INT(t, toml_parse(out, len, &a, root, &e), 0))
+		return NULL;
+	return toml_table_get(root, "tee");
+}
+
+static const char *
+str_at(const struct toml_value *t, const char *key)
+{
+	const struct toml_value *v = toml_table_get(t, key);
+
+	return v != NULL && v->type == TOML_STRING ? v->u.str.ptr : "(absent)";
+}
+
+static void
+tee_table_has_the_shape_of_the_configs_generation(struct th *t)
+{
+	static const struct {
+		const char *lc;
+		int tee;
+		size_t nauth;
+		const char *type, *endpoint, *upload;
+	} cases[] = {
+		{ good_lc, 1, 3, "dstack", "/var/run/dstack.sock", NODECONFIG_QUOTE_UPLOAD_URL },
+		{ good_lc, 0, 1, "local", "(absent)", "(absent)" },
+		{ cur_lc, 1, 2, "dstack", "/var/run/dstack.sock", "(absent)" },
+		{ cur_lc, 0, 1, "local", "(absent)", "(absent)" },
+	};
+	static char arena_buf[65536];
+	const struct toml_value *tee, *auth;
+	struct toml_value root;
+	size_t k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		tee = rendered_tee(t, cases[k].lc, cases[k].tee, &root, arena_buf, sizeof(arena_buf));
+		if (!CHECK(t, tee != NULL && tee->type == TOML_TABLE))
+			continue;
+		CHECK_INT(t, tee->u.tab.len, 3);
+		CHECK_STR(t, str_at(tee, "image_hash"), HA);
+		CHECK_STR(t, str_at(tee, "latest_allowed_hash_file_path"), NAMES_APPROVED_FILE);
+		auth = toml_table_get(tee, "authority");
+		if (!CHECK(t, auth != NULL && auth->type == TOML_TABLE))
+			continue;
+		CHECK_INT(t, auth->u.tab.len, cases[k].nauth);
+		CHECK_STR(t, str_at(auth, "type"), cases[k].type);
+		CHECK_STR(t, str_at(auth, "dstack_endpoint"), cases[k].endpoint);
+		CHECK_STR(t, str_at(auth, "quote_upload_url"), cases[k].upload);
+	}
+}
+
+static void
+the_summary_names_every_launcher_setting_and_no_node_value(struct th *t)
+{
+	static const char secret[] = "sk-9fQ2-LmZ7_x4Rt";
+	static char text[4096], out[CONFIG_DESCRIBE_SIZE];
+	struct launcher_config c;
+	struct errbuf e;
+
+	snprintf(text, sizeof(text), "[launcher_config]\n"
+	    "image_reference = \"ghcr.io/near/mpc-node:3.9.1@%s\"\n"
+	    "pull_max_retries = 3\nmpc_hash_override = \"%s\"\n"
+	    "port_mappings = [{ host = 80, container = 8080 }, { host = 24567, container = 24567 }]\n"
+	    "[mpc_node_config]\nsecrets.secret_store_key_hex = \"%s\"\n\"%s\" = 1\n",
+	    HA, HA, secret, secret);
+	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+	config_describe(&c, out);
+	CHECK(t, strstr(out, "generation: current\n") != NULL);
+	CHECK(t, strstr(out, "registry: ghcr.io\nrepository: near/mpc-node\ntags: 3.9.1\n") != NULL);
+	CHECK(t, strstr(out, "image_reference digest (ignored): " HA "\n") != NULL);
+	CHECK(t, strstr(out, "ports: 80:8080 24567:24567\n") != NULL);
+	CHECK(t, strstr(out, "mpc_hash_override: " HA "\n") != NULL);
+	CHECK(t, strstr(out, "retries: 3 per request, first wait 2 s, longest 60 s, "
+	    "timeout 30 s\n") != NULL);
+	CHECK(t, strstr(out, "sk-9fQ2") == NULL && strstr(out, "secret") == NULL);
+	config_free(&c);
+	unlink(path);
+	snprintf(text, sizeof(text), "%s[mpc_node_config]\n", good_lc);
+	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+	config_describe(&c, out);
+	CHECK(t, strstr(out, "generation: seed\nregistry: registry.hub.docker.com\n"
+	    "repository: nearone/mpc-node\ntags: latest v1.2.3\n") != NULL);
+	CHECK(t, strstr(out, "ports: 11780:11780 2200:2201\nmpc_hash_override: none\n"
+	    "retries: 20 per request, first wait 1 s, longest 60 s, timeout 10 s\n") != NULL);
+	config_free(&c);
+	unlink(path);
+	snprintf(text, sizeof(text), "[launcher_config]\nimage_reference = \"x\"\n"
+	    "port_mappings = []\n[mpc_node_config]\n");
+	REQUIRE_INT(t, load_text(text, 1, &c, &e), CONFIG_OK);
+	config_describe(&c, out);
+	CHECK(t, strstr(out, "registry: docker.io\nrepository: x\ntags: none\nports: none\n") != NULL);
+	CHECK(t, strstr(out, "(ignored)") == NULL);
+	config_free(&c);
+	unlink(path);
+}
+
 void
 suite_config(struct th *t)
 {
@@ -502,4 +805,18 @@ suite_config(struct th *t)
 	    the_node_config_is_written_0600_and_replaces_the_old);
 	th_run(t, "nodeconfig: a config longer than the first buffer is written whole",
 	    a_config_longer_than_the_first_buffer_is_written_whole);
+	th_run(t, "config: a current-schema config gets upstream's defaults",
+	    a_current_config_gets_upstreams_defaults);
+	th_run(t, "config: image_reference gives registry, name, tag and digest; pull_* the pacing",
+	    a_current_config_maps_registry_tag_digest_and_pacing);
+	th_run(t, "config: current-schema errors name the key and the reason",
+	    current_schema_errors_name_the_key_and_reason);
+	th_run(t, "config: unknown keys far from any known key are ignored",
+	    unknown_keys_far_from_any_known_key_are_ignored);
+	th_run(t, "config: near/mpc's deployment configs load unchanged",
+	    near_mpcs_deployment_configs_load_unchanged);
+	th_run(t, "nodeconfig: [tee] has the shape of the config's generation",
+	    tee_table_has_the_shape_of_the_configs_generation);
+	th_run(t, "config: the summary names every launcher setting and no node value",
+	    the_summary_names_every_launcher_setting_and_no_node_value);
 }

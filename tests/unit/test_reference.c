@@ -4,6 +4,8 @@
 #include "harness.h"
 #include "reference.h"
 
+#define D64 "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 #define RAW(s) (s), sizeof(s) - 1
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -369,6 +371,67 @@ docker_hub_names_and_pull_references_are_normalised(struct th *t)
 	CHECK_INT(t, reference_repo_format(RAW("local host"), RAW("app"), repo, &err), -1);
 }
 
+static void
+image_references_split_as_docker_splits_them(struct th *t)
+{
+	static const struct {
+		const char *in, *registry, *name, *tag;
+		int digest;
+	} ok[] = {
+		{ "nearone/mpc-node", "", "nearone/mpc-node", "", 0 },
+		{ "mpc-node", "", "mpc-node", "", 0 },
+		{ "nearone/mpc-node:3.9.1", "", "nearone/mpc-node", "3.9.1", 0 },
+		{ "ghcr.io/nearone/mpc-node", "ghcr.io", "nearone/mpc-node", "", 0 },
+		{ "localhost/x", "localhost", "x", "", 0 },
+		{ "localhost:5000/a/b:t_1", "localhost:5000", "a/b", "t_1", 0 },
+		{ "127.0.0.1:5000/a:latest@" D64, "127.0.0.1:5000", "a", "latest", 1 },
+		{ "a/b@" D64, "", "a/b", "", 1 },
+		{ "host:5000", "", "host", "5000", 0 },
+		{ "Registry/x", "Registry", "x", "", 0 },
+	};
+	static const struct { const char *in, *want; } bad[] = {
+		{ "", "must start with a letter or digit" },
+		{ "_a", "must start with a letter or digit" },
+		{ "a.", "ends in '.'" },
+		{ "a//b", "holds \"//\"" },
+		{ "a/b::c", "holds \"::\"" },
+		{ "a:.b", "holds \":.\"" },
+		{ "a/b c", "character 0x20 at offset 3" },
+		{ "a/b@", "invalid digest" },
+		{ "a/b@sha256:zz", "invalid digest" },
+		{ "a/B", "invalid image name" },
+		{ "a/b:-t", "invalid tag" },
+		{ "reg.io:99999/a", "invalid registry" },
+		{ "@" D64, "must start with a letter or digit" },
+	};
+	struct reference_image r;
+	struct errbuf e;
+	size_t k;
+
+	for (k = 0; k < sizeof(ok) / sizeof(ok[0]); k++) {
+		e.msg[0] = '\0';
+		if (!CHECK_INT(t, reference_image_parse(ok[k].in, strlen(ok[k].in), &r, &e), 0)) {
+			printf("     %s: %s\n", ok[k].in, e.msg);
+			continue;
+		}
+		CHECK_MEM(t, r.registry, r.registry_len, ok[k].registry, strlen(ok[k].registry));
+		CHECK_MEM(t, r.name, r.name_len, ok[k].name, strlen(ok[k].name));
+		CHECK_MEM(t, r.tag, r.tag_len, ok[k].tag, strlen(ok[k].tag));
+		CHECK_INT(t, r.has_digest, ok[k].digest);
+		if (ok[k].digest)
+			CHECK_INT(t, r.digest.b[31], 0xaa);
+	}
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		e.msg[0] = '\0';
+		CHECK_INT(t, reference_image_parse(bad[k].in, strlen(bad[k].in), &r, &e), -1);
+		if (strstr(e.msg, bad[k].want) == NULL)
+			CHECK_STR(t, e.msg, bad[k].want);
+	}
+	/* (pointer, length): bytes after len are not read. */
+	CHECK_INT(t, reference_image_parse("a/b:c", 3, &r, &e), 0);
+	CHECK_INT(t, r.tag_len, 0);
+}
+
 void
 suite_reference(struct th *t)
 {
@@ -384,6 +447,8 @@ suite_reference(struct th *t)
 	    tags_follow_the_docker_tag_grammar);
 	th_run(t, "reference: image_tags entries are tags or sha256 digests",
 	    references_are_tags_or_digests);
+	th_run(t, "reference: image references split as Docker splits them",
+	    image_references_split_as_docker_splits_them);
 	th_run(t, "reference: Docker Hub names get library/ and pulls drop the registry",
 	    docker_hub_names_and_pull_references_are_normalised);
 }
