@@ -9,7 +9,13 @@
  * writes and EINTR handled), fsync, rename over the target, fsync the
  * directory.  On any failure the temp file is unlinked and the old target is
  * left exactly as it was.  (A failure of the final directory fsync is
- * reported, but the rename has happened by then.)
+ * reported, but the rename has happened by then.)  A process killed between
+ * creating its temp file and the rename leaves that file behind: every
+ * write first unlinks, in the directory, every name shaped like its temp
+ * files (ATOMICFILE_TEMP_PREFIX + ATOMICFILE_TEMP_RANDOM letters or
+ * digits; a directory of that name stays).  So writers of one directory must be serialised (the launcher
+ * writes under its launch lock), and the directory is no place for other
+ * files of that shape.
  *
  * Memory: nothing is allocated; data stays the caller's.  The content is
  * never logged or put in an error message (it may be the node config).

@@ -25,6 +25,11 @@
  *   5. one pwrite of the 48 digest bytes at offset 0 to the rtmr3 sysfs file;
  *   6. only after that succeeded, one appended log line
  *      (rtmr_log_line_format; file mode 0600, O_APPEND, fsync).
+ *      Both files are opened and the line formatted before step 5, so a
+ *      file that cannot be opened fails with RTMR3 untouched, and a crash
+ *      can land only between the pwrite and the write.  The next run tells
+ *      that crash (register = replay extended by exactly this event) from
+ *      other mismatches and refuses either way: "reboot required".
  *
  * Memory: no allocation; fixed-size buffers whose limits are below.  Paths
  * are the caller's strings (the coordinator fills them from environment

@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -119,6 +120,43 @@ write_all(struct job *j, const unsigned char *p, size_t len, struct errbuf *err)
 	return ATOMICFILE_OK;
 }
 
+static int
+is_temp_name(const char *n)
+{
+	size_t plen = sizeof(ATOMICFILE_TEMP_PREFIX) - 1, i;
+
+	if (strncmp(n, ATOMICFILE_TEMP_PREFIX, plen) != 0 ||
+	    strlen(n) != plen + ATOMICFILE_TEMP_RANDOM)
+		return 0;
+	for (i = plen; n[i] != '\0'; i++)
+		if (!((n[i] >= 'A' && n[i] <= 'Z') || (n[i] >= 'a' && n[i] <= 'z') ||
+		    (n[i] >= '0' && n[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* A writer killed between creating its temp file and the rename left it
+ * behind; nobody else writes here meanwhile (the caller serialises), so
+ * every name of our pattern is such a leftover.  Best effort: a failure
+ * leaves the file, never the write. */
+static void
+sweep_temps(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (is_temp_name(e->d_name))
+			unlinkat(dirfd, e->d_name, 0);
+	closedir(d);
+}
+
 /* Everything up to and including the rename; the caller cleans up. */
 static int
 stage(struct job *j, const void *data, size_t len, struct errbuf *err)
@@ -162,6 +200,7 @@ atomicfile_write(const char *dir, const char *name, const void *data,
 	j.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (j.dirfd < 0)
 		return fail(&j, err, "open directory", errno);
+	sweep_temps(j.dirfd);
 	rc = stage(&j, data, len, err);
 	if (j.fd >= 0)
 		close(j.fd);

@@ -6,8 +6,8 @@
  * before the network is touched, and RTMR3 is extended only for an image
  * that was resolved, hashed, pulled and checked.
  */
+#include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -94,6 +94,28 @@ fail(const char *what, const struct errbuf *err)
 	return EXIT_RUNTIME;
 }
 
+/*
+ * Writes s whole to fd (1 or 2), retrying short and interrupted writes;
+ * a failing write ends it silently (stdio's errors were never checked
+ * here either).  Not stdio: musl's FILE code for these writes cost 1 KB.
+ */
+static void
+put_str(int fd, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
 static int
 print_version(void)
 {
@@ -101,7 +123,7 @@ print_version(void)
 
 	fmt_snprintf(out, sizeof(out), "tee-launcher %s\nsource %s\ntrust-anchors %zu\n",
 	    TL_VERSION, TL_SOURCE_ID, ca_anchors_count());
-	fputs(out, stdout);
+	put_str(1, out);
 	return 0;
 }
 
@@ -484,7 +506,7 @@ check_config(struct launcher *l)
 	    &l->cfg, &err) != CONFIG_OK)
 		return fail("check-config", &err);
 	config_describe(&l->cfg, out);
-	fputs(out, stdout);
+	put_str(1, out);
 	return 0;
 }
 
@@ -633,14 +655,14 @@ main(int argc, char **argv, char **envp)
 
 	switch (cli_parse(argc, argv, envp, &l.s, &err)) {
 	case CLI_HELP:
-		fputs(cli_usage_text, stdout);
+		put_str(1, cli_usage_text);
 		return 0;
 	case CLI_VERSION:
 		return print_version();
 	case CLI_USAGE:
-		fputs("tee-launcher: ", stderr);
-		fputs(err.msg, stderr);
-		fputs("\n", stderr);
+		put_str(2, "tee-launcher: ");
+		put_str(2, err.msg);
+		put_str(2, "\n");
 		return EXIT_USAGE;
 	case CLI_RUN:
 		break;

@@ -87,64 +87,90 @@ version_read(const char *path, enum rtmr_version *v, struct errbuf *err)
 	return RTMR_ERR;
 }
 
+/* One pwrite: the kernel extends once per write(2) of a full digest. */
 static int
-rtmr3_write(const char *path, const uint8_t d[RTMR_DIGEST_LEN], struct errbuf *err)
+rtmr3_write(int fd, const char *path, const uint8_t d[RTMR_DIGEST_LEN],
+    struct errbuf *err)
 {
-	ssize_t n;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n = pwrite(fd, d, RTMR_DIGEST_LEN, 0);
 
-	if (fd < 0) {
-		errbuf_set(err, "%s: open: %s", path, strerror(errno));
-		return RTMR_ERR;
-	}
-	/* One write: the kernel extends once per write(2) of a full digest. */
-	n = pwrite(fd, d, RTMR_DIGEST_LEN, 0);
-	if (n != RTMR_DIGEST_LEN) {
-		if (n < 0)
-			errbuf_set(err, "%s: write: %s", path, strerror(errno));
-		else
-			errbuf_set(err, "%s: short write (%zd of %d bytes)", path, n,
-			    RTMR_DIGEST_LEN);
-		close(fd);
-		return RTMR_ERR;
-	}
-	close(fd);
-	return RTMR_OK;
+	if (n == RTMR_DIGEST_LEN)
+		return RTMR_OK;
+	if (n < 0)
+		errbuf_set(err, "%s: write: %s", path, strerror(errno));
+	else
+		errbuf_set(err, "%s: short write (%zd of %d bytes)", path, n, RTMR_DIGEST_LEN);
+	return RTMR_ERR;
 }
 
 static int
-log_append(const char *path, enum rtmr_version v,
-    const struct digest *payload, struct errbuf *err)
+log_append(int fd, const char *path, const char *line, size_t len, struct errbuf *err)
 {
-	char line[128];
-	size_t len = rtmr_log_line_format(v, payload, line, sizeof(line)), off = 0;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	size_t off = 0;
 
-	if (fd < 0) {
-		errbuf_set(err, "%s: open: %s", path, strerror(errno));
-		return RTMR_ERR;
-	}
 	while (off < len) {
 		ssize_t n = write(fd, line + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			errbuf_set(err, "%s: write: %s", path, n < 0 ? strerror(errno) : "no progress");
-			close(fd);
 			return RTMR_ERR;
 		}
 		off += (size_t)n;
 	}
-	if (fsync(fd) != 0) {
-		errbuf_set(err, "%s: fsync: %s", path, strerror(errno));
-		close(fd);
-		return RTMR_ERR;
-	}
-	if (close(fd) != 0) {
-		errbuf_set(err, "%s: close: %s", path, strerror(errno));
-		return RTMR_ERR;
-	}
 	return RTMR_OK;
+}
+
+/*
+ * Extend, then append (dstack's order), with everything that can fail
+ * without extending done first: both files are opened and the line is
+ * formatted before the pwrite, so a crash can only land in the one gap
+ * between the pwrite and the write, and a file that cannot be opened is
+ * refused with RTMR3 untouched.
+ */
+static int
+extend_and_append(const struct rtmr_native_cfg *cfg, const struct rtmr_native_result *res,
+    const struct digest *payload, struct errbuf *err)
+{
+	char line[128];
+	size_t len = rtmr_log_line_format(res->version, payload, line, sizeof(line));
+	int rfd = -1, lfd = -1, rc = RTMR_ERR;
+
+	if (len == 0) {
+		errbuf_set(err, "event log line does not fit");
+		return RTMR_ERR;
+	}
+	if ((rfd = open(cfg->rtmr3_path, O_WRONLY | O_CLOEXEC)) < 0) {
+		errbuf_set(err, "%s: open: %s", cfg->rtmr3_path, strerror(errno));
+		goto out;
+	}
+	lfd = open(cfg->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (lfd < 0) {
+		errbuf_set(err, "%s: open: %s", cfg->log_path, strerror(errno));
+		goto out;
+	}
+	if (rtmr3_write(rfd, cfg->rtmr3_path, res->digest, err) != RTMR_OK)
+		goto out;
+	if (log_append(lfd, cfg->log_path, line, len, err) != RTMR_OK) {
+		errbuf_wrap(err, "RTMR3 was extended but the event log was not: "
+		    "reboot required (replay will not match)");
+		goto out;
+	}
+	/* Written: a failed fsync (or close) cannot take the line back out of
+	 * the file, so say what it does mean; a later run finds the line. */
+	if (fsync(lfd) != 0) {
+		errbuf_set(err, "%s: fsync: %s: RTMR3 was extended and the event log line "
+		    "written but not synced (a power loss now would lose it)", cfg->log_path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = RTMR_OK;
+out:
+	if (lfd >= 0)
+		close(lfd);
+	if (rfd >= 0)
+		close(rfd);
+	return rc;
 }
 
 /*
@@ -173,7 +199,11 @@ rtmr3_read(const char *path, uint8_t mr[RTMR_DIGEST_LEN], int *readable,
 	do
 		n = pread(fd, mr, RTMR_DIGEST_LEN, 0);
 	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		errbuf_set(err, "%s: read: %s", path, strerror(errno));
 	close(fd);
+	if (n < 0)
+		return RTMR_ERR;
 	if (n != RTMR_DIGEST_LEN) {
 		errbuf_set(err, "%s: read %zd bytes, expected the %d-byte register", path, n,
 		    RTMR_DIGEST_LEN);
@@ -184,22 +214,32 @@ rtmr3_read(const char *path, uint8_t mr[RTMR_DIGEST_LEN], int *readable,
 }
 
 /* The log must replay to the register before we skip or add to it: a
- * mismatch means this boot's measurement can no longer be verified. */
+ * mismatch means this boot's measurement can no longer be verified.  The
+ * one mismatch a crash of ours explains (dstack's order: extend, then
+ * append; killed in between) is named as such: the register is the replay
+ * extended once more by this very event. */
 static int
 register_matches(const struct rtmr_native_cfg *cfg, const uint8_t replay[RTMR_DIGEST_LEN],
-    struct rtmr_native_result *res, struct errbuf *err)
+    const uint8_t ours[RTMR_DIGEST_LEN], struct rtmr_native_result *res,
+    struct errbuf *err)
 {
-	uint8_t mr[RTMR_DIGEST_LEN];
+	uint8_t mr[RTMR_DIGEST_LEN], next[RTMR_DIGEST_LEN];
 
 	if (rtmr3_read(cfg->rtmr3_path, mr, &res->register_read, err) != RTMR_OK)
 		return RTMR_ERR;
-	if (res->register_read && memcmp(mr, replay, RTMR_DIGEST_LEN) != 0) {
+	if (!res->register_read || memcmp(mr, replay, RTMR_DIGEST_LEN) == 0)
+		return RTMR_OK;
+	memcpy(next, replay, RTMR_DIGEST_LEN);
+	rtmr_extend(next, ours);
+	if (memcmp(mr, next, RTMR_DIGEST_LEN) == 0)
+		errbuf_set(err, "%s: RTMR3 was extended with this %s event but %s was not "
+		    "appended (an earlier run was interrupted between the two): reboot required",
+		    cfg->rtmr3_path, RTMR_EVENT_NAME, cfg->log_path);
+	else
 		errbuf_set(err, "%s: the register does not equal the replay of %s; this "
 		    "boot's RTMR3 is already inconsistent (reboot required)",
 		    cfg->rtmr3_path, cfg->log_path);
-		return RTMR_ERR;
-	}
-	return RTMR_OK;
+	return RTMR_ERR;
 }
 
 /* Everything that happens under the lock. */
@@ -213,8 +253,10 @@ emit_locked(const struct rtmr_native_cfg *cfg, const struct digest *payload,
 	if (version_read(cfg->version_path, &res->version, err) != RTMR_OK)
 		return RTMR_ERR;
 	rtmr_once_init(&once, payload);
-	if (rtmr_log_scan_file(cfg->log_path, &once, replay, NULL, err) != RTMR_OK ||
-	    register_matches(cfg, replay, res, err) != RTMR_OK ||
+	if (rtmr_event_digest(res->version, RTMR_EVENT_NAME, payload->b,
+	    DIGEST_LEN, res->digest, err) != RTMR_OK ||
+	    rtmr_log_scan_file(cfg->log_path, &once, replay, NULL, err) != RTMR_OK ||
+	    register_matches(cfg, replay, res->digest, res, err) != RTMR_OK ||
 	    rtmr_once_decide(&once, &res->seen, err) != RTMR_OK)
 		return RTMR_ERR;
 	if (res->seen == RTMR_SEEN_SAME)
@@ -224,16 +266,7 @@ emit_locked(const struct rtmr_native_cfg *cfg, const struct digest *payload,
 		    "refusing to add a second", cfg->log_path, RTMR_EVENT_NAME);
 		return RTMR_ERR;
 	}
-	if (rtmr_event_digest(res->version, RTMR_EVENT_NAME, payload->b,
-	    DIGEST_LEN, res->digest, err) != RTMR_OK ||
-	    rtmr3_write(cfg->rtmr3_path, res->digest, err) != RTMR_OK)
-		return RTMR_ERR;
-	if (log_append(cfg->log_path, res->version, payload, err) != RTMR_OK) {
-		errbuf_wrap(err, "RTMR3 was extended but the event log was not: "
-		    "reboot required (replay will not match)");
-		return RTMR_ERR;
-	}
-	return RTMR_OK;
+	return extend_and_append(cfg, res, payload, err);
 }
 
 int

@@ -5,6 +5,9 @@ register: statfs reports FUSE (0x65735546), a read returns the 48-byte
 register, a write of exactly 48 bytes at offset 0 extends it
 (register' = SHA-384(register || written)), any other write fails with
 EINVAL and changes nothing; truncation (O_TRUNC) is accepted and ignored.
+Beside it, a file `control` (not a register, never named to the launcher):
+a 48-byte write there sets the register and zeroes the counts, so a test
+that runs many launches resets the register without remounting (reset()).
 
 Needs root, /dev/fuse and Debian's python3-fusepy (libfuse2) + fuse.
 
@@ -32,6 +35,7 @@ import threading
 import time
 
 FILE_NAME = "rtmr3:sha384"
+CONTROL_NAME = "control"
 REGISTER_LEN = 48
 FUSE_SUPER_MAGIC = 0x65735546
 SYSFS_MAGIC = 0x62656572
@@ -110,24 +114,34 @@ def make_ops(fusepy, register, state_path):
             if path == "/" + FILE_NAME:
                 return dict(common, st_mode=stat.S_IFREG | 0o600, st_nlink=1,
                             st_size=REGISTER_LEN)
+            if path == "/" + CONTROL_NAME:
+                return dict(common, st_mode=stat.S_IFREG | 0o600, st_nlink=1, st_size=0)
             raise fusepy.FuseOSError(errno.ENOENT)
 
         def readdir(self, path, fh):
             if path != "/":
                 raise fusepy.FuseOSError(errno.ENOTDIR)
-            return [".", "..", FILE_NAME]
+            return [".", "..", FILE_NAME, CONTROL_NAME]
 
         def open(self, path, flags):
-            if path != "/" + FILE_NAME:
+            if path not in ("/" + FILE_NAME, "/" + CONTROL_NAME):
                 raise fusepy.FuseOSError(errno.ENOENT)
             return 0
 
         def read(self, path, size, offset, fh):
+            if path != "/" + FILE_NAME:
+                return b""
             with self.lock:
                 return self.reg[offset:offset + size]
 
         def write(self, path, data, offset, fh):
             with self.lock:
+                if path == "/" + CONTROL_NAME:
+                    if offset != 0 or len(data) != REGISTER_LEN:
+                        raise fusepy.FuseOSError(errno.EINVAL)
+                    self.reg, self.writes, self.refused = bytes(data), 0, 0
+                    self.save()
+                    return REGISTER_LEN
                 if offset != 0 or len(data) != REGISTER_LEN:
                     self.refused += 1
                     self.save()
@@ -246,6 +260,16 @@ class RtmrFuse:
         if len(data) != REGISTER_LEN:
             raise OSError("read %d bytes from the register" % len(data))
         return data
+
+    def reset(self, register):
+        """Sets the register (48 bytes) and zeroes the counts, through the
+        control file: no remount."""
+        fd = os.open(os.path.join(self.dir, CONTROL_NAME), os.O_WRONLY)
+        try:
+            if os.pwrite(fd, _as_register(register), 0) != REGISTER_LEN:
+                raise OSError("short write to the control file")
+        finally:
+            os.close(fd)
 
     def close(self):
         if not self.mounted:

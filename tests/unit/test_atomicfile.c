@@ -340,6 +340,42 @@ a_symlink_at_the_target_is_replaced_not_followed(struct th *t)
 }
 
 static void
+temp_files_an_interrupted_write_left_are_removed_by_the_next_write(struct th *t)
+{
+	static const char *const keep[] = { ".tmpAB", ".tmp-abcde", ".tmpABCDEFG",
+	    "x.tmpABCDEF", "other" };
+	struct tdir d;
+	struct errbuf e;
+	char p[128];
+	size_t i;
+
+	REQUIRE(t, tdir_make(&d));
+	put(d.path, "f", "old");
+	/* What a launcher killed after creating its temp file leaves. */
+	put(d.path, ".tmpAbC123", "half a config");
+	put(d.path, ".tmpzzzzzz", "");
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		put(d.path, keep[i], "not ours");
+	snprintf(p, sizeof(p), "%s/.tmpDIRxyz", d.path);
+	REQUIRE(t, mkdir(p, 0700) == 0);
+	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, NULL, &e), ATOMICFILE_OK);
+	snprintf(p, sizeof(p), "%s/.tmpAbC123", d.path);
+	CHECK(t, access(p, F_OK) != 0);
+	snprintf(p, sizeof(p), "%s/.tmpzzzzzz", d.path);
+	CHECK(t, access(p, F_OK) != 0);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", d.path, keep[i]);
+		CHECK(t, access(p, F_OK) == 0);
+	}
+	snprintf(p, sizeof(p), "%s/.tmpDIRxyz", d.path);
+	CHECK(t, access(p, F_OK) == 0);
+	rmdir(p);
+	/* f, the five kept names */
+	CHECK_INT(t, count_entries(d.path), 6);
+	tdir_remove(&d);
+}
+
+static void
 names_that_are_not_one_component_are_refused(struct th *t)
 {
 	struct errbuf e;
@@ -456,18 +492,21 @@ an_existing_temp_name_is_retried_and_the_file_there_kept(struct th *t)
 	struct errbuf e;
 	struct names n = { 0, 3, 0, NULL };
 	struct atomicfile_ops ops = { NULL, NULL, &n, scripted_random };
-	char buf[64];
+	char buf[64], p[128];
+	struct stat st;
 
 	REQUIRE(t, tdir_make(&d));
-	put(d.path, ".tmpAAAAAA", "theirs");
+	/* a directory: the sweep of leftover temp files (unlinkat) keeps it */
+	snprintf(p, sizeof(p), "%s/.tmpAAAAAA", d.path);
+	REQUIRE(t, mkdir(p, 0700) == 0);
 	put(d.path, "f", "old");
 	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_OK);
 	CHECK_INT(t, n.calls, 4);
 	slurp(d.path, "f", buf, sizeof(buf));
 	CHECK_STR(t, buf, "new");
-	slurp(d.path, ".tmpAAAAAA", buf, sizeof(buf));
-	CHECK_STR(t, buf, "theirs");
+	CHECK(t, stat(p, &st) == 0 && S_ISDIR(st.st_mode));
 	CHECK_INT(t, count_entries(d.path), 2);
+	rmdir(p);
 	tdir_remove(&d);
 }
 
@@ -478,19 +517,22 @@ a_temp_name_taken_on_every_try_is_an_error_and_nothing_is_removed(struct th *t)
 	struct errbuf e;
 	struct names n = { 0, ATOMICFILE_TEMP_TRIES, 0, NULL };
 	struct atomicfile_ops ops = { NULL, NULL, &n, scripted_random };
-	char buf[64];
+	char buf[64], p[128];
+	struct stat st;
 
 	REQUIRE(t, tdir_make(&d));
-	put(d.path, ".tmpAAAAAA", "theirs");
+	/* a directory: the sweep of leftover temp files (unlinkat) keeps it */
+	snprintf(p, sizeof(p), "%s/.tmpAAAAAA", d.path);
+	REQUIRE(t, mkdir(p, 0700) == 0);
 	put(d.path, "f", "old");
 	CHECK_INT(t, atomicfile_write(d.path, "f", "new", 3, &ops, &e), ATOMICFILE_ERR);
 	CHECK_INT(t, n.calls, ATOMICFILE_TEMP_TRIES);
 	CHECK(t, strstr(e.msg, "/f: create temp file: File exists") != NULL);
 	slurp(d.path, "f", buf, sizeof(buf));
 	CHECK_STR(t, buf, "old");
-	slurp(d.path, ".tmpAAAAAA", buf, sizeof(buf));
-	CHECK_STR(t, buf, "theirs");
+	CHECK(t, stat(p, &st) == 0 && S_ISDIR(st.st_mode));
 	CHECK_INT(t, count_entries(d.path), 2);
+	rmdir(p);
 	tdir_remove(&d);
 }
 
@@ -611,9 +653,11 @@ suite_atomicfile(struct th *t)
 	    the_directory_is_fsynced_after_the_rename);
 	th_run(t, "atomicfile: a symlink at the target is replaced, not followed",
 	    a_symlink_at_the_target_is_replaced_not_followed);
+	th_run(t, "atomicfile: temp files an interrupted write left are removed by the next write",
+	    temp_files_an_interrupted_write_left_are_removed_by_the_next_write);
 	th_run(t, "atomicfile: names that are not one component are refused",
 	    names_that_are_not_one_component_are_refused);
-	th_run(t, "atomicfile: an existing temp name is retried and the file there kept",
+	th_run(t, "atomicfile: an existing temp name is retried and the entry there kept",
 	    an_existing_temp_name_is_retried_and_the_file_there_kept);
 	th_run(t, "atomicfile: a temp name taken on every try is an error and nothing is removed",
 	    a_temp_name_taken_on_every_try_is_an_error_and_nothing_is_removed);

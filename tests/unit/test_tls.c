@@ -218,6 +218,15 @@ bearssl_errors_have_names(struct th *t)
 	    "handshake_failure");
 	CHECK_STR(t, tls_error_name(9999), "sent fatal alert");
 	CHECK_STR(t, tls_error_name(30), "unknown TLS error");
+	/* First and last of each packed name list, and one past the codes. */
+	CHECK_STR(t, tls_error_name(BR_ERR_BAD_PARAM), "bad parameter");
+	CHECK_STR(t, tls_error_name(BR_ERR_X509_NOT_TRUSTED),
+	    "unknown CA (chain not trusted)");
+	CHECK_STR(t, tls_error_name(BR_ERR_RECV_FATAL_ALERT), "close_notify");
+	CHECK_STR(t, tls_error_name(BR_ERR_RECV_FATAL_ALERT + 120),
+	    "no_application_protocol");
+	CHECK_STR(t, tls_error_name(BR_ERR_RECV_FATAL_ALERT + 121),
+	    "received fatal alert");
 }
 
 void
