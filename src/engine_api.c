@@ -1169,19 +1169,32 @@ ensure_network(struct engine_api *a, struct errbuf *err)
 static int
 create_and_start(struct engine_api *a, size_t len, struct errbuf *err)
 {
-	static const int create_ok[] = { 201, 0 };
+	static const int create_or_taken[] = { 201, 409, 0 }, create_ok[] = { 201, 0 };
 	static const int start_ok[] = { 204, 304, 0 };
 	struct call c = { NULL, NULL, 0, 0, NULL };
 	struct json_value v;
 	const char *id;
-	int status;
+	int status, again = 0;
 
-	c.query = "name=" ENGINE_CONTAINER;
-	c.body = a->req;
-	c.body_len = len;
-	c.timeout_ms = a->timeouts.request_ms;
-	if (expect(a, "POST", "/containers/create", &c, create_ok, &status, err) != ENGINE_OK)
-		return ENGINE_ERR;
+	for (;;) {
+		memset(&c, 0, sizeof(c));
+		c.query = "name=" ENGINE_CONTAINER;
+		c.body = a->req;
+		c.body_len = len;
+		c.timeout_ms = a->timeouts.request_ms;
+		if (expect(a, "POST", "/containers/create", &c,
+		    again ? create_ok : create_or_taken, &status, err) != ENGINE_OK)
+			return ENGINE_ERR;
+		if (status != 409)
+			break;
+		/* A launcher killed while creating: the engine may finish its
+		 * create after our removal.  Remove that container, once. */
+		again = 1;
+		log_event(LOG_WARN, "a container named " ENGINE_CONTAINER
+		    " appeared after the takeover; removing it");
+		if (api_remove(a, ENGINE_CONTAINER, err) != ENGINE_OK)
+			return ENGINE_ERR;
+	}
 	a->arena.used = 0;
 	id = json_parse(a->body, a->body_len, &a->arena, &v, err) == 0 ?
 	    json_get_string(&v, "Id") : NULL;

@@ -792,12 +792,59 @@ launch_replaces_the_container_after_creating_what_is_missing(struct th *t)
 	teardown(&f);
 }
 
+static int
+count_lines(const char *log, const char *prefix)
+{
+	int n = 0;
+
+	for (; (log = strstr(log, prefix)) != NULL; log++)
+		n++;
+	return n;
+}
+
+/* A killed launcher's create can complete after the takeover removed the
+ * name: that container is removed once and ours created. */
+static void
+a_container_that_appears_after_the_takeover_is_removed_once(struct th *t)
+{
+	static const struct rule rules[] = {
+		{ "GET /version", 200, VERSION_OK, 0 },
+		{ "POST /v1.41/containers/mpc-node/stop", 204, "", 0 },
+		{ "DELETE /v1.41/containers/mpc-node", 204, "", 0 },
+		{ "GET /v1.41/", 200, "{}", 0 },
+		{ "POST /v1.41/containers/create", 409,
+		  "{\"message\":\"Conflict. The container name is already in use\"}", 1 },
+		{ "POST /v1.41/containers/create", 201, "{\"Id\":\"c0ffee\"}", 0 },
+		{ "POST /v1.41/containers/mpc-node/start", 204, "", 0 },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct launch_plan l;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	char log[8192];
+	const char *first, *del;
+
+	REQUIRE(t, setup(&f, rules, &e, &err));
+	launch_init(&l, LAUNCH_NONTEE);
+	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_OK);
+	fake_log(&f, log, sizeof(log));
+	CHECK_INT(t, count_lines(log, "POST /v1.41/containers/create"), 2);
+	first = strstr(log, "POST /v1.41/containers/create");
+	del = first != NULL ? strstr(first, "DELETE /v1.41/containers/mpc-node") : NULL;
+	CHECK(t, del != NULL && strstr(del, "POST /v1.41/containers/create") != NULL);
+	CHECK(t, strstr(log, "POST /v1.41/containers/mpc-node/start") != NULL);
+	teardown(&f);
+}
+
 static void
 a_refused_create_names_the_engines_reason_and_starts_nothing(struct th *t)
 {
 	static const struct rule rules[] = {
 		{ "GET /version", 200, VERSION_OK, 0 },
-		{ "POST /v1.41/containers/mpc-node/stop", 404, "{}", 0 },
+		{ "POST /v1.41/containers/mpc-node/stop", 404, "{}", 1 },
+		{ "POST /v1.41/containers/mpc-node/stop", 204, "", 0 },
+		{ "DELETE /v1.41/containers/mpc-node", 204, "", 0 },
 		{ "GET /v1.41/", 200, "{}", 0 },
 		{ "POST /v1.41/containers/create", 409,
 		  "{\"message\":\"Conflict. The container name \\\"/mpc-node\\\" is already in use\"}", 0 },
@@ -817,6 +864,10 @@ a_refused_create_names_the_engines_reason_and_starts_nothing(struct th *t)
 	    "Conflict. The container name \"/mpc-node\" is already in use");
 	fake_log(&f, log, sizeof(log));
 	CHECK(t, strstr(log, "/start") == NULL);
+	/* the name taken again after one removal: given up, not looped */
+	CHECK(t, strstr(log, "create?name=mpc-node") != NULL &&
+	    strstr(strstr(log, "create?name=mpc-node") + 1, "DELETE /v1.41/containers/mpc-node") != NULL);
+	CHECK_INT(t, count_lines(log, "POST /v1.41/containers/create"), 2);
 	/* Bad parameters: nothing is sent at all. */
 	l.config_path = "relative";
 	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_ERR);
@@ -1399,6 +1450,8 @@ suite_engine_api(struct th *t)
 	    launch_replaces_the_container_after_creating_what_is_missing);
 	th_run(t, "engine_api: a refused create names the engine's reason and starts nothing",
 	    a_refused_create_names_the_engines_reason_and_starts_nothing);
+	th_run(t, "engine_api: a container that appears after the takeover is removed once",
+	    a_container_that_appears_after_the_takeover_is_removed_once);
 	th_run(t, "engine_api: an absent socket is a connect error naming it",
 	    an_absent_socket_is_a_connect_error_naming_it);
 	th_run(t, "engine_api: a version answer that fails or is no JSON stops everything",

@@ -900,6 +900,20 @@ log_fd_to_come(void)
 	return log;
 }
 
+/* The descriptor the log is replayed through: the lock holds the lowest
+ * free one, the version file is read and closed before the log opens. */
+static long
+replay_fd_to_come(void)
+{
+	int lock = open("/dev/null", O_RDONLY), log = open("/dev/null", O_RDONLY);
+
+	if (lock >= 0)
+		close(lock);
+	if (log >= 0)
+		close(log);
+	return log;
+}
+
 /* Runs the native emit in a child under the fault; its error (or "")
  * comes back through a pipe.  0 if the child could not report. */
 static int
@@ -912,6 +926,7 @@ emit_under(struct env *env, struct inject in, char *msg, size_t cap)
 	int pfd[2], status, rc;
 	ssize_t got;
 	pid_t pid;
+	int k;
 
 	if (pipe(pfd) != 0)
 		return 0;
@@ -920,6 +935,8 @@ emit_under(struct env *env, struct inject in, char *msg, size_t cap)
 		close(pfd[0]);
 		if (in.fd == -2)
 			in.fd = log_fd_to_come();
+		else if (in.fd == -3)
+			in.fd = replay_fd_to_come();
 		memset(rec, 0, sizeof(rec));
 		if (!inject_install(&in)) {
 			snprintf(rec, sizeof(rec), "seccomp: %s", strerror(errno));
@@ -927,9 +944,11 @@ emit_under(struct env *env, struct inject in, char *msg, size_t cap)
 			rc = rtmr_native_emit_once(&env->cfg, &p, &r, &e);
 			snprintf(rec, sizeof(rec), "%s", rc == RTMR_OK ? "" : e.msg);
 		}
-		/* keep the log's descriptor number busy: nothing written
-		 * at exit (the coverage counters) may land on it */
-		(void)!open("/dev/null", O_RDONLY);
+		/* keep the descriptor numbers the faults name busy: nothing
+		 * read or written at exit (the coverage counters) may land on
+		 * them */
+		for (k = 0; k < 3; k++)
+			(void)!open("/dev/null", O_RDONLY);
 		(void)!write(pfd[1], rec, sizeof(rec));
 		exit(0);
 	}
@@ -1003,6 +1022,33 @@ native_a_register_file_that_cannot_be_identified_is_no_register(struct th *t)
 	env_remove(&env);
 }
 
+/* Reads that fail: the register (a sysfs file stands in) and the log
+ * while it is replayed.  Either stops the emit before anything is
+ * written, naming the file and the errno. */
+static void
+native_a_failed_read_of_the_register_or_the_log_stops_the_emit(struct th *t)
+{
+	struct env env;
+	char msg[600];
+
+	REQUIRE(t, env_make(&env));
+	env.cfg.rtmr3_path = "/sys/devices/system/cpu/modalias";
+	REQUIRE(t, emit_under(&env, (struct inject){ SYS_pread64, -1, -1, EIO }, msg,
+	    sizeof(msg)));
+	CHECK_STR(t, msg, "/sys/devices/system/cpu/modalias: read: Input/output error");
+	CHECK(t, access(env.log, F_OK) != 0);
+	env_remove(&env);
+	REQUIRE(t, env_make(&env));
+	file_put(env.log, "", 0);
+	REQUIRE(t, emit_under(&env, (struct inject){ SYS_read, -3, 4096, EIO }, msg,
+	    sizeof(msg)));
+	CHECK(t, strstr(msg, env.log) == msg);
+	CHECK(t, strstr(msg, "Input/output error") != NULL);
+	CHECK(t, rtmr3_is_zero(&env));
+	CHECK(t, file_get(env.log, msg, sizeof(msg)) == 0);
+	env_remove(&env);
+}
+
 void
 suite_rtmr(struct th *t)
 {
@@ -1063,4 +1109,6 @@ suite_rtmr(struct th *t)
 	    native_a_log_write_that_makes_no_progress_is_an_error_not_a_loop);
 	th_run(t, "rtmr: native: a register file that cannot be identified is no register",
 	    native_a_register_file_that_cannot_be_identified_is_no_register);
+	th_run(t, "rtmr: native: a failed read of the register or the log stops the emit",
+	    native_a_failed_read_of_the_register_or_the_log_stops_the_emit);
 }
