@@ -25,8 +25,11 @@
  *               write a copy to c->compose_file for the operator (never
  *               read back); compose_up; remove the private directory.
  *               Removes nothing: the caller's takeover has removed any
- *               old mpc-node (a leftover one makes compose fail or
- *               recreate it, never run it as is).
+ *               old mpc-node.  One that appears after it (a killed
+ *               launcher's create landing late) is recreated by compose
+ *               when its configuration differs, kept when identical, and
+ *               a name conflict (the launch fails) when compose did not
+ *               make it.
  *
  * Children get exactly this environment and nothing else:
  *   PATH, HOME (each only if given), DOCKER_HOST (the given one, else
