@@ -89,8 +89,8 @@ def check_rtmr_fuse(work):
         st = subprocess.run(["stat", "-f", "-c", "%t", r.path], capture_output=True,
                             text=True).stdout.strip()
         T.check("rtmr fuse: stat -f agrees (65735546)", st == "65735546", st)
-        T.check("rtmr fuse: one file, rtmr3:sha384", os.listdir(mnt) == ["rtmr3:sha384"],
-                os.listdir(mnt))
+        T.check("rtmr fuse: the register rtmr3:sha384 and the test's control file only",
+                sorted(os.listdir(mnt)) == ["control", "rtmr3:sha384"], os.listdir(mnt))
         sb = os.stat(r.path)
         T.check("rtmr fuse: a regular 48-byte file", stat.S_ISREG(sb.st_mode)
                 and sb.st_size == 48, sb)
@@ -118,6 +118,10 @@ def check_rtmr_fuse(work):
                     pwrite(r.path, data, off) == errno.EINVAL)
         T.check("rtmr fuse: refused writes leave the register as it was",
                 r.register() == two and r.writes == 2 and r.refused == 6, r.state())
+        r.reset(a)
+        T.check("rtmr fuse: the control file sets the register and zeroes the counts",
+                r.register() == a and r.writes == 0 and r.refused == 0, r.state())
+        r.reset(two)
         T.check("rtmr fuse: no other file can be created",
                 subprocess.run(["touch", os.path.join(mnt, "x")],
                                capture_output=True).returncode != 0)
