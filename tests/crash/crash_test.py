@@ -73,6 +73,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 import registry_push  # noqa: E402
 import rtmr_fuse  # noqa: E402
+from rtmr_model import (EVENT_TYPE, log_line, read_events, replay,  # noqa: E402,F401
+                        v1_digest, v2_digest)
 import testenv  # noqa: E402
 from checks import Checks  # noqa: E402
 
@@ -81,7 +83,6 @@ LAUNCHER = os.environ.get("LAUNCHER", os.path.join(BUILD, "tee-launcher"))
 CRASHPOINT = os.path.join(BUILD, "crashpoint")
 CRASHPOINT_SRC = os.path.join(HERE, "crashpoint.c")
 FAKE_DSTACK = os.path.join(TOP, "tests", "lib", "fake_dstack.py")
-EVENT_TYPE = 0x08000001
 EVENT = "mpc-image-digest"
 RUN_TIMEOUT = 120
 SETTLE_SECONDS = 0.3
@@ -144,44 +145,6 @@ INJECT = {
 
 
 # ------------------------------------------------------------------ RTMR3
-
-def v1_digest(name, payload):
-    return hashlib.sha384(EVENT_TYPE.to_bytes(4, "little") + b":" + name.encode() +
-                          b":" + payload).digest()
-
-
-def v2_digest(name, payload):
-    text = json.dumps({"name": name, "payload": payload.hex(), "type": EVENT_TYPE},
-                      sort_keys=True, separators=(",", ":"))
-    return hashlib.sha384(text.encode()).digest()
-
-
-def read_events(path):
-    """[(name, payload, version)]; a line that does not parse is reported."""
-    out = []
-    try:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    o = json.loads(line)
-                    out.append((o["event"], base64.b64decode(o["payload"]),
-                                o.get("version", 1)))
-    except FileNotFoundError:
-        pass
-    return out
-
-
-def replay(events):
-    mr = bytes(48)
-    for name, payload, version in events:
-        mr = hashlib.sha384(mr + (v2_digest if version == 2 else v1_digest)(name, payload)).digest()
-    return mr
-
-
-def log_line(name, payload):
-    return json.dumps({"event": name, "payload": base64.b64encode(payload).decode()},
-                      separators=(",", ":")) + "\n"
-
 
 BOOT_EVENTS = [("system-preparing", b"\x00"), ("app-id", bytes(range(20))),
                ("compose-hash", hashlib.sha256(b"crash compose").digest()),
