@@ -32,7 +32,10 @@ Error injection (CRASH_INJECT): for each system call the launcher makes
 on a path, each occurrence (or a stride) fails once with the errors that
 really happen there; the run must succeed or fail with one error line, the
 invariants must hold, and a following run must recover (or refuse with
-"reboot required").
+"reboot required").  When the failed run left the engine (containers,
+images), the volume and the measurements exactly as they were, the
+following run would start from the counting run's state, which already
+succeeded; it is then not repeated.
 
 One dockerd, registry (token auth) and token server, one FUSE register
 (reset through its control file) and one simulated agent are shared by all
@@ -46,6 +49,7 @@ Environment:
   CRASH_STRIDE    kill every STRIDE-th point (default: by mode)
   CRASH_INJECT    0: no error injection; 1: run it (default: 1)
   CRASH_INJECT_STRIDE  fail every STRIDE-th occurrence (default: by mode)
+  CRASH_INJECT_CALLS   comma-separated call names: inject only these
   CRASH_REBOOT_STRIDE  kill every STRIDE-th point for the reboot continuation
   CRASH_KILLS     0: no kill campaign (only injection)
   CRASH_CASES     0: skip the regression cases (the windows issue 14 names,
@@ -141,6 +145,11 @@ INJECT = {
     "newfstatat": ("EIO",),
     "lstat": ("EIO",),
     "stat": ("EIO",),
+    # malloc is mmap here (src/pagealloc.c): an out-of-memory launcher
+    "mmap": ("ENOMEM",),
+    # the cli backend's private compose directory, removed at the end
+    "unlink": ("EIO",),
+    "rmdir": ("EIO",),
 }
 
 
@@ -279,6 +288,30 @@ class World:
     def set_approved(self, approved):
         with open(self.approved, "w") as f:
             f.write(json.dumps({"approved_hashes": approved}))
+
+    def fingerprint(self):
+        """Everything the next launch reads that a failed one could have
+        changed: containers, images, the volume's files (the lock file
+        aside: flock state dies with its holder), the register and the
+        event logs."""
+        cs = sorted((x["Name"], x["Id"], x["Image"], x["State"]["Status"],
+                     x["State"]["StartedAt"]) for x in self.containers())
+        status, imgs = self.api("GET", "/images/json?all=1")
+        ims = sorted((i["Id"], tuple(sorted(i.get("RepoDigests") or ())),
+                      tuple(sorted(i.get("RepoTags") or ()))) for i in imgs)
+        vol = []
+        for name in sorted(os.listdir(self.mp)):
+            p = os.path.join(self.mp, name)
+            st = os.lstat(p)
+            if name == os.path.basename(self.lock):
+                continue
+            data = open(p, "rb").read() if stat.S_ISREG(st.st_mode) else b""
+            vol.append((name, st.st_mode, hashlib.sha256(data).hexdigest()))
+        logs = []
+        for p in sorted(os.listdir(self.logdir)):
+            logs.append((p, open(os.path.join(self.logdir, p), "rb").read()))
+        return (cs, status, ims, vol, logs, self.fuse.register(), self.fuse.writes,
+                open(self.agent_log, "rb").read(), open(self.agent_rtmr3, "rb").read())
 
     # -- running
     def env(self, path, engine):
@@ -557,6 +590,7 @@ class Tally:
         self.name = name
         self.points = 0
         self.ok = self.refused = self.violations = 0
+        self.reruns = 0  # injection: recovery runs (a failure that changed the state)
         self.reasons = {}
         self.details = []
 
@@ -607,9 +641,14 @@ def kill_run(c, n, continuation):
 
 
 def inject_run(c, name, err, occ):
-    """One injected failure, then a recovery run when it failed."""
+    """One injected failure, then a recovery run when it failed and changed
+    anything.  (outcome, detail, hit, recovered): a failed run that left
+    the engine, the volume and the measurements exactly as they were leaves
+    the next run the same starting state as the counting run's, which
+    succeeded, so that run is not repeated (recovered False)."""
     w = c.w
     c.prepare()
+    before = w.fingerprint()
     st = os.path.join(w.dir, "stats-i")
     t0 = time.time()
     p = subprocess.run([CRASHPOINT, "-s", st, "-i", "%s:%s:%d" % (name, err, occ), "--",
@@ -620,13 +659,15 @@ def inject_run(c, name, err, occ):
     if s["injected"] is None:
         outcome, detail = judge(w, c.path, c.selected, p)
         c.after(outcome)
-        return outcome, detail, False
+        return outcome, detail, False, False
     # Any failure with one error line is acceptable for the injected run.
     outcome, detail = judge(w, c.path, c.selected, p, allow_reasons=("",))
     if outcome == "violation" or outcome == "ok":
         c.after(outcome)
-        return outcome, detail, True
+        return outcome, detail, True, False
     first = detail
+    if w.fingerprint() == before:
+        return "refused", first, True, False  # the start state, still in place
     q = w.run(c.path, c.engine)
     outcome, detail = judge(w, c.path, c.selected, q)
     c.after(outcome)
@@ -634,7 +675,7 @@ def inject_run(c, name, err, occ):
         detail = "%s (after: %s)" % (detail, first)
     elif outcome == "ok":
         outcome, detail = "refused", first
-    return outcome, detail, True
+    return outcome, detail, True, True
 
 
 # ------------------------------------------------------------------ regression cases
@@ -866,16 +907,19 @@ def campaign(w, rows, shard):
             finish(tally, total, stride, rows, t0)
         if js:
             tally = Tally("%s inject" % c.name)
+            calls = os.environ.get("CRASH_INJECT_CALLS", "").split(",")
             items = [(name, err, occ) for name, errs in sorted(INJECT.items())
+                     if calls == [""] or name in calls
                      for err in errs for occ in range(1, s["count"].get(name, 0) + 1)]
             for name, err, occ in strided(items, js, c.name):
                 if not shard.mine():
                     continue
                 try:
-                    o, d, hit = inject_run(c, name, err, occ)
+                    o, d, hit, again = inject_run(c, name, err, occ)
                 except Exception as e:
-                    o, d, hit = "violation", "%s: %s" % (type(e).__name__, e), True
+                    o, d, again = "violation", "%s: %s" % (type(e).__name__, e), False
                 tally.add(o, d, "%s:%s:%d" % (name, err, occ))
+                tally.reruns += again
                 if VERBOSE and o != "ok":
                     print("---- %s %s:%s:%d: %s %s" % (tally.name, name, err, occ, o, d),
                           flush=True)
@@ -883,8 +927,9 @@ def campaign(w, rows, shard):
 
 
 def finish(tally, total, stride, rows, t0):
-    T.check("%s: %d points (of %d calls, stride %d): %d ok, %d refused, %d violations"
-            % (tally.name, tally.points, total, stride, tally.ok, tally.refused,
+    reruns = " (%d followed by a recovery run)" % tally.reruns if tally.reruns else ""
+    T.check("%s: %d points (of %d calls, stride %d): %d ok, %d refused%s, %d violations"
+            % (tally.name, tally.points, total, stride, tally.ok, tally.refused, reruns,
                tally.violations), tally.violations == 0, "; ".join(tally.details[:5]))
     for r, k in sorted(tally.reasons.items(), key=lambda x: -x[1]):
         print("     refused %dx: %s" % (k, r), flush=True)
