@@ -14,16 +14,16 @@
  *               docker-compose on the PATH → v1; else, unless no_spawn,
  *               `docker compose version` (exit 0 → plugin, e.g. from a
  *               cliPluginsExtraDirs entry); else an error.  Once per run.
- *   compose_up  docker compose -p mpc-node -f <file> up -d
- *           or  docker-compose -p mpc-node -f <file> up -d
+ *   compose_up  docker compose -p mpc-node --project-directory /proc -f - up -d
+ *           or  docker-compose -p mpc-node --project-directory /proc -f - up -d
+ *               with the compose file on stdin
  *   prepare     render the compose file (compose.h) for the probed tool
  *               into memory.
- *   launch      write the rendered file into a fresh mode-0700 directory
- *               under ENGINE_CLI_PRIVATE_DIR and bring it up from there
- *               (-f <dir>/<file> --project-directory <dir>): compose reads
- *               no file the node can write (no .env, no override file);
- *               write a copy to c->compose_file for the operator (never
- *               read back); compose_up; remove the private directory.
+ *   launch      write a copy of the rendered file to c->compose_file for
+ *               the operator (never read back), then compose_up with the
+ *               rendered bytes on stdin: compose reads no file the node
+ *               can write (no .env, no override file) and a killed launch
+ *               leaves no private copy behind.
  *               Removes nothing: the caller's takeover has removed any
  *               old mpc-node.  One that appears after it (a killed
  *               launcher's create landing late) is recreated by compose
@@ -60,10 +60,11 @@
 #define ENGINE_CLI_DOCKER "docker"
 #define ENGINE_CLI_COMPOSE_V1 "docker-compose"
 #define ENGINE_CLI_PROJECT NAMES_NODE
-/* Where the private compose directory is made (mkdtemp, mode 0700). */
-#define ENGINE_CLI_PRIVATE_DIR "/tmp"
-#define ENGINE_CLI_PRIVATE_TEMPLATE ENGINE_CLI_PRIVATE_DIR "/tee-launcher-compose.XXXXXX"
-#define ENGINE_CLI_PRIVATE_FILE "compose.yaml"
+/* Compose's project and working directory: where it looks for a .env file
+ * (which can set DOCKER_HOST for compose v1; v1 reads ./.env, not the
+ * project directory's, when its file comes from stdin).  procfs's root,
+ * where no one can create one; compose reads its file from stdin ("-f -"). */
+#define ENGINE_CLI_PROJECT_DIR "/proc"
 
 /* docker's progress output is small; 64 KiB keeps every error message. */
 #define ENGINE_CLI_OUTPUT_CAP 65536
@@ -138,9 +139,10 @@ int engine_cli_compose_find(const struct engine_cli *c, enum compose_flavour *to
 int engine_cli_compose_probe(struct engine_cli *c, enum compose_flavour *tool,
     struct errbuf *err);
 
-/* Bring up the project "mpc-node" from the compose file at path, with
- * project directory dir, detached. */
-int engine_cli_compose_up(struct engine_cli *c, const char *path, const char *dir,
+/* Bring up the project "mpc-node", detached, from the compose file
+ * yaml[0..len) given on compose's stdin (ENGINE_CLI_PROJECT_DIR as its
+ * project directory). */
+int engine_cli_compose_up(struct engine_cli *c, const char *yaml, size_t len,
     struct errbuf *err);
 
 #endif

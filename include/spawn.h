@@ -6,7 +6,8 @@
  * leak whatever the launcher was started with.  So: fork + execve with the
  * caller's argv and envp, the program found by our own search over a PATH
  * string the caller passes (never the launcher's own environment), stdin from
- * /dev/null, stdout and stderr captured through pipes into caller buffers.
+ * /dev/null or fed from a caller buffer, stdout and stderr captured through
+ * pipes into caller buffers.
  *
  * Failure to start is an error with errno ("docker: not found in PATH …",
  * "…: Permission denied"), reported through a close-on-exec pipe, never a
@@ -62,6 +63,14 @@ struct spawn_cmd {
 	 * trusted place to find `docker`. */
 	const char *search_path;
 	int timeout_ms; /* > 0: deadline for the whole run */
+	/* Non-NULL: the child's stdin is a socket fed input[0..input_len) and
+	 * then closed (EOF); a child that exits or closes it early just stops
+	 * the feed (its exit status tells).  NULL: stdin is /dev/null. */
+	const char *input;
+	size_t input_len;
+	/* Non-NULL: the child's working directory (chdir before execve; a
+	 * failure is reported like a failed exec).  NULL: ours. */
+	const char *cwd;
 };
 
 struct spawn_status {

@@ -265,7 +265,7 @@ load_current(const struct toml_value *lc, struct launcher_config *c,
 	/* The parts are C strings in a copy cut at their separators ('/',
 	 * ':', '@'): the reference's own string stays as written. */
 	if ((copy = arena_alloc(&c->arena, v->u.str.len + 1, 1)) == NULL) {
-		errbuf_set(err, "out of memory");
+		errbuf_set(err, LC "image_reference: out of memory");
 		return -1;
 	}
 	memcpy(copy, v->u.str.ptr, v->u.str.len + 1);
@@ -424,7 +424,7 @@ config_load(const char *path, int tee, struct launcher_config *c,
 	c->mem = malloc(cap);
 	if (c->mem == NULL) {
 		free(buf);
-		errbuf_set(err, "user config %s: out of memory", path);
+		errbuf_set(err, "user config: %s: out of memory", path);
 		return CONFIG_ERR_READ;
 	}
 	arena_init(&c->arena, c->mem, cap);

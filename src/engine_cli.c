@@ -86,9 +86,12 @@ describe(const char *const *argv, char *out, size_t cap)
 
 static int
 run(struct engine_cli *c, const char *const *argv, int timeout_ms,
-    struct errbuf *err)
+    const char *input, size_t input_len, struct errbuf *err)
 {
-	struct spawn_cmd cmd = { argv, c->envp, c->search_path, timeout_ms };
+	/* Compose v1 reads ./.env even with --project-directory when its file
+	 * comes from stdin: the working directory must be one without. */
+	struct spawn_cmd cmd = { argv, c->envp, c->search_path, timeout_ms, input,
+		input_len, input != NULL ? ENGINE_CLI_PROJECT_DIR : NULL };
 	char what[256], said[ENGINE_CLI_EXCERPT + 8], how[64];
 	int rc;
 
@@ -127,7 +130,7 @@ cli_pull(void *ctx, const char *ref, struct errbuf *err)
 
 	if (!arg_ok("image reference", ref, err))
 		return ENGINE_ERR;
-	return run(c, argv, c->timeouts.pull_ms, err);
+	return run(c, argv, c->timeouts.pull_ms, NULL, 0, err);
 }
 
 static int
@@ -143,7 +146,7 @@ cli_inspect_id(void *ctx, const char *ref, char *id, size_t cap,
 	if (cap > 0)
 		id[0] = '\0';
 	if (!arg_ok("image reference", ref, err) ||
-	    run(c, argv, c->timeouts.inspect_ms, err) != ENGINE_OK)
+	    run(c, argv, c->timeouts.inspect_ms, NULL, 0, err) != ENGINE_OK)
 		return ENGINE_ERR;
 	n = c->outb.len;
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
@@ -169,7 +172,7 @@ cli_remove(void *ctx, const char *name, struct errbuf *err)
 
 	if (!arg_ok("container name", name, err))
 		return ENGINE_ERR;
-	return run(c, argv, c->timeouts.remove_ms, err);
+	return run(c, argv, c->timeouts.remove_ms, NULL, 0, err);
 }
 
 int
@@ -201,7 +204,8 @@ engine_cli_compose_probe(struct engine_cli *c, enum compose_flavour *tool,
     struct errbuf *err)
 {
 	static const char *const argv[] = { ENGINE_CLI_DOCKER, "compose", "version", NULL };
-	struct spawn_cmd cmd = { argv, c->envp, c->search_path, c->timeouts.probe_ms };
+	struct spawn_cmd cmd = { argv, c->envp, c->search_path, c->timeouts.probe_ms,
+		NULL, 0, NULL };
 
 	if (!c->compose_known) {
 		if (engine_cli_compose_find(c, &c->compose_tool, err) != ENGINE_OK) {
@@ -225,21 +229,24 @@ engine_cli_compose_probe(struct engine_cli *c, enum compose_flavour *tool,
 }
 
 int
-engine_cli_compose_up(struct engine_cli *c, const char *path, const char *dir,
+engine_cli_compose_up(struct engine_cli *c, const char *yaml, size_t len,
     struct errbuf *err)
 {
 	enum compose_flavour tool;
-	const char *plugin[] = { ENGINE_CLI_DOCKER, "compose", "-p", ENGINE_CLI_PROJECT,
-		"--project-directory", dir, "-f", path, "up", "-d", NULL };
-	const char *v1[] = { ENGINE_CLI_COMPOSE_V1, "-p", ENGINE_CLI_PROJECT,
-		"--project-directory", dir, "-f", path, "up", "-d", NULL };
+	static const char *const plugin[] = { ENGINE_CLI_DOCKER, "compose", "-p",
+		ENGINE_CLI_PROJECT, "--project-directory", ENGINE_CLI_PROJECT_DIR, "-f", "-",
+		"up", "-d", NULL };
+	static const char *const v1[] = { ENGINE_CLI_COMPOSE_V1, "-p", ENGINE_CLI_PROJECT,
+		"--project-directory", ENGINE_CLI_PROJECT_DIR, "-f", "-", "up", "-d", NULL };
 
-	if (!arg_ok("compose file path", path, err) ||
-	    !arg_ok("compose project directory", dir, err) ||
-	    engine_cli_compose_probe(c, &tool, err) != ENGINE_OK)
+	if (yaml == NULL || len == 0) {
+		errbuf_set(err, "compose up: no compose file");
 		return ENGINE_ERR;
-	return run(c, tool == COMPOSE_SPEC ? plugin : v1,
-	    c->timeouts.compose_ms, err);
+	}
+	if (engine_cli_compose_probe(c, &tool, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	return run(c, tool == COMPOSE_SPEC ? plugin : v1, c->timeouts.compose_ms, yaml,
+	    len, err);
 }
 
 static int
@@ -280,33 +287,23 @@ write_copy(const struct engine_cli *c, const char *path, struct errbuf *err)
 	return ENGINE_OK;
 }
 
-/* Compose reads its file from a directory only the launcher can write. */
+/* Compose reads its file from our socket, never from a file: nothing the
+ * node can write, and nothing left behind when we are killed. */
 static int
 cli_launch(void *ctx, const struct launch_plan *l, struct errbuf *err)
 {
 	(void)l; /* prepare rendered it */
 	struct engine_cli *c = ctx;
-	char dir[] = ENGINE_CLI_PRIVATE_TEMPLATE;
-	char file[sizeof(dir) + sizeof(ENGINE_CLI_PRIVATE_FILE) + 1];
-	int rc = ENGINE_ERR;
 
 	if (c->compose_len == 0) {
 		errbuf_set(err, "launch: nothing prepared");
 		return ENGINE_ERR;
 	}
-	if (mkdtemp(dir) == NULL) {
-		errbuf_set(err, "%s: mkdtemp: %s", ENGINE_CLI_PRIVATE_TEMPLATE, strerror(errno));
-		return ENGINE_ERR;
-	}
-	fmt_snprintf(file, sizeof(file), "%s/%s", dir, ENGINE_CLI_PRIVATE_FILE);
 	/* No `docker rm -f mpc-node`: the takeover (under the launch lock)
 	 * already removed, through the API, any mpc-node it does not restart. */
-	if (atomicfile_write(dir, ENGINE_CLI_PRIVATE_FILE, c->compose, c->compose_len,
-	    NULL, err) == ATOMICFILE_OK && write_copy(c, c->compose_file, err) == ENGINE_OK)
-		rc = engine_cli_compose_up(c, file, dir, err);
-	unlink(file);
-	rmdir(dir);
-	return rc;
+	if (write_copy(c, c->compose_file, err) != ENGINE_OK)
+		return ENGINE_ERR;
+	return engine_cli_compose_up(c, c->compose, c->compose_len, err);
 }
 
 void

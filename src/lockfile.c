@@ -58,9 +58,18 @@ int
 lockfile_check(const char *path, int fd, struct errbuf *err)
 {
 	struct stat held, named;
+	int gone;
 
-	if (fstat(fd, &held) != 0 || lstat(path, &named) != 0 ||
-	    !S_ISREG(named.st_mode) || held.st_dev != named.st_dev ||
+	if (fstat(fd, &held) != 0) {
+		errbuf_set(err, "%s: fstat: %s", path, strerror(errno));
+		return LOCKFILE_ERR;
+	}
+	gone = lstat(path, &named) != 0;
+	if (gone && errno != ENOENT) {
+		errbuf_set(err, "%s: lstat: %s", path, strerror(errno));
+		return LOCKFILE_ERR;
+	}
+	if (gone || !S_ISREG(named.st_mode) || held.st_dev != named.st_dev ||
 	    held.st_ino != named.st_ino) {
 		errbuf_set(err, "%s: the lock file was replaced while we waited for it "
 		    "(another launcher may hold the new one)", path);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,12 +124,16 @@ agent_emit(const struct measure_cfg *m, struct http_client *http,
 	return 0;
 }
 
+/* 1: path is of that type; 0: it is absent or of another type; -1: stat
+ * failed otherwise (EIO, EACCES: not the same as absent), errno set. */
 static int
 path_is(const char *path, mode_t type)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == type;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	return (st.st_mode & S_IFMT) == type;
 }
 
 static int
@@ -162,7 +167,7 @@ via_agent(const struct measure_cfg *m, struct http_client *http,
 
 	resp = malloc(DSTACK_RESPONSE_MAX);
 	if (resp == NULL) {
-		errbuf_set(err, "out of memory");
+		errbuf_set(err, "dstack agent response: out of memory");
 		return -1;
 	}
 	rtmr_once_init(&once, d);
@@ -203,13 +208,23 @@ measure_plan(struct measure_cfg *m, struct errbuf *err)
 {
 	int have_version = path_is(m->native.version_path, S_IFREG);
 	int writable = access(m->native.rtmr3_path, W_OK) == 0;
+	int have_socket;
 
+	if (have_version < 0) {
+		errbuf_set(err, "%s: stat: %s", m->native.version_path, strerror(errno));
+		return -1;
+	}
 	m->version_present = have_version;
 	m->rtmr3_writable = writable;
 
 	if (m->method == MEASURE_AUTO)
 		m->method = have_version && writable ? MEASURE_NATIVE : MEASURE_DSTACK_API;
-	if (!path_is(m->dstack_socket, S_IFSOCK)) {
+	have_socket = path_is(m->dstack_socket, S_IFSOCK);
+	if (have_socket < 0) {
+		errbuf_set(err, "%s: stat: %s", m->dstack_socket, strerror(errno));
+		return -1;
+	}
+	if (!have_socket) {
 		errbuf_set(err, "no dstack agent socket at %s (TEE_LAUNCHER_DSTACK_SOCKET); "
 		    "the node needs it for its quotes", m->dstack_socket);
 		return -1;

@@ -229,7 +229,7 @@ token_parse(struct registry *r, const char *body, size_t len, struct errbuf *err
 
 	mem = malloc(JSON_ARENA_BOUND(len));
 	if (mem == NULL) {
-		errbuf_set(err, "out of memory");
+		errbuf_set(err, "token response: out of memory");
 		return -1;
 	}
 	arena_init(&a, mem, JSON_ARENA_BOUND(len));
@@ -807,7 +807,7 @@ handle_body(struct run *u, const struct item *it, struct queue *q,
 	nseen = q->nseen;
 	mem = malloc(REGISTRY_ARENA_MAX);
 	if (mem == NULL) {
-		errbuf_set(err, "out of memory");
+		errbuf_set(err, "manifest: out of memory");
 		return -1;
 	}
 	arena_init(&a, mem, REGISTRY_ARENA_MAX);

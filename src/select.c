@@ -23,7 +23,7 @@ parse_list(const char *buf, size_t len, struct select_approved *out,
 	}
 	mem = malloc(JSON_ARENA_BOUND(len));
 	if (mem == NULL) {
-		errbuf_set(err, "out of memory");
+		errbuf_set(err, "JSON: out of memory");
 		return -1;
 	}
 	arena_init(&a, mem, JSON_ARENA_BOUND(len));
@@ -85,7 +85,7 @@ select_load_approved(const char *path, struct select_approved *out,
 	out->n = 0;
 	buf = malloc(SELECT_FILE_MAX);
 	if (buf == NULL) {
-		errbuf_set(err, "approved hashes file %s: out of memory", path);
+		errbuf_set(err, "approved hashes file: %s: out of memory", path);
 		return SELECT_ERR_READ;
 	}
 	r = readfile_regular(path, buf, SELECT_FILE_MAX, &len, err);

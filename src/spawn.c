@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -96,6 +97,8 @@ child_exec(const char *path, const struct spawn_cmd *cmd, int in, int o, int e,
 	for (i = 0; i < 3; i++)
 		if (dup2(fds[i], (int)i) < 0)
 			goto fail;
+	if (cmd->cwd != NULL && chdir(cmd->cwd) != 0)
+		goto fail;
 	a.c = cmd->argv;
 	v.c = cmd->envp;
 	execve(path, a.m, v.m);
@@ -149,35 +152,58 @@ pump_once(int fd, struct spawn_buf *b)
 	return 1;
 }
 
-/* Copies both pipes until EOF on both (0), the deadline (1) or error (-1). */
+/* The rest of the child's input.  A socket, not a pipe: send() with
+ * MSG_NOSIGNAL cannot raise SIGPIPE when the child has gone. */
+struct feed {
+	const char *p;
+	size_t left;
+};
+
+/* One non-blocking send to a writable stdin.  0: all sent or the child
+ * stopped reading (stop watching, close for EOF). */
 static int
-pump(int fo, int fe, struct spawn_buf *out, struct spawn_buf *eo,
+feed_once(int fd, struct feed *f)
+{
+	ssize_t n = send(fd, f->p, f->left, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	f->p += n;
+	f->left -= (size_t)n;
+	return f->left > 0;
+}
+
+/* Feeds stdin and copies both pipes until EOF on both (0), the deadline
+ * (1) or error (-1).  fds: stdout, stderr, stdin (or -1). */
+static int
+pump(int fds[3], struct spawn_buf *out, struct spawn_buf *eo, struct feed *in,
     long long deadline)
 {
-	struct pollfd p[2];
+	struct pollfd p[3];
 	struct spawn_buf *bufs[2] = { out, eo };
 	int i;
 
-	p[0].fd = fo;
-	p[1].fd = fe;
+	for (i = 0; i < 3; i++) {
+		p[i].fd = fds[i];
+		p[i].events = i < 2 ? POLLIN : POLLOUT;
+	}
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
 		long long left = deadline - clock_monotonic_ms();
 		int n;
 
 		if (left <= 0)
 			return 1;
-		p[0].events = p[1].events = POLLIN;
-		n = poll(p, 2, left > INT_MAX ? INT_MAX : (int)left);
+		n = poll(p, 3, left > INT_MAX ? INT_MAX : (int)left);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < 3; i++) {
 			if (p[i].fd < 0 || p[i].revents == 0)
 				continue;
-			if (!pump_once(p[i].fd, bufs[i])) {
+			if (!(i < 2 ? pump_once(p[i].fd, bufs[i]) : feed_once(p[i].fd, in))) {
 				close(p[i].fd);
-				p[i].fd = -1;
+				p[i].fd = fds[i] = -1;
 			}
 		}
 	}
@@ -270,51 +296,73 @@ close_all(int *fds, size_t n)
 		}
 }
 
-/* fds: 0 devnull, 1-2 stdout pipe, 3-4 stderr pipe, 5-6 exec report pipe. */
-static int
-open_fds(int fds[7], const char *prog, struct errbuf *err)
-{
-	int i;
+/* fds: 0 the child's stdin (/dev/null, or its end of the input socket),
+ * 1-2 stdout pipe, 3-4 stderr pipe, 5-6 exec report pipe, 7 our end of
+ * the input socket (or -1). */
+#define SPAWN_NFDS 8
 
-	for (i = 0; i < 7; i++)
+static int
+open_fds(int fds[SPAWN_NFDS], const struct spawn_cmd *cmd, struct errbuf *err)
+{
+	int i, in[2];
+
+	for (i = 0; i < SPAWN_NFDS; i++)
 		fds[i] = -1;
-	fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (cmd->input != NULL) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) == 0) {
+			fds[0] = in[0];
+			fds[7] = in[1];
+		}
+	} else {
+		fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
 	if (fds[0] < 0 || pipe2(fds + 1, O_CLOEXEC) != 0 ||
 	    pipe2(fds + 3, O_CLOEXEC) != 0 || pipe2(fds + 5, O_CLOEXEC) != 0) {
-		errbuf_set(err, "%s: cannot create pipes: %s", prog, strerror(errno));
-		close_all(fds, 7);
+		errbuf_set(err, "%s: cannot create pipes: %s", cmd->argv[0], strerror(errno));
+		close_all(fds, SPAWN_NFDS);
 		return SPAWN_ERR_SYS;
 	}
 	return SPAWN_OK;
 }
 
 static int
-supervise(pid_t pid, const char *prog, int timeout_ms, long long deadline,
-    int fds[7], struct spawn_buf *out, struct spawn_buf *errout,
+supervise(pid_t pid, const struct spawn_cmd *cmd, long long deadline,
+    int fds[SPAWN_NFDS], struct spawn_buf *out, struct spawn_buf *errout,
     struct spawn_status *st, struct errbuf *err)
 {
-	int en, r, ws = 0;
+	const char *prog = cmd->argv[0];
+	struct feed in = { cmd->input, cmd->input_len };
+	int en, r, ws = 0, io[3];
 
 	en = exec_result(fds[5]);
 	if (en != 0) {
-		close_all(fds, 7);
+		close_all(fds, SPAWN_NFDS);
 		reap_blocking(pid, &ws);
 		status_decode(ws, st);
 		errbuf_set(err, "%s: cannot execute: %s", prog, strerror(en));
 		return SPAWN_ERR_EXEC;
 	}
-	r = pump(fds[1], fds[3], out, errout, deadline);
-	fds[1] = fds[3] = -1; /* pump closed what reached EOF */
+	io[0] = fds[1];
+	io[1] = fds[3];
+	io[2] = fds[7];
+	if (io[2] >= 0 && in.left == 0) {
+		close(io[2]); /* empty input: EOF at once */
+		io[2] = -1;
+	}
+	r = pump(io, out, errout, &in, deadline);
+	fds[1] = io[0]; /* pump closed (and cleared) what it finished */
+	fds[3] = io[1];
+	fds[7] = io[2];
 	if (r == 0)
 		r = reap_until(pid, deadline, &ws);
-	close_all(fds, 7);
+	close_all(fds, SPAWN_NFDS);
 	if (r == 0) {
 		status_decode(ws, st);
 		return SPAWN_OK;
 	}
 	kill_and_reap(pid, st);
 	if (r > 0) {
-		errbuf_set(err, "%s: timed out after %d ms; killed", prog, timeout_ms);
+		errbuf_set(err, "%s: timed out after %d ms; killed", prog, cmd->timeout_ms);
 		return SPAWN_ERR_TIMEOUT;
 	}
 	errbuf_set(err, "%s: waiting for the child failed: %s", prog, strerror(errno));
@@ -326,7 +374,7 @@ spawn_run(const struct spawn_cmd *cmd, struct spawn_buf *out,
     struct spawn_buf *errout, struct spawn_status *st, struct errbuf *err)
 {
 	char path[SPAWN_PATH_MAX];
-	int fds[7], rc;
+	int fds[SPAWN_NFDS], rc;
 	long long deadline;
 	pid_t pid;
 
@@ -338,13 +386,13 @@ spawn_run(const struct spawn_cmd *cmd, struct spawn_buf *out,
 	rc = spawn_resolve(cmd->argv[0], cmd->search_path, path, sizeof(path), err);
 	if (rc != SPAWN_OK)
 		return rc;
-	if ((rc = open_fds(fds, cmd->argv[0], err)) != SPAWN_OK)
+	if ((rc = open_fds(fds, cmd, err)) != SPAWN_OK)
 		return rc;
 	deadline = clock_monotonic_ms() + cmd->timeout_ms;
 	pid = fork();
 	if (pid < 0) {
 		errbuf_set(err, "%s: fork: %s", cmd->argv[0], strerror(errno));
-		close_all(fds, 7);
+		close_all(fds, SPAWN_NFDS);
 		return SPAWN_ERR_SYS;
 	}
 	if (pid == 0)
@@ -356,8 +404,7 @@ spawn_run(const struct spawn_cmd *cmd, struct spawn_buf *out,
 	close(fds[4]);
 	close(fds[6]);
 	fds[0] = fds[2] = fds[4] = fds[6] = -1;
-	return supervise(pid, cmd->argv[0], cmd->timeout_ms, deadline, fds, out,
-	    errout, st, err);
+	return supervise(pid, cmd, deadline, fds, out, errout, st, err);
 }
 
 int

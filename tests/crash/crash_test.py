@@ -52,6 +52,9 @@ Environment:
   CRASH_INJECT_CALLS   comma-separated call names: inject only these
   CRASH_REBOOT_STRIDE  kill every STRIDE-th point for the reboot continuation
   CRASH_KILLS     0: no kill campaign (only injection)
+  CRASH_CONTINUATIONS  "restart", "reboot" or both (default "restart,reboot")
+  CRASH_REBOOT_EXCEPT  S: leave out the reboot points a run with
+                  CRASH_REBOOT_STRIDE=S took (a full campaign in two passes)
   CRASH_CASES     0: skip the regression cases (the windows issue 14 names,
                   each killed at exactly its system call)
   CRASH_SHARD     i/n: do every n-th iteration from the i-th (the check
@@ -890,11 +893,18 @@ def campaign(w, rows, shard):
         ks, rs, js = plan_for(c.name, total)
         T.check("%s: the counting run succeeds (%d system calls)" % (c.name, total),
                 outcome == "ok", detail)
+        conts = os.environ.get("CRASH_CONTINUATIONS", "restart,reboot").split(",")
+        except_stride = int(os.environ.get("CRASH_REBOOT_EXCEPT", "0"))
         for cont, stride in (("restart", ks), ("reboot", rs)):
-            if stride == 0:
+            if stride == 0 or cont not in conts:
                 continue
             tally = Tally("%s kill+%s" % (c.name, cont))
-            for n in strided(range(1, total + 1), stride, c.name + cont):
+            points = strided(range(1, total + 1), stride, c.name + cont)
+            if cont == "reboot" and except_stride > 1:
+                # the complement of an earlier pass at that stride
+                done = set(strided(range(1, total + 1), except_stride, c.name + cont))
+                points = [n for n in points if n not in done]
+            for n in points:
                 if not shard.mine():
                     continue
                 try:

@@ -466,16 +466,12 @@ def check_containers(c, ps, success, run_t0):
             c.fail("container %s sharing the volume still runs" % x["Name"])
     if c.engine == "cli":
         labels = node["Config"].get("Labels") or {}
-        files = labels.get("com.docker.compose.project.config_files", "")
-        c.check(files and not any(f.startswith(c.mp) for f in files.split(",")),
-                "compose read its file from outside the shared volume", files)
-        for f in files.split(","):
-            d = os.path.dirname(f) if f else ""
-            if d and os.path.isdir(d):
-                st = os.stat(d)
-                c.check(stat.S_IMODE(st.st_mode) == 0o700 and st.st_uid == 0,
-                        "compose file's directory is private (0700, root)",
-                        oct(st.st_mode))
+        # compose labels what it read: no config_files label when its file
+        # came from stdin; the working directory is where it looked for .env
+        files = labels.get("com.docker.compose.project.config_files")
+        c.check(files is None, "compose read its file from stdin, not from a file", files)
+        wd = labels.get("com.docker.compose.project.working_dir")
+        c.check(wd == "/proc", "compose ran in /proc (no .env can exist there)", wd)
     return node
 
 

@@ -20,8 +20,9 @@ struct fake {
 };
 
 /* Writes <dir>/<name>: records "<name> <args…>" per call into <dir>/calls
- * (one line, args in <>), its environment into <dir>/env, then runs the
- * scenario's case body (a sh `case "$*" in … esac`). */
+ * (one line, args in <>), its environment into <dir>/env, its stdin into
+ * <dir>/stdin, its working directory into <dir>/cwd, then runs the scenario's case body (a sh `case "$*" in …
+ * esac`). */
 static int
 fake_tool(struct fake *f, const char *name, const char *cases)
 {
@@ -34,6 +35,8 @@ fake_tool(struct fake *f, const char *name, const char *cases)
 	    "d=%s\n"
 	    "{ printf '%%s' \"${0##*/}\"; for a in \"$@\"; do printf ' <%%s>' \"$a\"; done; echo; } >> \"$d/calls\"\n"
 	    "export -p | /bin/grep -v '^export PWD=' > \"$d/env\"\n"
+	    "/bin/cat > \"$d/stdin\"\n"
+	    "/bin/pwd > \"$d/cwd\"\n"
 	    "case \"$*\" in\n%s\nesac\nexit 0\n", f->dir, cases);
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0755);
 	if (fd < 0 || n <= 0 || (size_t)n >= sizeof(script))
@@ -74,7 +77,7 @@ fake_read(const struct fake *f, const char *file, char *buf, size_t cap)
 static void
 fake_remove(struct fake *f)
 {
-	static const char *const files[] = { "docker", "docker-compose", "calls", "env",
+	static const char *const files[] = { "docker", "docker-compose", "calls", "env", "stdin", "cwd",
 		"plugins/docker-compose", "plugins" };
 	char p[128];
 	size_t i;
@@ -201,14 +204,16 @@ compose_uses_the_plugin_when_it_answers(struct th *t)
 	REQUIRE(t, setup(&f, "compose\\ version) echo 'Docker Compose version v2.29.0' ;;", &e, &err));
 	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
 	CHECK_INT(t, tool, COMPOSE_SPEC);
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", "/tmp/p", &err), ENGINE_OK);
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/mnt/shared/mpc-node.compose.yaml", "/tmp/p", &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "services: {a: {}}\n", 18, &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "services: {b: {}}\n", 18, &err), ENGINE_OK);
 	fake_read(&f, "calls", calls, sizeof(calls));
-	/* Probed once, then cached. */
+	/* Probed once, then cached; the file on stdin, never a path. */
 	CHECK_STR(t, calls,
 	    "docker <compose> <version>\n"
-	    "docker <compose> <-p> <mpc-node> <--project-directory> </tmp/p> <-f> </mnt/shared/mpc-node.compose.yaml> <up> <-d>\n"
-	    "docker <compose> <-p> <mpc-node> <--project-directory> </tmp/p> <-f> </mnt/shared/mpc-node.compose.yaml> <up> <-d>\n");
+	    "docker <compose> <-p> <mpc-node> <--project-directory> </proc> <-f> <-> <up> <-d>\n"
+	    "docker <compose> <-p> <mpc-node> <--project-directory> </proc> <-f> <-> <up> <-d>\n");
+	fake_read(&f, "stdin", calls, sizeof(calls));
+	CHECK_STR(t, calls, "services: {b: {}}\n");
 	fake_remove(&f);
 }
 
@@ -224,12 +229,17 @@ docker_compose_on_path_is_used_without_running_docker(struct th *t)
 	REQUIRE(t, setup(&f, "compose*) echo 'docker: unknown command: docker compose' >&2; exit 1 ;;",
 	    &e, &err));
 	REQUIRE(t, fake_tool(&f, "docker-compose", ""));
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", "/tmp/p", &err), ENGINE_OK);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "version: '2.4'\n", 15, &err), ENGINE_OK);
 	CHECK_INT(t, engine_cli_compose_probe(&cli, &tool, &err), ENGINE_OK);
 	CHECK_INT(t, tool, COMPOSE_V1);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls,
-	    "docker-compose <-p> <mpc-node> <--project-directory> </tmp/p> <-f> </tmp/c.yaml> <up> <-d>\n");
+	    "docker-compose <-p> <mpc-node> <--project-directory> </proc> <-f> <-> <up> <-d>\n");
+	fake_read(&f, "stdin", calls, sizeof(calls));
+	CHECK_STR(t, calls, "version: '2.4'\n");
+	/* v1 reads ./.env when its file is stdin: run where none can exist */
+	fake_read(&f, "cwd", calls, sizeof(calls));
+	CHECK_STR(t, calls, "/proc\n");
 	fake_remove(&f);
 }
 
@@ -281,7 +291,7 @@ no_compose_tool_at_all_is_a_clear_error(struct th *t)
 	struct errbuf err;
 
 	REQUIRE(t, setup(&f, "compose*) exit 1 ;;", &e, &err));
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", "/tmp/p", &err), ENGINE_ERR);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "x: 1\n", 5, &err), ENGINE_ERR);
 	CHECK(t, strstr(err.msg, "no compose tool: `docker compose version` failed and "
 	    "docker-compose is not on PATH") == err.msg);
 	fake_remove(&f);
@@ -297,8 +307,8 @@ a_failed_compose_up_keeps_the_full_output_for_the_log(struct th *t)
 	REQUIRE(t, setup(&f, "compose\\ version) ;;\n"
 	    "compose*) echo 'Creating mpc-node ...'; echo 'port is already allocated' >&2; exit 17 ;;",
 	    &e, &err));
-	CHECK_INT(t, engine_cli_compose_up(&cli, "/tmp/c.yaml", "/tmp/p", &err), ENGINE_ERR);
-	CHECK_STR(t, err.msg, "docker compose -p mpc-node --project-directory /tmp/p -f /tmp/c.yaml up -d: exit status 17: "
+	CHECK_INT(t, engine_cli_compose_up(&cli, "x: 1\n", 5, &err), ENGINE_ERR);
+	CHECK_STR(t, err.msg, "docker compose -p mpc-node --project-directory /proc -f - up -d: exit status 17: "
 	    "port is already allocated");
 	CHECK_STR(t, cli.out, "Creating mpc-node ...\n");
 	CHECK_INT(t, cli.status.code, 17);
@@ -360,7 +370,7 @@ arguments_that_look_like_options_are_refused_before_running(struct th *t)
 	CHECK_STR(t, err.msg, "engine: image reference must be non-empty and must not start with '-'");
 	CHECK_INT(t, e.inspect_id(e.ctx, "-f", id, sizeof(id), &err), ENGINE_ERR);
 	CHECK_INT(t, e.remove(e.ctx, "", &err), ENGINE_ERR);
-	CHECK_INT(t, engine_cli_compose_up(&cli, "-d", "/tmp/p", &err), ENGINE_ERR);
+	CHECK_INT(t, engine_cli_compose_up(&cli, "", 0, &err), ENGINE_ERR);
 	fake_read(&f, "calls", calls, sizeof(calls));
 	CHECK_STR(t, calls, "");
 	fake_remove(&f);

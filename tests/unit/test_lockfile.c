@@ -94,6 +94,31 @@ a_lock_file_replaced_while_held_is_detected(struct th *t)
 	dir_remove(&d);
 }
 
+/* A failing stat is named as what it is, not taken for a replaced lock. */
+static void
+a_failing_stat_is_not_reported_as_a_replaced_lock(struct th *t)
+{
+	struct dir d;
+	struct errbuf e;
+	char loop[300], inside[320];
+	int a;
+
+	REQUIRE(t, dir_make(&d));
+	REQUIRE_INT(t, lockfile_acquire(d.lock, 50, &a, &e), LOCKFILE_OK);
+	snprintf(loop, sizeof(loop), "%s.loop", d.lock);
+	snprintf(inside, sizeof(inside), "%s/lock", loop);
+	REQUIRE(t, symlink(loop, loop) == 0);
+	CHECK_INT(t, lockfile_check(inside, a, &e), LOCKFILE_ERR);
+	CHECK(t, strstr(e.msg, ": lstat: ") != NULL && strstr(e.msg, "replaced") == NULL);
+	CHECK_INT(t, lockfile_check(d.lock, -1, &e), LOCKFILE_ERR);
+	CHECK(t, strstr(e.msg, ": fstat: ") != NULL);
+	CHECK_INT(t, lockfile_check(d.lock, a, &e), LOCKFILE_OK);
+	unlink(loop);
+	close(a);
+	unlink(d.lock);
+	dir_remove(&d);
+}
+
 void
 suite_lockfile(struct th *t)
 {
@@ -103,4 +128,6 @@ suite_lockfile(struct th *t)
 	    a_symlink_or_a_directory_is_never_locked_through);
 	th_run(t, "lockfile: a lock file replaced while held is detected",
 	    a_lock_file_replaced_while_held_is_detected);
+	th_run(t, "lockfile: a failing stat is not reported as a replaced lock",
+	    a_failing_stat_is_not_reported_as_a_replaced_lock);
 }

@@ -119,6 +119,37 @@ no_agent_socket_fails_before_measuring(struct th *t)
 	box_remove(&b);
 }
 
+/* EIO, EACCES or a loop in the path: said as such, not as "missing". */
+static void
+a_failing_stat_is_not_taken_for_a_missing_file(struct th *t)
+{
+	struct box b;
+	struct errbuf e;
+	char loop[200], sock[320], version[320];
+
+	REQUIRE(t, box_make(&b, 1));
+	snprintf(loop, sizeof(loop), "%s/loop", b.dir);
+	REQUIRE(t, symlink(loop, loop) == 0);
+	snprintf(sock, sizeof(sock), "%s/dstack.sock", loop);
+	snprintf(version, sizeof(version), "%s/runtime_event_version", loop);
+	b.m.dstack_socket = sock;
+	CHECK_INT(t, measure_plan(&b.m, &e), -1);
+	CHECK(t, strstr(e.msg, "loop/dstack.sock: stat: ") != NULL);
+	b.m.dstack_socket = b.sock;
+	b.m.native.version_path = version;
+	b.m.method = MEASURE_NATIVE;
+	CHECK_INT(t, measure_plan(&b.m, &e), -1);
+	CHECK(t, strstr(e.msg, "loop/runtime_event_version: stat: ") != NULL);
+	/* a file where a directory should be (ENOTDIR) is plain absence */
+	REQUIRE(t, put(b.rtmr3, ""));
+	snprintf(version, sizeof(version), "%s/runtime_event_version", b.rtmr3);
+	CHECK_INT(t, measure_plan(&b.m, &e), -1);
+	CHECK(t, strstr(e.msg, "rtmr3/runtime_event_version: missing") != NULL);
+	b.m.native.version_path = b.version;
+	unlink(loop);
+	box_remove(&b);
+}
+
 static void
 native_without_a_version_file_is_refused(struct th *t)
 {
@@ -516,6 +547,8 @@ the_config_names_dstacks_three_files_in_the_log_dir(struct th *t)
 void
 suite_measure(struct th *t)
 {
+	th_run(t, "measure: a failing stat is not taken for a missing file",
+	    a_failing_stat_is_not_taken_for_a_missing_file);
 	th_run(t, "measure: auto is native only with a version file and a writable RTMR3",
 	    auto_is_native_only_with_a_version_file_and_a_writable_rtmr3);
 	th_run(t, "measure: no agent socket fails before measuring",

@@ -21,10 +21,23 @@ struct run {
 };
 
 static void
+run_input(struct run *r, const char *const *argv, const char *input, size_t len)
+{
+	struct spawn_cmd c = { argv, no_env, NULL, 10000, input, len, NULL };
+
+	memset(r, 0, sizeof(*r));
+	r->ob.data = r->out;
+	r->ob.cap = sizeof(r->out);
+	r->eb.data = r->err;
+	r->eb.cap = sizeof(r->err);
+	r->rc = spawn_run(&c, &r->ob, &r->eb, &r->st, &r->e);
+}
+
+static void
 run_cmd(struct run *r, const char *const *argv, const char *const *envp,
     const char *path, int timeout_ms)
 {
-	struct spawn_cmd c;
+	struct spawn_cmd c = { 0 };
 
 	memset(r, 0, sizeof(*r));
 	r->ob.data = r->out;
@@ -202,7 +215,7 @@ static void
 output_can_be_discarded_with_null_buffers(struct th *t)
 {
 	static const char *const argv[] = { "/bin/echo", "x", NULL };
-	struct spawn_cmd c = { argv, no_env, NULL, 5000 };
+	struct spawn_cmd c = { argv, no_env, NULL, 5000, NULL, 0, NULL };
 	struct spawn_status st;
 	struct errbuf e;
 
@@ -220,6 +233,75 @@ stdin_is_dev_null(struct th *t)
 	REQUIRE_INT(t, r.rc, SPAWN_OK);
 	CHECK_INT(t, r.ob.len, 0);
 	CHECK(t, spawn_succeeded(&r.st));
+}
+
+static void
+input_reaches_stdin_then_eof(struct th *t)
+{
+	static const char *const argv[] = { "/bin/cat", NULL };
+	struct run r;
+
+	run_input(&r, argv, "services: {}\n", 13);
+	REQUIRE_INT(t, r.rc, SPAWN_OK);
+	CHECK_STR(t, r.out, "services: {}\n");
+	CHECK(t, spawn_succeeded(&r.st));
+	run_input(&r, argv, "", 0); /* empty input: EOF at once */
+	REQUIRE_INT(t, r.rc, SPAWN_OK);
+	CHECK_INT(t, r.ob.len, 0);
+	CHECK(t, spawn_succeeded(&r.st));
+}
+
+/* More than a socket buffer holds: fed as the child reads, while its
+ * output is drained, so neither side blocks. */
+static void
+input_larger_than_the_socket_buffer_arrives_whole(struct th *t)
+{
+	static const char *const argv[] = { "/usr/bin/wc", "-c", NULL };
+	enum { big = 4 << 20 };
+	char *in = malloc(big);
+	struct run r;
+
+	REQUIRE(t, in != NULL);
+	memset(in, 'y', big);
+	run_input(&r, argv, in, big);
+	free(in);
+	REQUIRE_INT(t, r.rc, SPAWN_OK);
+	CHECK_STR(t, r.out, "4194304\n");
+}
+
+/* A child that exits without reading: the feed stops (no SIGPIPE kills
+ * us: this test process would die with it) and its status is reported. */
+static void
+a_child_that_ignores_its_input_does_not_kill_the_caller(struct th *t)
+{
+	static const char *const argv[] = { "/bin/sh", "-c", "exec 0<&-; exit 3", NULL };
+	enum { big = 4 << 20 };
+	char *in = malloc(big);
+	struct run r;
+
+	REQUIRE(t, in != NULL);
+	memset(in, 'n', big);
+	run_input(&r, argv, in, big);
+	free(in);
+	REQUIRE_INT(t, r.rc, SPAWN_OK);
+	CHECK(t, r.st.exited && r.st.code == 3);
+}
+
+static void
+the_child_runs_in_the_given_directory(struct th *t)
+{
+	static const char *const argv[] = { "/bin/pwd", NULL };
+	struct spawn_cmd c = { argv, no_env, NULL, 5000, NULL, 0, "/proc" };
+	struct run r;
+
+	memset(&r, 0, sizeof(r));
+	r.ob.data = r.out;
+	r.ob.cap = sizeof(r.out);
+	REQUIRE_INT(t, spawn_run(&c, &r.ob, NULL, &r.st, &r.e), SPAWN_OK);
+	CHECK_STR(t, r.out, "/proc\n");
+	c.cwd = "/nonexistent-spawn-dir";
+	CHECK_INT(t, spawn_run(&c, &r.ob, NULL, &r.st, &r.e), SPAWN_ERR_EXEC);
+	CHECK(t, strstr(r.e.msg, "No such file or directory") != NULL);
 }
 
 static void
@@ -358,6 +440,13 @@ suite_spawn(struct th *t)
 	th_run(t, "spawn: output can be discarded with NULL buffers",
 	    output_can_be_discarded_with_null_buffers);
 	th_run(t, "spawn: stdin is /dev/null", stdin_is_dev_null);
+	th_run(t, "spawn: input reaches stdin, then EOF", input_reaches_stdin_then_eof);
+	th_run(t, "spawn: the child runs in the given directory",
+	    the_child_runs_in_the_given_directory);
+	th_run(t, "spawn: input larger than the socket buffer arrives whole",
+	    input_larger_than_the_socket_buffer_arrives_whole);
+	th_run(t, "spawn: a child that ignores its input does not kill the caller",
+	    a_child_that_ignores_its_input_does_not_kill_the_caller);
 	th_run(t, "spawn: a timeout kills and reaps the child", a_timeout_kills_and_reaps_the_child);
 	th_run(t, "spawn: a timeout also kills helpers that hold the pipes",
 	    a_timeout_also_kills_helpers_that_hold_the_pipes);
