@@ -88,6 +88,13 @@
 #define ENGINE_API_REQUEST_TIMEOUT_MS (60 * 1000)
 #define ENGINE_API_STOP_TIMEOUT_MS (2 * 60 * 1000)
 
+/* A create answered 409: a container named mpc-node exists or is still
+ * being created (a dead launcher's request the engine is finishing: the
+ * name is reserved before the container can be removed).  Remove it and
+ * try again after a pause, this many creates in all (about 3 s). */
+#define ENGINE_API_CREATE_ATTEMPTS 12
+#define ENGINE_API_CONFLICT_WAIT_MS 250
+
 struct engine_api_timeouts {
 	int pull_ms, request_ms, stop_ms;
 };

@@ -4,6 +4,7 @@
 
 #include <bearssl_hash.h>
 
+#include "clock.h"
 #include "engine_api.h"
 #include "fmt.h"
 #include "json.h"
@@ -1174,26 +1175,29 @@ create_and_start(struct engine_api *a, size_t len, struct errbuf *err)
 	struct call c = { NULL, NULL, 0, 0, NULL };
 	struct json_value v;
 	const char *id;
-	int status, again = 0;
+	int status, attempt;
 
-	for (;;) {
+	for (attempt = 1; ; attempt++) {
 		memset(&c, 0, sizeof(c));
 		c.query = "name=" ENGINE_CONTAINER;
 		c.body = a->req;
 		c.body_len = len;
 		c.timeout_ms = a->timeouts.request_ms;
 		if (expect(a, "POST", "/containers/create", &c,
-		    again ? create_ok : create_or_taken, &status, err) != ENGINE_OK)
+		    attempt < ENGINE_API_CREATE_ATTEMPTS ? create_or_taken : create_ok,
+		    &status, err) != ENGINE_OK)
 			return ENGINE_ERR;
 		if (status != 409)
 			break;
-		/* A launcher killed while creating: the engine may finish its
-		 * create after our removal.  Remove that container, once. */
-		again = 1;
-		log_event(LOG_WARN, "a container named " ENGINE_CONTAINER
-		    " appeared after the takeover; removing it");
+		/* A launcher killed (or failed) while creating: the engine may
+		 * finish its create after our removal, and until it has, the
+		 * name is taken but there is nothing to remove yet. */
+		if (attempt == 1)
+			log_event(LOG_WARN, "a container named " ENGINE_CONTAINER
+			    " appeared after the takeover; removing it");
 		if (api_remove(a, ENGINE_CONTAINER, err) != ENGINE_OK)
 			return ENGINE_ERR;
+		clock_sleep_ms(ENGINE_API_CONFLICT_WAIT_MS);
 	}
 	a->arena.used = 0;
 	id = json_parse(a->body, a->body_len, &a->arena, &v, err) == 0 ?
