@@ -802,6 +802,26 @@ count_lines(const char *log, const char *prefix)
 	return n;
 }
 
+/* One non-TEE launch against a fake engine answering by rules; its
+ * request log into log.  Returns launch's result, or -100 on setup failure. */
+static int
+launch_logged(const struct rule *rules, char *log, size_t cap)
+{
+	struct launch_plan l;
+	struct fake f;
+	struct engine e;
+	struct errbuf err;
+	int rc;
+
+	if (!setup(&f, rules, &e, &err))
+		return -100;
+	launch_init(&l, LAUNCH_NONTEE);
+	rc = e.launch(e.ctx, &l, &err);
+	fake_log(&f, log, cap);
+	teardown(&f);
+	return rc;
+}
+
 /* A killed launcher's create can complete after the takeover removed the
  * name: that container is removed once and ours created. */
 static void
@@ -818,23 +838,15 @@ a_container_that_appears_after_the_takeover_is_removed_once(struct th *t)
 		{ "POST /v1.41/containers/mpc-node/start", 204, "", 0 },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct launch_plan l;
-	struct fake f;
-	struct engine e;
-	struct errbuf err;
 	char log[8192];
 	const char *first, *del;
 
-	REQUIRE(t, setup(&f, rules, &e, &err));
-	launch_init(&l, LAUNCH_NONTEE);
-	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_OK);
-	fake_log(&f, log, sizeof(log));
+	CHECK_INT(t, launch_logged(rules, log, sizeof(log)), ENGINE_OK);
 	CHECK_INT(t, count_lines(log, "POST /v1.41/containers/create"), 2);
 	first = strstr(log, "POST /v1.41/containers/create");
 	del = first != NULL ? strstr(first, "DELETE /v1.41/containers/mpc-node") : NULL;
 	CHECK(t, del != NULL && strstr(del, "POST /v1.41/containers/create") != NULL);
 	CHECK(t, strstr(log, "POST /v1.41/containers/mpc-node/start") != NULL);
-	teardown(&f);
 }
 
 /* The name reserved by a create the engine is still finishing (a dead
@@ -852,20 +864,12 @@ a_create_still_in_flight_is_waited_for(struct th *t)
 		{ "POST /v1.41/containers/mpc-node/start", 204, "", 0 },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct launch_plan l;
-	struct fake f;
-	struct engine e;
-	struct errbuf err;
 	char log[8192];
 
-	REQUIRE(t, setup(&f, rules, &e, &err));
-	launch_init(&l, LAUNCH_NONTEE);
-	CHECK_INT(t, e.launch(e.ctx, &l, &err), ENGINE_OK);
-	fake_log(&f, log, sizeof(log));
+	CHECK_INT(t, launch_logged(rules, log, sizeof(log)), ENGINE_OK);
 	CHECK_INT(t, count_lines(log, "POST /v1.41/containers/create"), 3);
 	CHECK(t, strstr(log, "DELETE") == NULL);
 	CHECK(t, strstr(log, "POST /v1.41/containers/mpc-node/start") != NULL);
-	teardown(&f);
 }
 
 static void

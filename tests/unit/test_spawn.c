@@ -251,20 +251,30 @@ input_reaches_stdin_then_eof(struct th *t)
 	CHECK(t, spawn_succeeded(&r.st));
 }
 
-/* More than a socket buffer holds: fed as the child reads, while its
- * output is drained, so neither side blocks. */
+/* BIG_INPUT bytes of one letter: more than a socket buffer holds. */
+#define BIG_INPUT (4 << 20)
+
+static int
+run_big_input(struct run *r, const char *const *argv, char fill)
+{
+	char *in = malloc(BIG_INPUT);
+
+	if (in == NULL)
+		return 0;
+	memset(in, fill, BIG_INPUT);
+	run_input(r, argv, in, BIG_INPUT);
+	free(in);
+	return 1;
+}
+
+/* Fed as the child reads, while its output is drained: neither blocks. */
 static void
 input_larger_than_the_socket_buffer_arrives_whole(struct th *t)
 {
 	static const char *const argv[] = { "/usr/bin/wc", "-c", NULL };
-	enum { big = 4 << 20 };
-	char *in = malloc(big);
 	struct run r;
 
-	REQUIRE(t, in != NULL);
-	memset(in, 'y', big);
-	run_input(&r, argv, in, big);
-	free(in);
+	REQUIRE(t, run_big_input(&r, argv, 'y'));
 	REQUIRE_INT(t, r.rc, SPAWN_OK);
 	CHECK_STR(t, r.out, "4194304\n");
 }
@@ -275,14 +285,9 @@ static void
 a_child_that_ignores_its_input_does_not_kill_the_caller(struct th *t)
 {
 	static const char *const argv[] = { "/bin/sh", "-c", "exec 0<&-; exit 3", NULL };
-	enum { big = 4 << 20 };
-	char *in = malloc(big);
 	struct run r;
 
-	REQUIRE(t, in != NULL);
-	memset(in, 'n', big);
-	run_input(&r, argv, in, big);
-	free(in);
+	REQUIRE(t, run_big_input(&r, argv, 'n'));
 	REQUIRE_INT(t, r.rc, SPAWN_OK);
 	CHECK(t, r.st.exited && r.st.code == 3);
 }
