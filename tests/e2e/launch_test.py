@@ -31,6 +31,7 @@ import registry_push  # noqa: E402
 import rtmr_fuse  # noqa: E402
 import testenv  # noqa: E402
 from checks import Checks  # noqa: E402
+import rtmr_model  # noqa: E402
 
 LAUNCHER = os.environ.get("LAUNCHER", os.path.join(TOP, "build", "tee-launcher"))
 FAKE_DSTACK = os.path.join(TOP, "tests", "lib", "fake_dstack.py")
@@ -40,13 +41,11 @@ EVENT_TYPE = 0x08000001
 
 
 def v1_digest(payload):
-    return hashlib.sha384(EVENT_TYPE.to_bytes(4, "little") + b":mpc-image-digest:" + payload).digest()
+    return rtmr_model.v1_digest("mpc-image-digest", payload)
 
 
 def v2_digest(payload):
-    body = json.dumps({"name": "mpc-image-digest", "payload": payload.hex(),
-                       "type": EVENT_TYPE}, separators=(",", ":"), sort_keys=True)
-    return hashlib.sha384(body.encode()).digest()
+    return rtmr_model.v2_digest("mpc-image-digest", payload)
 
 
 def user_config(reg_host, tags, name="tl/mpc-node", override=None, extra_node="",
@@ -478,24 +477,8 @@ def native_runs(c, env, img, version, agent):
 
 
 def replay_log(path):
-    """dstack's replay of a runtime event log: from 48 zero bytes,
-    mr = SHA-384(mr || event digest)."""
-    mr = bytes(48)
-    with open(path) as f:
-        for line in f:
-            if not line.strip():
-                continue
-            o = json.loads(line)
-            payload = base64.b64decode(o["payload"])
-            if o.get("version", 1) == 2:
-                body = json.dumps({"name": o["event"], "payload": payload.hex(),
-                                   "type": EVENT_TYPE}, separators=(",", ":"), sort_keys=True)
-                d = hashlib.sha384(body.encode()).digest()
-            else:
-                d = hashlib.sha384(EVENT_TYPE.to_bytes(4, "little") + b":" +
-                                   o["event"].encode() + b":" + payload).digest()
-            mr = hashlib.sha384(mr + d).digest()
-    return mr
+    """dstack's replay of a runtime event log (tests/lib/rtmr_model.py)."""
+    return rtmr_model.replay(rtmr_model.read_events(path))
 
 
 def case_tee_native_register(ctx):

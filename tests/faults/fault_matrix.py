@@ -47,6 +47,7 @@ sys.path.insert(0, HERE)
 import registry_push  # noqa: E402
 import testenv  # noqa: E402
 from checks import Checks  # noqa: E402
+import rtmr_model  # noqa: E402
 from fault_proxy import FaultProxy, Rule  # noqa: E402
 from launch_test import FakeDstack  # noqa: E402
 
@@ -63,8 +64,7 @@ T = Checks()
 
 
 def v1_digest(payload):
-    return hashlib.sha384(EVENT_TYPE.to_bytes(4, "little") + b":mpc-image-digest:" +
-                          payload).digest()
+    return rtmr_model.v1_digest("mpc-image-digest", payload)
 
 
 def tail(p, n=700):
