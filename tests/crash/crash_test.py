@@ -53,6 +53,7 @@ Environment:
   CRASH_REBOOT_STRIDE  kill every STRIDE-th point for the reboot continuation
   CRASH_KILLS     0: no kill campaign (only injection)
   CRASH_CONTINUATIONS  "restart", "reboot" or both (default "restart,reboot")
+  CRASH_POINTS    LO[-HI]: only the kill points in that range (re-run a few)
   CRASH_REBOOT_EXCEPT  S: leave out the reboot points a run with
                   CRASH_REBOOT_STRIDE=S took (a full campaign in two passes)
   CRASH_CASES     0: skip the regression cases (the windows issue 14 names,
@@ -620,20 +621,22 @@ def kill_run(c, n, continuation):
                        timeout=RUN_TIMEOUT)
     p.t0 = t0
     s = read_stats(st)
-    bad = state_problems(w, c.path, c.selected, clean=False, after_crash=True)
     killed = s["killed_at"]
     if killed is None:  # past the end: a complete run
         outcome, detail = judge(w, c.path, c.selected, p)
         c.after(outcome)
         return outcome, detail, "end"
+    # The engine and the agent may still be finishing a request the dead
+    # launcher sent (a create, a stop, an EmitEvent: the agent double
+    # appends its log, then writes its register).  What the kill left is
+    # judged once they have, and a restart comes after them, as a
+    # container restart does (seconds).  Without the pause the next run can
+    # race the engine: see README, "what the campaign does not cover".
+    time.sleep(SETTLE_SECONDS)
+    bad = state_problems(w, c.path, c.selected, clean=False, after_crash=True)
     if bad:
         c.after("violation")
         return "violation", "after the kill: " + "; ".join(bad), killed[1]
-    # The engine may still be finishing a request the dead launcher sent
-    # (a create, a stop); a restart comes after it, as a container restart
-    # does (seconds).  Without the pause the next run can race it: see
-    # README, "what the campaign does not cover".
-    time.sleep(SETTLE_SECONDS)
     if continuation == "reboot":
         w.reboot_measurements(c.path)
     q = w.run(c.path, c.engine)
@@ -900,6 +903,9 @@ def campaign(w, rows, shard):
                 continue
             tally = Tally("%s kill+%s" % (c.name, cont))
             points = strided(range(1, total + 1), stride, c.name + cont)
+            if os.environ.get("CRASH_POINTS"):  # e.g. "180-186": re-run a few
+                lo, _, hi = os.environ["CRASH_POINTS"].partition("-")
+                points = [n for n in points if int(lo) <= n <= int(hi or lo)]
             if cont == "reboot" and except_stride > 1:
                 # the complement of an earlier pass at that stride
                 done = set(strided(range(1, total + 1), except_stride, c.name + cont))
