@@ -265,7 +265,7 @@ $(B)/crashpoint: tests/crash/crashpoint.c
 	$(HOST_CC) -std=c11 -O2 $(WARN) -o $@.tmp tests/crash/crashpoint.c && mv $@.tmp $@
 
 crash-check: $(LAUNCHER) $(B)/crashpoint
-	TOP=$(TOP) B=$(TOP)/$(B) python3 tests/crash/campaign.py
+	TOP=$(TOP) B=$(TOP)/$(B) CRASH_MODE=full python3 tests/crash/crash_test.py
 
 # Warning-clean on both compilers (the musl build already used gcc).
 warnings: $(GEN) $(BEARSSL)/musl/libbearssl.a

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The full crash campaign (make crash-check) as independent jobs run
+"""The full crash campaign (make crash-check: crash_test.py hands
+CRASH_MODE=full over to this file) as independent jobs run
 CRASH_JOBS at a time, each a crash_test.py with its own dockerd, registry
 and agent, so that a machine's cores are used and a part can be re-run.
 
@@ -62,7 +63,7 @@ def run_job(kind, series, lock):
     env = dict(os.environ)
     env.update(KIND_ENV[kind])
     env.update({"TOP": TOP, "B": B, "CRASH_ONLY": series, "CRASH_CASES": "0",
-                "CRASH_VERBOSE": "1", "CRASH_MODE": "full"})
+                "CRASH_VERBOSE": "1", "CRASH_MODE": "full", "CRASH_JOB": "1"})
     env.pop("CRASH_SHARD", None)
     t0 = time.monotonic()
     with open(log_path(kind, series) + ".tmp", "w") as f:

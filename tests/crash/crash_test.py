@@ -43,8 +43,10 @@ iterations.  Prints one line per iteration that is not a plain success in
 verbose mode, a table per combination, and "N passed, N failed" last.
 
 Environment:
-  CRASH_MODE      full (default: every kill point, every continuation) or
-                  sample (the check stage's budget: see SAMPLE below)
+  CRASH_MODE      unset: every kill point and continuation of the series
+                  CRASH_ONLY names; sample: the check stage's budget (see
+                  SAMPLE below); full (make crash-check): hand over to
+                  campaign.py, the whole campaign as per-series jobs
   CRASH_ONLY      substring of "<path>/<engine>/<scenario>" to run
   CRASH_STRIDE    kill every STRIDE-th point (default: by mode)
   CRASH_INJECT    0: no error injection; 1: run it (default: 1)
@@ -962,6 +964,11 @@ def build_crashpoint():
 
 
 def main():
+    if os.environ.get("CRASH_MODE") == "full" and not os.environ.get("CRASH_JOB"):
+        # make crash-check: the whole campaign, as parallel per-series jobs
+        # (campaign.py runs this file once per job, with CRASH_JOB set)
+        campaign_py = os.path.join(HERE, "campaign.py")
+        os.execv(sys.executable, [sys.executable, campaign_py])
     testenv.install_signal_handlers()
     t_start = time.monotonic()
     build_crashpoint()
