@@ -958,9 +958,12 @@ def finish(tally, total, stride, rows, t0):
 def build_crashpoint():
     if os.path.exists(CRASHPOINT) and os.path.getmtime(CRASHPOINT) >= os.path.getmtime(CRASHPOINT_SRC):
         return
+    # campaign jobs start together: each compiles to its own name, and the
+    # rename publishes only a finished executable
+    tmp = "%s.tmp.%d" % (CRASHPOINT, os.getpid())
     subprocess.run(["cc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                    CRASHPOINT + ".tmp", CRASHPOINT_SRC], check=True)
-    os.rename(CRASHPOINT + ".tmp", CRASHPOINT)
+                    tmp, CRASHPOINT_SRC], check=True)
+    os.replace(tmp, CRASHPOINT)
 
 
 def main():
