@@ -16,77 +16,12 @@
 
 #include "harness.h"
 #include "http.h"
-
-struct script {
-	const char *const *answers; /* one per request; NULL ends the list */
-	size_t next, off;
-	const char *cur;
-	int opens, refuse;
-	char hosts[8][64];          /* host of each open */
-	char sent[8192];            /* every byte written, in order */
-	size_t sent_len;
-};
-
-static int
-s_open(void *ctx, const char *host, uint16_t port, int https)
-{
-	struct script *s = ctx;
-
-	(void)port, (void)https;
-	if (s->opens < 8)
-		snprintf(s->hosts[s->opens], sizeof(s->hosts[0]), "%s", host);
-	s->opens++;
-	return s->refuse ? NET_ERR_CONNECT : NET_OK;
-}
-
-static int
-is_request_line(const char *p, size_t len)
-{
-	static const char *const m[] = { "GET ", "POST ", "HEAD ", "PUT ", "PATCH ", "DELETE " };
-	size_t i;
-
-	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if (len >= strlen(m[i]) && memcmp(p, m[i], strlen(m[i])) == 0)
-			return 1;
-	return 0;
-}
-
-static int
-s_write(void *ctx, const void *buf, size_t len)
-{
-	struct script *s = ctx;
-	size_t n = len < sizeof(s->sent) - 1 - s->sent_len ? len : sizeof(s->sent) - 1 - s->sent_len;
-
-	memcpy(s->sent + s->sent_len, buf, n);
-	s->sent_len += n;
-	s->sent[s->sent_len] = '\0';
-	if (is_request_line(buf, len)) {
-		s->cur = s->answers[s->next] != NULL ? s->answers[s->next++] : "";
-		s->off = 0;
-	}
-	return NET_OK;
-}
-
-static int
-s_read(void *ctx, void *buf, size_t cap, size_t *got)
-{
-	struct script *s = ctx;
-	size_t n = strlen(s->cur + s->off);
-
-	*got = 0;
-	if (n == 0)
-		return NET_EOF;
-	n = n > cap ? cap : n;
-	memcpy(buf, s->cur + s->off, n);
-	s->off += n;
-	*got = n;
-	return NET_OK;
-}
+#include "script.h"
 
 static struct http_client client; /* large */
 static struct tls_anchors anchors; /* required for https, never used */
 static struct script sc;
-static struct http_transport tp = { s_open, s_read, s_write, &sc };
+static struct http_transport tp = { script_open, script_read, script_write, &sc };
 static char body[128];
 
 static int
@@ -95,8 +30,7 @@ start(const char *const *answers)
 	struct http_client_config cfg = { &anchors, NULL, NULL, NULL, 0, &tp };
 	struct errbuf e;
 
-	memset(&sc, 0, sizeof(sc));
-	sc.answers = answers;
+	script_start(&sc, &tp, answers);
 	return http_client_init(&client, &cfg, &e) == 0;
 }
 
@@ -590,8 +524,7 @@ the_pool_keeps_two_origins_and_evicts_the_least_recent(struct th *t)
 	struct http_response rs;
 	struct errbuf e;
 
-	memset(&sc, 0, sizeof(sc));
-	sc.answers = answers;
+	script_start(&sc, &tp, answers);
 	REQUIRE(t, http_client_init(&client, &cfg, &e) == 0);
 	req_init(&rq, "https://a.test/");
 	CHECK_INT(t, run(&rq, &rs, &e), HTTP_OK);

@@ -8,54 +8,7 @@
 
 #include "harness.h"
 #include "http.h"
-
-struct script {
-	const char *const *answers; /* one per request written */
-	size_t next, off;
-	const char *cur;
-	int opens, refuse;
-	char last_req[512];
-};
-
-static int
-s_open(void *ctx, const char *host, uint16_t port, int https)
-{
-	struct script *s = ctx;
-
-	(void)host, (void)port, (void)https;
-	s->opens++;
-	return s->refuse ? NET_ERR_CONNECT : NET_OK;
-}
-
-static int
-s_write(void *ctx, const void *buf, size_t len)
-{
-	struct script *s = ctx;
-	size_t n = len < sizeof(s->last_req) - 1 ? len : sizeof(s->last_req) - 1;
-
-	memcpy(s->last_req, buf, n);
-	s->last_req[n] = '\0';
-	s->cur = s->answers[s->next] != NULL ? s->answers[s->next++] : "";
-	s->off = 0;
-	return NET_OK;
-}
-
-static int
-s_read(void *ctx, void *buf, size_t cap, size_t *got)
-{
-	struct script *s = ctx;
-	size_t n = strlen(s->cur + s->off);
-
-	*got = 0;
-	if (n == 0)
-		return NET_EOF;
-	n = n > 3 ? 3 : n; /* small reads: the head arrives in pieces */
-	n = n > cap ? cap : n;
-	memcpy(buf, s->cur + s->off, n);
-	s->off += n;
-	*got = n;
-	return NET_OK;
-}
+#include "script.h"
 
 static void
 serves_https_from_memory(struct th *t)
@@ -68,14 +21,16 @@ serves_https_from_memory(struct th *t)
 	};
 	static struct http_client c;
 	static struct tls_anchors anchors; /* required for https, never used */
-	struct script s = { answers, 0, 0, NULL, 0, 0, { 0 } };
-	struct http_transport tp = { s_open, s_read, s_write, &s };
+	static struct script s;
+	struct http_transport tp;
 	struct http_client_config cfg = { &anchors, NULL, NULL, NULL, 0, &tp };
 	struct http_request rq;
 	struct http_response rs;
 	struct errbuf err;
 	char body[16];
 
+	script_start(&s, &tp, answers);
+	s.read_max = 3; /* small reads: the head arrives in pieces */
 	REQUIRE(t, http_client_init(&c, &cfg, &err) == 0);
 	memset(&rq, 0, sizeof(rq));
 	rq.url = "https://registry.test/v2/";
@@ -85,7 +40,7 @@ serves_https_from_memory(struct th *t)
 	REQUIRE_INT(t, http_do(&c, &rq, &rs, &err), HTTP_OK);
 	CHECK_INT(t, rs.status, 200);
 	CHECK_MEM(t, body, (size_t)rs.body_len, "hello", 5);
-	CHECK(t, strncmp(s.last_req, "GET /v2/ HTTP/1.1\r\nHost: registry.test\r\n", 40) == 0);
+	CHECK(t, strncmp(s.sent, "GET /v2/ HTTP/1.1\r\nHost: registry.test\r\n", 40) == 0);
 	REQUIRE_INT(t, http_do(&c, &rq, &rs, &err), HTTP_OK);
 	CHECK_MEM(t, body, (size_t)rs.body_len, "ab", 2);
 	CHECK_INT(t, rs.reused, 1);
@@ -101,13 +56,15 @@ keeps_failure_classes(struct th *t)
 	static const char *const answers[] = { "HTTP/1.1 200 OK\r\nContent-Le", NULL };
 	static struct http_client c;
 	static struct tls_anchors anchors;
-	struct script s = { answers, 0, 0, NULL, 0, 1, { 0 } };
-	struct http_transport tp = { s_open, s_read, s_write, &s };
+	static struct script s;
+	struct http_transport tp;
 	struct http_client_config cfg = { &anchors, NULL, NULL, NULL, 0, &tp };
 	struct http_request rq;
 	struct http_response rs;
 	struct errbuf err;
 
+	script_start(&s, &tp, answers);
+	s.refuse = 1;
 	REQUIRE(t, http_client_init(&c, &cfg, &err) == 0);
 	memset(&rq, 0, sizeof(rq));
 	rq.url = "https://registry.test/v2/";

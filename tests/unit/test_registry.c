@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "http.h"
 #include "registry.h"
+#include "script.h"
 
 #define WANT_HEX "abababababababababababababababababababababababababababababababab"
 #define CHALLENGE "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer " \
@@ -22,51 +23,6 @@
 	"\"application/vnd.docker.distribution.manifest.v2+json\",\"config\":" \
 	"{\"mediaType\":\"application/vnd.docker.container.image.v1+json\"," \
 	"\"digest\":\"sha256:" WANT_HEX "\",\"size\":1},\"layers\":[]}"
-
-struct script {
-	const char *const *answers; /* one per request written */
-	size_t next, off;
-	const char *cur;
-	int tokens_sent;            /* requests carrying "Bearer tok" */
-};
-
-static int
-s_open(void *ctx, const char *host, uint16_t port, int https)
-{
-	(void)ctx, (void)host, (void)port, (void)https;
-	return NET_OK;
-}
-
-static int
-s_write(void *ctx, const void *buf, size_t len)
-{
-	struct script *s = ctx;
-	const char *p = buf;
-	size_t i;
-
-	for (i = 0; i + 10 <= len; i++)
-		if (memcmp(p + i, "Bearer tok", 10) == 0)
-			s->tokens_sent++;
-	s->cur = s->answers[s->next] != NULL ? s->answers[s->next++] : "";
-	s->off = 0;
-	return NET_OK;
-}
-
-static int
-s_read(void *ctx, void *buf, size_t cap, size_t *got)
-{
-	struct script *s = ctx;
-	size_t n = strlen(s->cur + s->off);
-
-	*got = 0;
-	if (n == 0)
-		return NET_EOF;
-	n = n > cap ? cap : n;
-	memcpy(buf, s->cur + s->off, n);
-	s->off += n;
-	*got = n;
-	return NET_OK;
-}
 
 struct rig {
 	struct http_client c;
@@ -94,9 +50,7 @@ resolve(struct rig *g, const char *const *answers, struct registry_result *res,
 	struct digest want;
 	int rc_resolve;
 
-	memset(&g->s, 0, sizeof(g->s));
-	g->s.answers = answers;
-	g->tp = (struct http_transport){ s_open, s_read, s_write, &g->s };
+	script_start(&g->s, &g->tp, answers);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.anchors = &g->anchors;
 	cfg.transport = &g->tp;
@@ -134,7 +88,7 @@ a_refused_token_is_renewed_and_used(struct th *t)
 	CHECK_INT(t, g.r.stats.token_requests, 2);
 	CHECK_INT(t, g.r.stats.manifest_requests, 3);
 	CHECK_INT(t, g.r.stats.retries, 0);
-	CHECK_INT(t, g.s.tokens_sent, 2);
+	CHECK_INT(t, script_sent_count(&g.s, "Bearer tok"), 2);
 }
 
 static void
