@@ -410,7 +410,7 @@ def normalise(reason):
     """A refusal reason without paths, digests or ids (for the table)."""
     r = re.sub(r"sha256:[0-9a-f]{64}", "<digest>", reason)
     r = re.sub(r"\b[0-9a-f]{12,64}\b", "<id>", r)
-    r = re.sub(r"/[^\s:\"']+", "<path>", r)
+    r = re.sub(r"(?<!\w)/[^\s:\"']+", "<path>", r)  # not the "/" of "Input/output"
     return r[:160]
 
 
