@@ -612,6 +612,23 @@ class Tally:
             self.details.append("%s: %s" % (where, detail))
 
 
+def agent_settle(w, limit=2.0):
+    """Waits (at most limit seconds) until the agent double's register is
+    the replay of its log.  A launcher that gave up on an EmitEvent (its
+    read failed, or it was killed) can exit while the double is between
+    appending the line and writing the register; judged at that instant,
+    the two disagree though nothing is wrong.  A real disagreement lasts,
+    and is then reported."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            if replay(read_events(w.agent_log)) == open(w.agent_rtmr3, "rb").read():
+                return
+        except (OSError, ValueError):
+            pass  # the double is rewriting a file
+        time.sleep(0.02)
+
+
 def kill_run(c, n, continuation):
     """One kill point: prepare, kill at n, check, continue; (outcome, detail)."""
     w = c.w
@@ -635,6 +652,7 @@ def kill_run(c, n, continuation):
     # container restart does (seconds).  Without the pause the next run can
     # race the engine: see README, "what the campaign does not cover".
     time.sleep(SETTLE_SECONDS)
+    agent_settle(w)
     bad = state_problems(w, c.path, c.selected, clean=False, after_crash=True)
     if bad:
         c.after("violation")
@@ -668,6 +686,7 @@ def inject_run(c, name, err, occ):
         outcome, detail = judge(w, c.path, c.selected, p)
         c.after(outcome)
         return outcome, detail, False, False
+    agent_settle(w)
     # Any failure with one error line is acceptable for the injected run.
     outcome, detail = judge(w, c.path, c.selected, p, allow_reasons=("",))
     if outcome == "violation" or outcome == "ok":
