@@ -43,6 +43,7 @@ enum spawn_rc {
 	SPAWN_ERR_EXEC = -2,     /* found (or absolute), but execve failed */
 	SPAWN_ERR_TIMEOUT = -3,  /* deadline passed; child killed and reaped */
 	SPAWN_ERR_SYS = -4,      /* pipe/fork/poll/waitpid failure, bad request */
+	SPAWN_ERR_INPUT = -5,    /* input not sent whole; child killed and reaped */
 };
 
 /* A capture buffer.  data[0..len) holds the first bytes the child wrote and
@@ -64,8 +65,10 @@ struct spawn_cmd {
 	const char *search_path;
 	int timeout_ms; /* > 0: deadline for the whole run */
 	/* Non-NULL: the child's stdin is a socket fed input[0..input_len) and
-	 * then closed (EOF); a child that exits or closes it early just stops
-	 * the feed (its exit status tells).  NULL: stdin is /dev/null. */
+	 * then closed (EOF).  All or nothing: when a send fails before the
+	 * end (the child closed its stdin or exited early, or the kernel
+	 * refused), the child is killed with the socket still open, so it
+	 * never reads EOF after a prefix and acts on it.  NULL: /dev/null. */
 	const char *input;
 	size_t input_len;
 	/* Non-NULL: the child's working directory (chdir before execve; a

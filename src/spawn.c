@@ -157,31 +157,38 @@ pump_once(int fd, struct spawn_buf *b)
 struct feed {
 	const char *p;
 	size_t left;
+	int err; /* errno of the send that failed, 0 while none did */
 };
 
-/* One non-blocking send to a writable stdin.  0: all sent or the child
- * stopped reading (stop watching, close for EOF). */
+/* One non-blocking send to a writable stdin.  1: more to send; 0: all
+ * sent (close for EOF); -1: the send failed with input left (f->err). */
 static int
 feed_once(int fd, struct feed *f)
 {
 	ssize_t n = send(fd, f->p, f->left, MSG_NOSIGNAL | MSG_DONTWAIT);
 
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN;
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n < 0) {
+		f->err = errno;
+		return -1;
+	}
 	f->p += n;
 	f->left -= (size_t)n;
 	return f->left > 0;
 }
 
 /* Feeds stdin and copies both pipes until EOF on both (0), the deadline
- * (1) or error (-1).  fds: stdout, stderr, stdin (or -1). */
+ * (1), a poll error (-1) or a failed feed (-2; the stdin socket is left
+ * open, so the child never sees EOF after a prefix of its input).
+ * fds: stdout, stderr, stdin (or -1). */
 static int
 pump(int fds[3], struct spawn_buf *out, struct spawn_buf *eo, struct feed *in,
     long long deadline)
 {
 	struct pollfd p[3];
 	struct spawn_buf *bufs[2] = { out, eo };
-	int i;
+	int i, r;
 
 	for (i = 0; i < 3; i++) {
 		p[i].fd = fds[i];
@@ -201,7 +208,10 @@ pump(int fds[3], struct spawn_buf *out, struct spawn_buf *eo, struct feed *in,
 		for (i = 0; i < 3; i++) {
 			if (p[i].fd < 0 || p[i].revents == 0)
 				continue;
-			if (!(i < 2 ? pump_once(p[i].fd, bufs[i]) : feed_once(p[i].fd, in))) {
+			r = i < 2 ? pump_once(p[i].fd, bufs[i]) : feed_once(p[i].fd, in);
+			if (r < 0)
+				return -2;
+			if (r == 0) {
 				close(p[i].fd);
 				p[i].fd = fds[i] = -1;
 			}
@@ -325,13 +335,38 @@ open_fds(int fds[SPAWN_NFDS], const struct spawn_cmd *cmd, struct errbuf *err)
 	return SPAWN_OK;
 }
 
+/* Ends a run that went wrong (r from pump or reap_until).  The child is
+ * killed before its stdin socket is closed: closing first would hand it
+ * EOF after part of its input, and it could act on that prefix. */
+static int
+give_up(pid_t pid, const struct spawn_cmd *cmd, int r, const struct feed *in,
+    int fds[SPAWN_NFDS], struct spawn_status *st, struct errbuf *err)
+{
+	const char *prog = cmd->argv[0];
+	int en = errno;
+
+	kill_and_reap(pid, st);
+	close_all(fds, SPAWN_NFDS);
+	if (r == -2) {
+		errbuf_set(err, "%s: sending its input failed after %zu of %zu bytes: %s; killed",
+		    prog, cmd->input_len - in->left, cmd->input_len, strerror(in->err));
+		return SPAWN_ERR_INPUT;
+	}
+	if (r > 0) {
+		errbuf_set(err, "%s: timed out after %d ms; killed", prog, cmd->timeout_ms);
+		return SPAWN_ERR_TIMEOUT;
+	}
+	errbuf_set(err, "%s: waiting for the child failed: %s", prog, strerror(en));
+	return SPAWN_ERR_SYS;
+}
+
 static int
 supervise(pid_t pid, const struct spawn_cmd *cmd, long long deadline,
     int fds[SPAWN_NFDS], struct spawn_buf *out, struct spawn_buf *errout,
     struct spawn_status *st, struct errbuf *err)
 {
 	const char *prog = cmd->argv[0];
-	struct feed in = { cmd->input, cmd->input_len };
+	struct feed in = { cmd->input, cmd->input_len, 0 };
 	int en, r, ws = 0, io[3];
 
 	en = exec_result(fds[5]);
@@ -355,18 +390,12 @@ supervise(pid_t pid, const struct spawn_cmd *cmd, long long deadline,
 	fds[7] = io[2];
 	if (r == 0)
 		r = reap_until(pid, deadline, &ws);
-	close_all(fds, SPAWN_NFDS);
 	if (r == 0) {
+		close_all(fds, SPAWN_NFDS);
 		status_decode(ws, st);
 		return SPAWN_OK;
 	}
-	kill_and_reap(pid, st);
-	if (r > 0) {
-		errbuf_set(err, "%s: timed out after %d ms; killed", prog, cmd->timeout_ms);
-		return SPAWN_ERR_TIMEOUT;
-	}
-	errbuf_set(err, "%s: waiting for the child failed: %s", prog, strerror(errno));
-	return SPAWN_ERR_SYS;
+	return give_up(pid, cmd, r, &in, fds, st, err);
 }
 
 int

@@ -279,8 +279,9 @@ input_larger_than_the_socket_buffer_arrives_whole(struct th *t)
 	CHECK_STR(t, r.out, "4194304\n");
 }
 
-/* A child that exits without reading: the feed stops (no SIGPIPE kills
- * us: this test process would die with it) and its status is reported. */
+/* A child that exits without reading: the feed fails (with no SIGPIPE:
+ * this test process would die of it) and the run is an input error, not
+ * the child's own status, since it did not get its whole input. */
 static void
 a_child_that_ignores_its_input_does_not_kill_the_caller(struct th *t)
 {
@@ -288,8 +289,24 @@ a_child_that_ignores_its_input_does_not_kill_the_caller(struct th *t)
 	struct run r;
 
 	REQUIRE(t, run_big_input(&r, argv, 'n'));
-	REQUIRE_INT(t, r.rc, SPAWN_OK);
-	CHECK(t, r.st.exited && r.st.code == 3);
+	REQUIRE_INT(t, r.rc, SPAWN_ERR_INPUT);
+	CHECK(t, strstr(r.e.msg, "/bin/sh: sending its input failed after ") != NULL);
+	CHECK(t, strstr(r.e.msg, " of 4194304 bytes: ") != NULL);
+}
+
+/* A child that stops reading and stays: killed at once, not waited for
+ * (it would exit 0 after its sleep, as if it had acted on the prefix). */
+static void
+a_child_that_stops_reading_is_killed(struct th *t)
+{
+	static const char *const argv[] = { "/bin/sh", "-c",
+		"head -c 1000 >/dev/null; exec 0<&-; sleep 8", NULL };
+	struct run r;
+
+	REQUIRE(t, run_big_input(&r, argv, 's'));
+	REQUIRE_INT(t, r.rc, SPAWN_ERR_INPUT);
+	CHECK(t, r.st.signaled && r.st.signo == SIGKILL);
+	CHECK(t, strstr(r.e.msg, "; killed") != NULL);
 }
 
 static void
@@ -452,6 +469,8 @@ suite_spawn(struct th *t)
 	    input_larger_than_the_socket_buffer_arrives_whole);
 	th_run(t, "spawn: a child that ignores its input does not kill the caller",
 	    a_child_that_ignores_its_input_does_not_kill_the_caller);
+	th_run(t, "spawn: a child that stops reading its input is killed, not waited for",
+	    a_child_that_stops_reading_is_killed);
 	th_run(t, "spawn: a timeout kills and reaps the child", a_timeout_kills_and_reaps_the_child);
 	th_run(t, "spawn: a timeout also kills helpers that hold the pipes",
 	    a_timeout_also_kills_helpers_that_hold_the_pipes);
